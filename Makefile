@@ -1,0 +1,26 @@
+# The two commands of the README, and the pieces they are made of.
+SHELL := /bin/bash
+ENV := source scripts/env.sh &&
+
+.PHONY: run test setup lint unit e2e
+
+## Build and serve Threshold on http://127.0.0.1:3000 (SQLite, dev mailbox).
+run: setup
+	@$(ENV) cargo leptos watch
+
+## Every test: formatting, lints, unit and integration tests, then the
+## browser suite against a freshly built server.
+test: setup
+	@bash scripts/test.sh
+
+setup:
+	@bash scripts/setup.sh
+
+lint: setup
+	@bash scripts/test.sh lint
+
+unit: setup
+	@bash scripts/test.sh unit
+
+e2e: setup
+	@bash scripts/test.sh e2e

@@ -1,0 +1,89 @@
+//! In-page modal dialogs.
+//!
+//! One dialog is open at a time; which one is a single signal in context
+//! ([`Dialogs`]), so a link inside one dialog can switch to another. Each is a
+//! native `<dialog>` opened with `showModal()`: the browser makes the rest of
+//! the page inert (focus stays inside) and closes it on Esc. We add what the
+//! browser does not do reliably when one dialog replaces another: focus goes
+//! back to the control that opened the first one.
+
+mod login;
+mod modal;
+mod register;
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+pub use modal::Modal;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DialogKind {
+    Login,
+    Register,
+}
+
+/// Which dialog is open, and who opened the first one.
+#[derive(Clone, Copy)]
+pub struct Dialogs {
+    active: RwSignal<Option<DialogKind>>,
+    opener: StoredValue<Option<web_sys::HtmlElement>, LocalStorage>,
+}
+
+impl Dialogs {
+    pub fn new() -> Self {
+        Self {
+            active: RwSignal::new(None),
+            opener: StoredValue::new_local(None),
+        }
+    }
+
+    /// Opens `kind`, replacing whichever dialog is open.
+    pub fn open(&self, kind: DialogKind) {
+        if self.active.get_untracked().is_none() {
+            let focused = document()
+                .active_element()
+                .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+            self.opener.set_value(focused);
+        }
+        self.active.set(Some(kind));
+    }
+
+    pub fn close(&self) {
+        self.active.set(None);
+    }
+
+    pub fn is_open(&self, kind: DialogKind) -> Signal<bool> {
+        let active = self.active;
+        Signal::derive(move || active.get() == Some(kind))
+    }
+
+    /// Called when the browser has closed the `<dialog>` of `kind` (Esc, or
+    /// our own `close()`): keeps the signal true to the page and, when no
+    /// other dialog took its place, returns focus to the opener.
+    fn closed_by_browser(&self, kind: DialogKind) {
+        if self.active.get_untracked() == Some(kind) {
+            self.active.set(None);
+        }
+        if self.active.get_untracked().is_none() {
+            if let Some(opener) = self.opener.get_value() {
+                let _ = opener.focus();
+            }
+            self.opener.set_value(None);
+        }
+    }
+}
+
+impl Default for Dialogs {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Renders every dialog (closed until asked for).
+#[component]
+pub fn DialogHost() -> impl IntoView {
+    view! {
+        <login::LoginDialog/>
+        <register::RegisterDialog/>
+    }
+}

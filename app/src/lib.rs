@@ -1,0 +1,70 @@
+//! Threshold's UI: the page shell, routes, header and dialogs.
+//!
+//! Compiled twice: with `ssr` into the server (rendering and server-function
+//! bodies) and with `hydrate` into the WASM bundle.
+
+pub mod dialogs;
+mod header;
+mod home;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    StaticSegment,
+};
+
+use crate::dialogs::{DialogHost, Dialogs};
+use crate::header::Header;
+use crate::home::HomePage;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let dialogs = Dialogs::new();
+    provide_context(dialogs);
+    mark_hydrated();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/threshold.css"/>
+        <Title text="Threshold"/>
+        <Router>
+            <Header/>
+            <main id="main" class="page">
+                <Routes fallback=|| view! { <p>"Page not found."</p> }>
+                    <Route path=StaticSegment("") view=HomePage/>
+                </Routes>
+            </main>
+            <DialogHost/>
+        </Router>
+    }
+}
+
+/// Sets `data-hydrated` on `<html>` once the WASM has taken over, so browser
+/// tests (and curious people) can tell a hydrated page from a server-rendered one.
+fn mark_hydrated() {
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+}

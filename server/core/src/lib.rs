@@ -1,0 +1,15 @@
+//! Threshold's domain core.
+//!
+//! The rules of SPEC.md live here, with no knowledge of HTTP: the server
+//! functions in `app` parse their input, call one function of this crate and
+//! map its typed result to words. Without the `server` feature only the pure
+//! rules are compiled (for the WASM bundle).
+
+#[cfg(feature = "server")]
+pub mod store;
+
+#[cfg(feature = "server")]
+pub use services::Services;
+
+#[cfg(feature = "server")]
+mod services;

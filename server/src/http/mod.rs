@@ -1,0 +1,67 @@
+//! The axum router: the Leptos app, its server functions, static files and
+//! the operational endpoints.
+
+mod health;
+
+use axum::{routing::get, Router};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use threshold_core::Services;
+
+use crate::config::Config;
+
+pub async fn serve(config: Config, services: Services) -> Result<(), String> {
+    let router = router(&config, services);
+    let addr = config.site_addr();
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|error| format!("cannot listen on {addr}: {error}"))?;
+    tracing::info!("listening on http://{addr}");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|error| format!("server error: {error}"))
+}
+
+fn router(config: &Config, services: Services) -> Router {
+    let leptos_options = config.leptos.clone();
+    let routes = generate_route_list(app::App);
+    let context_services = services.clone();
+
+    Router::new()
+        .route("/healthz", get(health::healthz).with_state(services))
+        .leptos_routes_with_context(
+            &leptos_options,
+            routes,
+            move || provide_context(context_services.clone()),
+            {
+                let options = leptos_options.clone();
+                move || app::shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(app::shell))
+        .with_state(leptos_options)
+}
+
+/// Resolves on Ctrl-C or SIGTERM, letting in-flight requests finish.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
