@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 
 use leptos::config::LeptosOptions;
+use threshold_core::hashing::HashCost;
 
 const DEFAULT_DATABASE_URL: &str = "sqlite://data/threshold.db";
 
@@ -19,6 +20,9 @@ pub struct Config {
     /// Site root, package dir and `LEPTOS_SITE_ADDR`.
     pub leptos: LeptosOptions,
     pub database_url: String,
+    /// Argon2id cost: `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`,
+    /// `ARGON2_PARALLELISM`, never below OWASP's minimum.
+    pub hash_cost: HashCost,
 }
 
 impl Config {
@@ -39,10 +43,40 @@ impl Config {
         Ok(Self {
             leptos,
             database_url,
+            hash_cost: hash_cost_from_env()?,
         })
     }
 
     pub fn site_addr(&self) -> SocketAddr {
         self.leptos.site_addr
     }
+}
+
+/// Reads the Argon2id cost. Values below the defaults (OWASP's minimum) are
+/// refused: raising them later is safe (hashes carry their parameters and
+/// are redone at the next login), lowering them silently is not.
+fn hash_cost_from_env() -> Result<HashCost, ConfigError> {
+    let minimum = HashCost::default();
+    Ok(HashCost {
+        memory_kib: number_from_env("ARGON2_MEMORY_KIB", minimum.memory_kib)?,
+        iterations: number_from_env("ARGON2_ITERATIONS", minimum.iterations)?,
+        parallelism: number_from_env("ARGON2_PARALLELISM", minimum.parallelism)?,
+    })
+}
+
+fn number_from_env(name: &'static str, minimum: u32) -> Result<u32, ConfigError> {
+    let Ok(text) = std::env::var(name) else {
+        return Ok(minimum);
+    };
+    let value: u32 = text.trim().parse().map_err(|_| ConfigError::Invalid {
+        name,
+        reason: format!("expected a whole number, got {text:?}"),
+    })?;
+    if value < minimum {
+        return Err(ConfigError::Invalid {
+            name,
+            reason: format!("must be at least {minimum}"),
+        });
+    }
+    Ok(value)
 }

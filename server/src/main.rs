@@ -39,6 +39,7 @@ async fn run() -> Result<(), String> {
     let store = Store::connect(&config.database_url)
         .await
         .map_err(|error| format!("cannot open the database: {error}"))?;
-    let services = Services::new(store);
+    let services = Services::new(store, config.hash_cost)
+        .map_err(|error| format!("cannot set up password hashing: {error}"))?;
     http::serve(config, services).await
 }

@@ -5,6 +5,13 @@
 //! map its typed result to words. Without the `server` feature only the pure
 //! rules are compiled (for the WASM bundle).
 
+pub mod accounts;
+pub mod rules;
+
+#[cfg(feature = "server")]
+pub mod clock;
+#[cfg(feature = "server")]
+pub mod hashing;
 #[cfg(feature = "server")]
 pub mod store;
 

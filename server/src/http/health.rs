@@ -8,7 +8,10 @@ use threshold_core::Services;
 /// load balancer stops sending traffic to an instance that cannot serve it.
 pub async fn healthz(State(services): State<Services>) -> (StatusCode, Json<Value>) {
     match services.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok", "database": "ok" }))),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ok", "database": "ok" })),
+        ),
         Err(error) => {
             tracing::warn!("health check: database unavailable: {error}");
             (

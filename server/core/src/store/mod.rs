@@ -3,6 +3,10 @@
 
 use std::{path::Path, str::FromStr, time::Duration};
 
+mod accounts;
+
+pub use accounts::{AccountInsert, CreateAccountOutcome, NumberHolder};
+
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,217 @@
+//! Creating an account from a registration form.
+
+use rand::Rng;
+
+use super::registration::{NewAccount, Registered, RegistrationError, RegistrationForm};
+use crate::rules::{text::fold_key, username, RegistrationNumber, Username};
+use crate::store::{AccountInsert, CreateAccountOutcome};
+use crate::Services;
+
+/// How many generated usernames are tried before giving up. Each try is one
+/// indexed read (and rarely a transaction); reaching the limit needs tens of
+/// thousands of people with the same surname.
+const GENERATED_USERNAME_ATTEMPTS: usize = 100;
+/// After this many collisions the number grows past four digits.
+const FOUR_DIGIT_ATTEMPTS: usize = 20;
+
+/// Validates `form` again (the browser's checks are a courtesy), then
+/// creates the account: one Argon2id hash, one transaction.
+pub async fn register(
+    services: &Services,
+    form: &RegistrationForm,
+) -> Result<Registered, RegistrationError> {
+    let account =
+        NewAccount::parse(form, services.common_passwords).map_err(RegistrationError::Invalid)?;
+
+    // Cheap checks before the expensive hash. They are not what keeps names
+    // unique (the insert is); they spare a hash on the common, unraced case.
+    refuse_taken_names(services, &account).await?;
+    let duplicates = possible_duplicates(services, &account).await?;
+    if let Some(number) = &account.registration_number {
+        if !duplicates.is_empty() && !account.confirm_possible_duplicate {
+            return Err(RegistrationError::PossibleDuplicate {
+                number: number.clone(),
+                email: account.email.as_str().to_owned(),
+            });
+        }
+    }
+
+    let password_hash = services
+        .hasher
+        .hash(account.password.clone())
+        .await
+        .map_err(|error| unavailable("hashing a new password", error))?;
+
+    match &account.username {
+        Some(chosen) => insert(services, &account, chosen, &password_hash, &duplicates)
+            .await
+            .map(|account_id| registered(&account, chosen, account_id, false)),
+        None => {
+            insert_with_generated_username(services, &account, &password_hash, &duplicates).await
+        }
+    }
+}
+
+async fn refuse_taken_names(
+    services: &Services,
+    account: &NewAccount,
+) -> Result<(), RegistrationError> {
+    let email_key = account.email.key();
+    let username_key = account.username.as_ref().map(Username::key);
+    let mut keys = vec![email_key.as_str()];
+    keys.extend(username_key.as_deref());
+    let taken = services
+        .store
+        .taken_login_names(&keys)
+        .await
+        .map_err(|error| unavailable("checking login names", error))?;
+    if taken.contains(&email_key) {
+        return Err(email_taken(account));
+    }
+    if let (Some(username), Some(key)) = (&account.username, &username_key) {
+        if taken.contains(key) {
+            return Err(username_taken(account, username));
+        }
+    }
+    Ok(())
+}
+
+/// Earlier accounts with the same (kind, number), or the same name and
+/// number filed under another kind (SPEC.md §1).
+async fn possible_duplicates(
+    services: &Services,
+    account: &NewAccount,
+) -> Result<Vec<(i64, &'static str)>, RegistrationError> {
+    let Some(RegistrationNumber { kind, number }) = &account.registration_number else {
+        return Ok(Vec::new());
+    };
+    let holders = services
+        .store
+        .holders_of_registration_number(number)
+        .await
+        .map_err(|error| unavailable("looking up a registration number", error))?;
+    let first_name = fold_key(account.first_name.as_str());
+    let surname = fold_key(account.surname.as_str());
+    let mut duplicates: Vec<(i64, &'static str)> = Vec::new();
+    for holder in holders {
+        let reason = if holder.kind == kind.as_str() {
+            "registration_number"
+        } else if fold_key(&holder.first_name) == first_name && fold_key(&holder.surname) == surname
+        {
+            "name_and_number"
+        } else {
+            continue;
+        };
+        if !duplicates.iter().any(|(id, _)| *id == holder.account_id) {
+            duplicates.push((holder.account_id, reason));
+        }
+    }
+    Ok(duplicates)
+}
+
+/// Tries random numbers after the surname until one is free. A collision
+/// (with an existing account or a registration racing this one) just means
+/// another number: the person is never asked to retry.
+async fn insert_with_generated_username(
+    services: &Services,
+    account: &NewAccount,
+    password_hash: &str,
+    duplicates: &[(i64, &'static str)],
+) -> Result<Registered, RegistrationError> {
+    for attempt in 0..GENERATED_USERNAME_ATTEMPTS {
+        let number = if attempt < FOUR_DIGIT_ATTEMPTS {
+            rand::thread_rng().gen_range(1000..=9999)
+        } else {
+            rand::thread_rng().gen_range(10_000..=u16::MAX)
+        };
+        let candidate = username::generated(account.surname.as_str(), number);
+        let key = candidate.key();
+        let taken = services
+            .store
+            .taken_login_names(&[key.as_str()])
+            .await
+            .map_err(|error| unavailable("checking a generated username", error))?;
+        if !taken.is_empty() {
+            continue;
+        }
+        match insert(services, account, &candidate, password_hash, duplicates).await {
+            Ok(account_id) => return Ok(registered(account, &candidate, account_id, true)),
+            Err(RegistrationError::UsernameTaken { .. }) => continue,
+            Err(other) => return Err(other),
+        }
+    }
+    tracing::error!(
+        surname = account.surname.as_str(),
+        "no free generated username after {GENERATED_USERNAME_ATTEMPTS} attempts"
+    );
+    Err(RegistrationError::Unavailable)
+}
+
+async fn insert(
+    services: &Services,
+    account: &NewAccount,
+    username: &Username,
+    password_hash: &str,
+    duplicates: &[(i64, &'static str)],
+) -> Result<i64, RegistrationError> {
+    let username_key = username.key();
+    let email_key = account.email.key();
+    let insert = AccountInsert {
+        username: username.as_str(),
+        username_key: &username_key,
+        email: account.email.as_str(),
+        email_key: &email_key,
+        first_name: account.first_name.as_str(),
+        surname: account.surname.as_str(),
+        account_type: account.account_type.as_str(),
+        practice_name: account.practice_name.as_ref().map(|name| name.as_str()),
+        password_hash,
+        registration_number: account
+            .registration_number
+            .as_ref()
+            .map(|number| (number.kind.as_str(), number.number.as_str())),
+        possible_duplicates: duplicates,
+        created_at: services.clock.now(),
+    };
+    match services.store.create_account(&insert).await {
+        Ok(CreateAccountOutcome::Created { account_id }) => {
+            tracing::info!(account_id, "account registered");
+            Ok(account_id)
+        }
+        Ok(CreateAccountOutcome::EmailTaken) => Err(email_taken(account)),
+        Ok(CreateAccountOutcome::UsernameTaken) => Err(username_taken(account, username)),
+        Err(error) => Err(unavailable("writing a new account", error)),
+    }
+}
+
+fn registered(
+    account: &NewAccount,
+    username: &Username,
+    account_id: i64,
+    username_was_generated: bool,
+) -> Registered {
+    Registered {
+        account_id,
+        username: username.as_str().to_owned(),
+        first_name: account.first_name.as_str().to_owned(),
+        username_was_generated,
+    }
+}
+
+fn email_taken(account: &NewAccount) -> RegistrationError {
+    RegistrationError::EmailTaken {
+        email: account.email.as_str().to_owned(),
+    }
+}
+
+fn username_taken(account: &NewAccount, username: &Username) -> RegistrationError {
+    RegistrationError::UsernameTaken {
+        username: username.as_str().to_owned(),
+        email: account.email.as_str().to_owned(),
+    }
+}
+
+fn unavailable(doing: &str, error: impl std::fmt::Display) -> RegistrationError {
+    tracing::error!("registration failed while {doing}: {error}");
+    RegistrationError::Unavailable
+}

@@ -1,0 +1,371 @@
+//! Email addresses (SPEC.md §1): a pragmatic check that catches typing
+//! mistakes without refusing real addresses, and the key that makes them
+//! unique regardless of case.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::text::{fold_key, is_bidi_control, is_combining_mark, straighten_apostrophe};
+
+pub const EMAIL_MAX_CHARS: usize = 254;
+pub const EMAIL_LOCAL_PART_MAX_CHARS: usize = 64;
+const DOMAIN_LABEL_MAX_CHARS: usize = 63;
+
+/// Characters that are only valid inside a quoted local part, which real
+/// people do not have; refusing them catches pasted "Name <a@b.org>" forms.
+const LOCAL_PART_FORBIDDEN: &[char] = &['(', ')', ',', ':', ';', '<', '>', '[', ']', '\\', '"'];
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum EmailError {
+    #[error("Enter your email address")]
+    Empty,
+    #[error("Email addresses can be at most {max} characters")]
+    TooLong { max: usize },
+    #[error("Email addresses cannot contain spaces or invisible characters")]
+    Whitespace,
+    #[error("An email address needs an @, like name@example.com")]
+    MissingAt,
+    #[error("An email address can only contain one @")]
+    MoreThanOneAt,
+    #[error("Add the part before the @, like name@example.com")]
+    MissingLocalPart,
+    #[error("The part before the @ can be at most {max} characters")]
+    LocalPartTooLong { max: usize },
+    #[error("The part before the @ cannot contain ( ) , : ; < > [ ] \\ or \"")]
+    LocalPartInvalidCharacters,
+    #[error("The part before the @ cannot start or end with a dot, or have two dots in a row")]
+    LocalPartMisplacedDot,
+    #[error("The part after the @ needs a dot, like example.com")]
+    DomainMissingDot,
+    #[error("The part after the @ can only contain letters, numbers, hyphens and dots, like example.com")]
+    InvalidDomain,
+}
+
+/// A valid email address as the person typed it (trimmed, curly apostrophes
+/// straightened), for display and for sending mail. Uniqueness and login
+/// compare [`Email::key`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Email, EmailError> {
+        let text: String = raw.trim().chars().map(straighten_apostrophe).collect();
+        if text.is_empty() {
+            return Err(EmailError::Empty);
+        }
+        if text.chars().count() > EMAIL_MAX_CHARS {
+            return Err(EmailError::TooLong {
+                max: EMAIL_MAX_CHARS,
+            });
+        }
+        if text.chars().any(is_space_or_invisible) {
+            return Err(EmailError::Whitespace);
+        }
+        let (local_part, domain) = split_at_the_at_sign(&text)?;
+        check_local_part(local_part)?;
+        check_domain(domain)?;
+        Ok(Email(text))
+    }
+
+    /// The address as typed (after trimming).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The case-folded form that uniqueness and login compare.
+    pub fn key(&self) -> String {
+        fold_key(&self.0)
+    }
+
+    /// The part before the `@`.
+    pub fn local_part(&self) -> &str {
+        self.split().0
+    }
+
+    /// The part after the `@`.
+    pub fn domain(&self) -> &str {
+        self.split().1
+    }
+
+    fn split(&self) -> (&str, &str) {
+        // A parsed address has exactly one '@'.
+        self.0.split_once('@').unwrap_or((&self.0, ""))
+    }
+}
+
+/// Whitespace, control characters and the invisible characters that ride
+/// along with copy and paste (zero-width spaces, soft hyphens, bidi marks).
+fn is_space_or_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || is_bidi_control(c)
+        || matches!(
+            c,
+            '\u{00AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'
+        )
+}
+
+fn split_at_the_at_sign(text: &str) -> Result<(&str, &str), EmailError> {
+    match text.matches('@').count() {
+        0 => Err(EmailError::MissingAt),
+        1 => Ok(text.split_once('@').unwrap_or((text, ""))),
+        _ => Err(EmailError::MoreThanOneAt),
+    }
+}
+
+fn check_local_part(local_part: &str) -> Result<(), EmailError> {
+    if local_part.is_empty() {
+        return Err(EmailError::MissingLocalPart);
+    }
+    if local_part.chars().count() > EMAIL_LOCAL_PART_MAX_CHARS {
+        return Err(EmailError::LocalPartTooLong {
+            max: EMAIL_LOCAL_PART_MAX_CHARS,
+        });
+    }
+    if local_part.contains(LOCAL_PART_FORBIDDEN) {
+        return Err(EmailError::LocalPartInvalidCharacters);
+    }
+    if local_part.starts_with('.') || local_part.ends_with('.') || local_part.contains("..") {
+        return Err(EmailError::LocalPartMisplacedDot);
+    }
+    Ok(())
+}
+
+fn check_domain(domain: &str) -> Result<(), EmailError> {
+    if !domain.contains('.') {
+        return Err(EmailError::DomainMissingDot);
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    let top_level = labels.last().copied().unwrap_or("");
+    // A top-level domain always has a letter; "1.2.3.4" is not a mail domain.
+    if labels.iter().all(|label| is_valid_domain_label(label))
+        && top_level.chars().any(char::is_alphabetic)
+    {
+        Ok(())
+    } else {
+        Err(EmailError::InvalidDomain)
+    }
+}
+
+/// Letters (any script, for internationalised domains), digits and inner
+/// hyphens, 1 to 63 characters.
+fn is_valid_domain_label(label: &str) -> bool {
+    let length = label.chars().count();
+    (1..=DOMAIN_LABEL_MAX_CHARS).contains(&length)
+        && !label.starts_with('-')
+        && !label.ends_with('-')
+        && label
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || is_combining_mark(c))
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = EmailError;
+
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        Email::parse(&raw)
+    }
+}
+
+impl From<Email> for String {
+    fn from(email: Email) -> String {
+        email.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_accepts_an_ordinary_address() {
+        let email = Email::parse("ada.okafor@nhs.net").unwrap();
+        assert_eq!(email.as_str(), "ada.okafor@nhs.net");
+        assert_eq!(email.local_part(), "ada.okafor");
+        assert_eq!(email.domain(), "nhs.net");
+    }
+
+    #[test]
+    fn parse_trims_but_keeps_the_case_as_typed() {
+        assert_eq!(
+            Email::parse("  Ada.Okafor@NHS.net \n").unwrap().as_str(),
+            "Ada.Okafor@NHS.net"
+        );
+    }
+
+    #[test]
+    fn key_ignores_letter_case() {
+        let typed = Email::parse("Ada.Okafor@NHS.net").unwrap();
+        assert_eq!(typed.key(), "ada.okafor@nhs.net");
+        assert_eq!(
+            typed.key(),
+            Email::parse("ADA.OKAFOR@nhs.NET").unwrap().key()
+        );
+    }
+
+    #[test]
+    fn key_equals_the_identifier_key_of_the_raw_text() {
+        let raw = " O\u{2019}Neil@Example.ORG ";
+        assert_eq!(
+            Email::parse(raw).unwrap().key(),
+            crate::rules::text::identifier_key(raw)
+        );
+    }
+
+    #[test]
+    fn parse_straightens_a_curly_apostrophe_typed_by_a_phone() {
+        assert_eq!(
+            Email::parse("o\u{2019}neil@example.org").unwrap().as_str(),
+            "o'neil@example.org"
+        );
+    }
+
+    #[test]
+    fn parse_accepts_plus_tags_subdomains_and_hyphens() {
+        assert!(Email::parse("a+tag@mail.my-practice.co.uk").is_ok());
+    }
+
+    #[test]
+    fn parse_accepts_unicode_letters() {
+        assert!(Email::parse("müller@beispiel.de").is_ok());
+        assert!(Email::parse("ada@bücher.example").is_ok());
+        assert!(Email::parse("用户@例子.广告").is_ok());
+    }
+
+    #[test]
+    fn parse_rejects_blank() {
+        assert_eq!(Email::parse("  "), Err(EmailError::Empty));
+    }
+
+    #[test]
+    fn parse_rejects_a_missing_at() {
+        assert_eq!(Email::parse("ada.nhs.net"), Err(EmailError::MissingAt));
+    }
+
+    #[test]
+    fn parse_rejects_two_at_signs() {
+        assert_eq!(
+            Email::parse("ada@x@nhs.net"),
+            Err(EmailError::MoreThanOneAt)
+        );
+    }
+
+    #[test]
+    fn parse_rejects_an_empty_local_part() {
+        assert_eq!(Email::parse("@nhs.net"), Err(EmailError::MissingLocalPart));
+    }
+
+    #[test]
+    fn parse_accepts_a_64_character_local_part() {
+        assert!(Email::parse(&format!("{}@nhs.net", "a".repeat(64))).is_ok());
+    }
+
+    #[test]
+    fn parse_rejects_a_65_character_local_part() {
+        assert_eq!(
+            Email::parse(&format!("{}@nhs.net", "a".repeat(65))),
+            Err(EmailError::LocalPartTooLong { max: 64 })
+        );
+    }
+
+    /// "ada@" and four 61-letter labels, then the top-level domain.
+    fn address_ending_in(top_level: &str) -> String {
+        let label = "a".repeat(61);
+        format!("ada@{label}.{label}.{label}.{label}.{top_level}")
+    }
+
+    #[test]
+    fn parse_accepts_254_characters() {
+        let longest = address_ending_in("co");
+        assert_eq!(longest.chars().count(), 254);
+        assert!(Email::parse(&longest).is_ok());
+    }
+
+    #[test]
+    fn parse_rejects_255_characters() {
+        assert_eq!(
+            Email::parse(&address_ending_in("com")),
+            Err(EmailError::TooLong { max: 254 })
+        );
+    }
+
+    #[test]
+    fn parse_rejects_inner_spaces_and_control_characters() {
+        for raw in [
+            "ada okafor@nhs.net",
+            "ada@nhs .net",
+            "ada\u{0}@nhs.net",
+            "ada\u{200B}@nhs.net",
+            "ada\u{00AD}@nhs.net",
+            "\u{202E}ada@nhs.net",
+        ] {
+            assert_eq!(Email::parse(raw), Err(EmailError::Whitespace), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn parse_rejects_a_pasted_display_name() {
+        assert_eq!(
+            Email::parse("Ada <ada@nhs.net>"),
+            Err(EmailError::Whitespace)
+        );
+        assert_eq!(
+            Email::parse("<ada@nhs.net>"),
+            Err(EmailError::LocalPartInvalidCharacters)
+        );
+    }
+
+    #[test]
+    fn parse_rejects_misplaced_dots_in_the_local_part() {
+        for raw in [".ada@nhs.net", "ada.@nhs.net", "ada..okafor@nhs.net"] {
+            assert_eq!(
+                Email::parse(raw),
+                Err(EmailError::LocalPartMisplacedDot),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn parse_rejects_a_domain_without_a_dot() {
+        assert_eq!(
+            Email::parse("ada@localhost"),
+            Err(EmailError::DomainMissingDot)
+        );
+        assert_eq!(Email::parse("ada@"), Err(EmailError::DomainMissingDot));
+    }
+
+    #[test]
+    fn parse_rejects_malformed_domains() {
+        for raw in [
+            "ada@nhs..net",
+            "ada@.nhs.net",
+            "ada@nhs.net.",
+            "ada@-nhs.net",
+            "ada@nhs-.net",
+            "ada@nhs_net.uk",
+            "ada@1.2.3.4",
+            "ada@[127.0.0.1]",
+        ] {
+            assert_eq!(Email::parse(raw), Err(EmailError::InvalidDomain), "{raw}");
+        }
+    }
+
+    #[test]
+    fn converts_to_a_plain_string_and_validates_when_converted_back() {
+        let email = Email::parse("ada@nhs.net").unwrap();
+        assert_eq!(String::from(email), "ada@nhs.net");
+        assert_eq!(
+            Email::try_from("ada".to_owned()),
+            Err(EmailError::MissingAt)
+        );
+    }
+}

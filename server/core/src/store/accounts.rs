@@ -1,0 +1,182 @@
+//! Accounts: creating them and the lookups registration needs.
+
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::{Store, StoreError};
+use crate::clock::Millis;
+
+/// An account ready to be written: every value validated and normalised,
+/// the password already hashed.
+#[derive(Debug)]
+pub struct AccountInsert<'a> {
+    pub username: &'a str,
+    pub username_key: &'a str,
+    pub email: &'a str,
+    pub email_key: &'a str,
+    pub first_name: &'a str,
+    pub surname: &'a str,
+    pub account_type: &'a str,
+    pub practice_name: Option<&'a str>,
+    pub password_hash: &'a str,
+    /// (kind, number), normalised.
+    pub registration_number: Option<(&'a str, &'a str)>,
+    /// Earlier accounts this one may duplicate, with the reason.
+    pub possible_duplicates: &'a [(i64, &'static str)],
+    pub created_at: Millis,
+}
+
+/// What [`Store::create_account`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CreateAccountOutcome {
+    Created {
+        account_id: i64,
+    },
+    /// Another account holds the username as its username or its email.
+    UsernameTaken,
+    /// Another account holds the email as its email or its username.
+    EmailTaken,
+}
+
+/// An account holding a registration number, for the duplicate warning.
+#[derive(Debug, Clone)]
+pub struct NumberHolder {
+    pub account_id: i64,
+    pub kind: String,
+    pub first_name: String,
+    pub surname: String,
+}
+
+impl Store {
+    /// Which of `keys` are already someone's username or email.
+    pub async fn taken_login_names(&self, keys: &[&str]) -> Result<Vec<String>, StoreError> {
+        let mut taken = Vec::new();
+        for key in keys {
+            let row = sqlx::query("SELECT name_key FROM login_names WHERE name_key = ?")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?;
+            if let Some(row) = row {
+                taken.push(row.try_get("name_key")?);
+            }
+        }
+        Ok(taken)
+    }
+
+    /// Every account holding `number`, whatever kind it was filed under.
+    pub async fn holders_of_registration_number(
+        &self,
+        number: &str,
+    ) -> Result<Vec<NumberHolder>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.id, r.kind, a.first_name, a.surname
+               FROM registration_numbers r JOIN accounts a ON a.id = r.account_id
+              WHERE r.number = ?
+              ORDER BY a.id",
+        )
+        .bind(number)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(NumberHolder {
+                    account_id: row.try_get("id")?,
+                    kind: row.try_get("kind")?,
+                    first_name: row.try_get("first_name")?,
+                    surname: row.try_get("surname")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Writes the account, its login names, registration number and
+    /// duplicate marks in one transaction; nothing is written unless all is.
+    ///
+    /// Uniqueness is the primary key of `login_names`, so two racing
+    /// registrations cannot both succeed: the later insert finds the name
+    /// and the whole transaction is dropped (rolled back).
+    pub async fn create_account(
+        &self,
+        account: &AccountInsert<'_>,
+    ) -> Result<CreateAccountOutcome, StoreError> {
+        // IMMEDIATE takes SQLite's write lock at the start, so concurrent
+        // registrations queue (busy_timeout) instead of failing to upgrade
+        // a read lock half-way.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let account_id: i64 = sqlx::query_scalar(
+            "INSERT INTO accounts
+                 (username, email, first_name, surname, account_type, practice_name,
+                  password_hash, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             RETURNING id",
+        )
+        .bind(account.username)
+        .bind(account.email)
+        .bind(account.first_name)
+        .bind(account.surname)
+        .bind(account.account_type)
+        .bind(account.practice_name)
+        .bind(account.password_hash)
+        .bind(account.created_at)
+        .fetch_one(&mut *tx)
+        .await?;
+
+        if account.username_key == account.email_key {
+            if !claim_login_name(&mut tx, account.email_key, account_id, "both").await? {
+                return Ok(CreateAccountOutcome::EmailTaken);
+            }
+        } else {
+            if !claim_login_name(&mut tx, account.email_key, account_id, "email").await? {
+                return Ok(CreateAccountOutcome::EmailTaken);
+            }
+            if !claim_login_name(&mut tx, account.username_key, account_id, "username").await? {
+                return Ok(CreateAccountOutcome::UsernameTaken);
+            }
+        }
+
+        if let Some((kind, number)) = account.registration_number {
+            sqlx::query(
+                "INSERT INTO registration_numbers (account_id, kind, number) VALUES (?, ?, ?)",
+            )
+            .bind(account_id)
+            .bind(kind)
+            .bind(number)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (earlier_account_id, reason) in account.possible_duplicates {
+            sqlx::query(
+                "INSERT INTO possible_duplicates (account_id, earlier_account_id, reason, detected_at)
+                 VALUES (?, ?, ?, ?)",
+            )
+            .bind(account_id)
+            .bind(earlier_account_id)
+            .bind(reason)
+            .bind(account.created_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(CreateAccountOutcome::Created { account_id })
+    }
+}
+
+/// Inserts a login name unless any account already has it; answers whether
+/// this account now holds it.
+async fn claim_login_name(
+    tx: &mut Transaction<'_, Sqlite>,
+    name_key: &str,
+    account_id: i64,
+    kind: &str,
+) -> Result<bool, StoreError> {
+    let inserted = sqlx::query(
+        "INSERT INTO login_names (name_key, account_id, kind) VALUES (?, ?, ?)
+         ON CONFLICT (name_key) DO NOTHING",
+    )
+    .bind(name_key)
+    .bind(account_id)
+    .bind(kind)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
+}

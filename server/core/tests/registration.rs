@@ -1,0 +1,387 @@
+//! Registration against a real SQLite database: uniqueness under
+//! concurrency, the shared username/email namespace, generated usernames,
+//! duplicate-person warnings and all-or-nothing writes.
+#![cfg(feature = "server")]
+
+use std::{collections::HashSet, sync::Arc};
+
+use sqlx::SqlitePool;
+use threshold_core::{
+    accounts::{register, RegistrationError, RegistrationForm},
+    clock::ManualClock,
+    hashing::{HashCost, Hasher},
+    rules::CommonPasswords,
+    store::Store,
+    Services,
+};
+
+struct TestDb {
+    services: Services,
+    /// A second pool on the same file, for looking behind the domain API.
+    inspect: SqlitePool,
+    _dir: tempfile::TempDir,
+}
+
+async fn test_db() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    // Tests prove behaviour, not cost: the cheapest Argon2id there is.
+    let hasher = Hasher::new(HashCost {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    })
+    .unwrap();
+    let services = Services {
+        store,
+        hasher,
+        clock: Arc::new(ManualClock::starting_at(1_700_000_000_000)),
+        common_passwords: CommonPasswords::shipped(),
+    };
+    let inspect = SqlitePool::connect(&url).await.unwrap();
+    TestDb {
+        services,
+        inspect,
+        _dir: dir,
+    }
+}
+
+fn form(email: &str, username: &str) -> RegistrationForm {
+    RegistrationForm {
+        first_name: "Ada".into(),
+        surname: "Okafor".into(),
+        email: email.into(),
+        username: username.into(),
+        account_type: "practitioner".into(),
+        password: "violet kettle harbour".into(),
+        ..RegistrationForm::default()
+    }
+}
+
+async fn count(db: &TestDb, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(&db.inspect)
+        .await
+        .unwrap()
+}
+
+/// Runs `forms` as simultaneous registrations and returns their results.
+async fn register_all(
+    db: &TestDb,
+    forms: Vec<RegistrationForm>,
+) -> Vec<Result<threshold_core::accounts::Registered, RegistrationError>> {
+    let tasks: Vec<_> = forms
+        .into_iter()
+        .map(|form| {
+            let services = db.services.clone();
+            tokio::spawn(async move { register(&services, &form).await })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    results
+}
+
+/// "ada@example.org" in 50 different letter cases.
+fn case_variants(text: &str, how_many: usize) -> Vec<String> {
+    (0..how_many)
+        .map(|seed| {
+            text.chars()
+                .enumerate()
+                .map(|(i, c)| {
+                    if (seed >> (i % 16)) & 1 == 1 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_simultaneous_registrations_with_one_email_make_one_account() {
+    let db = test_db().await;
+    let forms = case_variants("ada.okafor@example.org", 50)
+        .into_iter()
+        .map(|email| form(&email, ""))
+        .collect();
+    let results = register_all(&db, forms).await;
+
+    let created = results.iter().filter(|r| r.is_ok()).count();
+    let email_taken = results
+        .iter()
+        .filter(|r| matches!(r, Err(RegistrationError::EmailTaken { .. })))
+        .count();
+    assert_eq!((created, email_taken), (1, 49), "{results:?}");
+    assert_eq!(count(&db, "accounts").await, 1);
+    assert_eq!(count(&db, "login_names").await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_simultaneous_registrations_with_one_username_make_one_account() {
+    let db = test_db().await;
+    let forms = case_variants("dr.okafor", 50)
+        .into_iter()
+        .enumerate()
+        .map(|(i, username)| form(&format!("person{i}@example.org"), &username))
+        .collect();
+    let results = register_all(&db, forms).await;
+
+    let created = results.iter().filter(|r| r.is_ok()).count();
+    let username_taken = results
+        .iter()
+        .filter(|r| matches!(r, Err(RegistrationError::UsernameTaken { .. })))
+        .count();
+    assert_eq!((created, username_taken), (1, 49), "{results:?}");
+    assert_eq!(count(&db, "accounts").await, 1);
+}
+
+#[tokio::test]
+async fn a_username_equal_to_another_accounts_email_is_taken() {
+    let db = test_db().await;
+    register(&db.services, &form("ada@example.org", "ada@example.org"))
+        .await
+        .unwrap();
+    // The second person's own email is ada@example.org too: refused as an
+    // email first; and as a username it is no one else's to take.
+    let error = register(&db.services, &form("ADA@example.org", ""))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, RegistrationError::EmailTaken { .. }),
+        "{error:?}"
+    );
+
+    register(&db.services, &form("bea@example.org", "Bea.Smith"))
+        .await
+        .unwrap();
+    let error = register(
+        &db.services,
+        &form("bea.smith@example.org", "BEA@EXAMPLE.ORG"),
+    )
+    .await
+    .unwrap_err();
+    // A username with an @ must be the registrant's own email.
+    assert!(matches!(error, RegistrationError::Invalid(_)), "{error:?}");
+    assert_eq!(count(&db, "accounts").await, 2);
+}
+
+#[tokio::test]
+async fn an_email_equal_to_another_accounts_username_is_taken() {
+    let db = test_db().await;
+    // Someone's username is their email: that name is taken for everyone.
+    register(&db.services, &form("cy@example.org", "cy@example.org"))
+        .await
+        .unwrap();
+    let error = register(&db.services, &form("Cy@Example.org", "cyril"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, RegistrationError::EmailTaken { .. }),
+        "{error:?}"
+    );
+
+    // And an email equal to someone's plain username, in another case.
+    register(&db.services, &form("dee@example.org", "dee.jones@nhs.net"))
+        .await
+        .unwrap_err();
+    register(
+        &db.services,
+        &form("dee.jones@nhs.net", "dee.jones@nhs.net"),
+    )
+    .await
+    .unwrap();
+    let error = register(&db.services, &form("DEE.JONES@nhs.net", "someone"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, RegistrationError::EmailTaken { .. }),
+        "{error:?}"
+    );
+    assert_eq!(count(&db, "accounts").await, 2);
+}
+
+#[tokio::test]
+async fn a_taken_username_is_reported_with_the_registrants_email() {
+    let db = test_db().await;
+    register(&db.services, &form("one@example.org", "okafor"))
+        .await
+        .unwrap();
+    let error = register(&db.services, &form("two@example.org", "OKAFOR"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error,
+        RegistrationError::UsernameTaken {
+            username: "OKAFOR".into(),
+            email: "two@example.org".into()
+        }
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn generated_usernames_are_surname_and_four_digits_and_never_collide() {
+    let db = test_db().await;
+    let forms = (0..40)
+        .map(|i| RegistrationForm {
+            surname: "Ó Briain".into(),
+            ..form(&format!("p{i}@example.org"), "")
+        })
+        .collect();
+    let results = register_all(&db, forms).await;
+    let usernames: HashSet<String> = results
+        .into_iter()
+        .map(|result| {
+            let registered = result.unwrap();
+            assert!(registered.username_was_generated);
+            registered.username
+        })
+        .collect();
+    assert_eq!(usernames.len(), 40);
+    for username in usernames {
+        let digits = username.strip_prefix("OBriain").unwrap();
+        assert!(
+            digits.len() == 4 && digits.chars().all(|c| c.is_ascii_digit()),
+            "{username}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_registration_that_fails_half_way_leaves_nothing_behind() {
+    let db = test_db().await;
+    // Make the last write of the transaction fail, as a full disk would.
+    sqlx::query(
+        "CREATE TRIGGER fail_numbers BEFORE INSERT ON registration_numbers
+         BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+    )
+    .execute(&db.inspect)
+    .await
+    .unwrap();
+    let with_number = RegistrationForm {
+        registration_kind: "GMC".into(),
+        registration_number: "7123456".into(),
+        ..form("ada@example.org", "")
+    };
+    let error = register(&db.services, &with_number).await.unwrap_err();
+    assert_eq!(error, RegistrationError::Unavailable);
+    assert_eq!(count(&db, "accounts").await, 0);
+    assert_eq!(count(&db, "login_names").await, 0);
+    assert_eq!(count(&db, "registration_numbers").await, 0);
+
+    // The email is still free once the fault is gone.
+    sqlx::query("DROP TRIGGER fail_numbers")
+        .execute(&db.inspect)
+        .await
+        .unwrap();
+    register(&db.services, &with_number).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_second_account_with_a_registration_number_needs_confirmation() {
+    let db = test_db().await;
+    let first = RegistrationForm {
+        registration_kind: "GMC".into(),
+        registration_number: "712 3456".into(),
+        ..form("ada@example.org", "")
+    };
+    let first_id = register(&db.services, &first).await.unwrap().account_id;
+
+    let second = RegistrationForm {
+        registration_kind: "GMC".into(),
+        registration_number: "7123456".into(),
+        ..form("ada.home@example.org", "")
+    };
+    let error = register(&db.services, &second).await.unwrap_err();
+    assert!(
+        matches!(&error, RegistrationError::PossibleDuplicate { number, .. } if number.number == "7123456"),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "An account with this GMC number already exists"
+    );
+    assert_eq!(count(&db, "accounts").await, 1);
+
+    let confirmed = RegistrationForm {
+        confirm_possible_duplicate: true,
+        ..second
+    };
+    let second_id = register(&db.services, &confirmed).await.unwrap().account_id;
+    let marked: (i64, i64, String) =
+        sqlx::query_as("SELECT account_id, earlier_account_id, reason FROM possible_duplicates")
+            .fetch_one(&db.inspect)
+            .await
+            .unwrap();
+    assert_eq!(marked, (second_id, first_id, "registration_number".into()));
+}
+
+#[tokio::test]
+async fn the_same_name_and_number_under_another_kind_is_a_possible_duplicate() {
+    let db = test_db().await;
+    let first = RegistrationForm {
+        registration_kind: "GMC".into(),
+        registration_number: "7123456".into(),
+        ..form("ada@example.org", "")
+    };
+    register(&db.services, &first).await.unwrap();
+    let same_person = RegistrationForm {
+        first_name: "ADA".into(),
+        registration_kind: "Other".into(),
+        registration_number: "7123456".into(),
+        ..form("ada2@example.org", "")
+    };
+    let error = register(&db.services, &same_person).await.unwrap_err();
+    assert!(
+        matches!(error, RegistrationError::PossibleDuplicate { .. }),
+        "{error:?}"
+    );
+
+    // A different person who happens to have that number under another
+    // kind is not warned.
+    let someone_else = RegistrationForm {
+        first_name: "Bea".into(),
+        surname: "Smith".into(),
+        ..same_person
+    };
+    register(&db.services, &someone_else).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_stored_account_keeps_what_was_typed_and_an_argon2id_hash() {
+    let db = test_db().await;
+    let admin = RegistrationForm {
+        account_type: "practice_admin".into(),
+        practice_name: "  Riverside Surgery ".into(),
+        ..form("  Ada.Okafor@Example.ORG ", "Dr.Okafor")
+    };
+    register(&db.services, &admin).await.unwrap();
+    let row: (String, String, String, Option<String>, String) = sqlx::query_as(
+        "SELECT username, email, account_type, practice_name, password_hash FROM accounts",
+    )
+    .fetch_one(&db.inspect)
+    .await
+    .unwrap();
+    assert_eq!(row.0, "Dr.Okafor");
+    assert_eq!(row.1, "Ada.Okafor@Example.ORG");
+    assert_eq!(row.2, "practice_admin");
+    assert_eq!(row.3.as_deref(), Some("Riverside Surgery"));
+    assert!(row.4.starts_with("$argon2id$"), "{}", row.4);
+    let keys: Vec<(String, String)> =
+        sqlx::query_as("SELECT name_key, kind FROM login_names ORDER BY name_key")
+            .fetch_all(&db.inspect)
+            .await
+            .unwrap();
+    assert_eq!(
+        keys,
+        [
+            ("ada.okafor@example.org".into(), "email".into()),
+            ("dr.okafor".into(), "username".into())
+        ]
+    );
+}
