@@ -4,6 +4,7 @@
 //! bodies) and with `hydrate` into the WASM bundle.
 
 pub mod dialogs;
+pub mod errors;
 mod header;
 mod home;
 

@@ -9,7 +9,8 @@
 
 mod login;
 mod modal;
-mod register;
+pub mod register;
+mod reset;
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -20,12 +21,16 @@ pub use modal::Modal;
 pub enum DialogKind {
     Login,
     Register,
+    Reset,
 }
 
 /// Which dialog is open, and who opened the first one.
 #[derive(Clone, Copy)]
 pub struct Dialogs {
     active: RwSignal<Option<DialogKind>>,
+    /// Text handed to the next dialog's first field: the email a "Forgotten
+    /// password" link carries, the username shown after registering.
+    prefill: RwSignal<String>,
     opener: StoredValue<Option<web_sys::HtmlElement>, LocalStorage>,
 }
 
@@ -33,12 +38,19 @@ impl Dialogs {
     pub fn new() -> Self {
         Self {
             active: RwSignal::new(None),
+            prefill: RwSignal::new(String::new()),
             opener: StoredValue::new_local(None),
         }
     }
 
     /// Opens `kind`, replacing whichever dialog is open.
     pub fn open(&self, kind: DialogKind) {
+        self.open_with(kind, String::new());
+    }
+
+    /// Opens `kind` with `text` in its first field.
+    pub fn open_with(&self, kind: DialogKind, text: impl Into<String>) {
+        self.prefill.set(text.into());
         if self.active.get_untracked().is_none() {
             let focused = document()
                 .active_element()
@@ -46,6 +58,11 @@ impl Dialogs {
             self.opener.set_value(focused);
         }
         self.active.set(Some(kind));
+    }
+
+    /// What the dialog being opened should show in its first field.
+    pub fn prefill(&self) -> Signal<String> {
+        self.prefill.into()
     }
 
     pub fn close(&self) {
@@ -85,5 +102,6 @@ pub fn DialogHost() -> impl IntoView {
     view! {
         <login::LoginDialog/>
         <register::RegisterDialog/>
+        <reset::ResetDialog/>
     }
 }

@@ -1,14 +1,387 @@
-//! The "Register" dialog.
+//! The "Create an account" dialog and the server function behind it.
 
-use leptos::prelude::*;
+use leptos::{html, prelude::*};
+use threshold_core::{
+    accounts::{Registered, RegistrationError, RegistrationField, RegistrationForm},
+    rules::{password::check_new, CommonPasswords, Password, PasswordProblem, RegistrationKind},
+};
 
-use super::{DialogKind, Modal};
+use super::{DialogKind, Dialogs, Modal};
+use crate::errors::{registration_messages, FieldMessage, RegistrationMessages, ServiceError};
+
+/// Creates an account. Every field is checked again here: the dialog's
+/// checks are a courtesy, not a guard.
+#[server(endpoint = "register")]
+pub async fn register(
+    form: RegistrationForm,
+) -> Result<Registered, ServiceError<RegistrationError>> {
+    let services = use_context::<threshold_core::Services>()
+        .ok_or_else(|| ServiceError::Call("services are not in context".into()))?;
+    Ok(threshold_core::accounts::register(&services, &form).await?)
+}
 
 #[component]
 pub fn RegisterDialog() -> impl IntoView {
+    let dialogs = expect_context::<Dialogs>();
+    let action = ServerAction::<Register>::new();
+    let registered = Memo::new(move |_| action.value().get().and_then(Result::ok));
+
+    // A closed dialog starts afresh next time.
+    let open = dialogs.is_open(DialogKind::Register);
+    Effect::new(move |was_open: Option<bool>| {
+        let open = open.get();
+        if was_open == Some(true) && !open && registered.get_untracked().is_some() {
+            action.clear();
+        }
+        open
+    });
+
     view! {
         <Modal kind=DialogKind::Register id="register-dialog" title="Create an account">
-            <p>"Registration opens here."</p>
+            {move || match registered.get() {
+                Some(registered) => view! { <Welcome registered/> }.into_any(),
+                None => view! { <RegisterForm action/> }.into_any(),
+            }}
         </Modal>
     }
+}
+
+/// Shown once the account exists: the username, big, because people
+/// forget it.
+#[component]
+fn Welcome(registered: Registered) -> impl IntoView {
+    let dialogs = expect_context::<Dialogs>();
+    let heading = NodeRef::<html::H3>::new();
+    // The form that had focus is gone: move focus to the news.
+    Effect::new(move |_| {
+        if let Some(heading) = heading.get() {
+            let _ = heading.focus();
+        }
+    });
+    let username = registered.username.clone();
+    view! {
+        <div class="welcome" role="status">
+            <h3 node_ref=heading tabindex="-1" class="welcome__title">
+                {format!("Welcome, {}. Your account is ready.", registered.first_name)}
+            </h3>
+            <p>"Your username is"</p>
+            <p class="welcome__username" id="registered-username">{registered.username.clone()}</p>
+            <p class="field__hint">
+                {if registered.username_was_generated {
+                    "We made it from your surname. Write it down: you can log in with it or with your email address."
+                } else {
+                    "You can log in with it or with your email address."
+                }}
+            </p>
+            <button
+                type="button"
+                class="button button--primary button--block"
+                on:click=move |_| dialogs.open_with(DialogKind::Login, username.clone())
+            >
+                "Log in now"
+            </button>
+        </div>
+    }
+}
+
+#[component]
+fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
+    let dialogs = expect_context::<Dialogs>();
+    let messages = Memo::new(move |_| match action.value().get() {
+        Some(Err(error)) => registration_messages(&error),
+        _ => RegistrationMessages::default(),
+    });
+    let pending = action.pending();
+
+    let account_type = RwSignal::new("practitioner".to_owned());
+    let email = RwSignal::new(String::new());
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let show_password = RwSignal::new(false);
+    let confirm_duplicate = RwSignal::new(false);
+
+    let errors = move |field: RegistrationField| {
+        Signal::derive(move || messages.with(|messages| messages.for_field(field)))
+    };
+    let form_message = move || messages.with(|messages| messages.form.clone());
+
+    view! {
+        <ActionForm action attr:class="form" attr:novalidate=true>
+            <p class="field__hint">"All fields are required unless marked optional."</p>
+            <div class="form__row">
+                <TextField id="register-first-name" name="form[first_name]" label="First name"
+                    autocomplete="given-name" autofocus=true errors=errors(RegistrationField::FirstName)/>
+                <TextField id="register-surname" name="form[surname]" label="Surname"
+                    autocomplete="family-name" errors=errors(RegistrationField::Surname)/>
+            </div>
+            <TextField id="register-email" name="form[email]" label="Email address" kind="email"
+                autocomplete="email" errors=errors(RegistrationField::Email) value=email/>
+            <TextField id="register-username" name="form[username]" label="Username (optional)"
+                hint="Leave blank and we'll make one, e.g. Okafor4821."
+                autocomplete="username" errors=errors(RegistrationField::Username) value=username/>
+
+            <fieldset class="field choice" aria-describedby="register-account-type-error">
+                <legend>"Account type"</legend>
+                <label class="choice__option">
+                    <input type="radio" name="form[account_type]" value="practitioner"
+                        prop:checked=move || account_type.get() == "practitioner"
+                        on:change=move |_| account_type.set("practitioner".into())/>
+                    "Practitioner"
+                </label>
+                <label class="choice__option">
+                    <input type="radio" name="form[account_type]" value="practice_admin"
+                        prop:checked=move || account_type.get() == "practice_admin"
+                        on:change=move |_| account_type.set("practice_admin".into())/>
+                    "Practice admin"
+                </label>
+                <FieldErrors id="register-account-type-error" errors=errors(RegistrationField::AccountType)/>
+            </fieldset>
+            <Show when=move || account_type.get() == "practice_admin">
+                <TextField id="register-practice-name" name="form[practice_name]" label="Practice name"
+                    autocomplete="organization" errors=errors(RegistrationField::PracticeName)/>
+            </Show>
+
+            <RegistrationNumberField errors=errors(RegistrationField::RegistrationNumber)/>
+
+            <div class="field">
+                <label for="register-password">"Password"</label>
+                <PasswordRules password username email/>
+                <input id="register-password" name="form[password]"
+                    type=move || if show_password.get() { "text" } else { "password" }
+                    autocomplete="new-password" autocapitalize="none" spellcheck="false" required
+                    aria-describedby="register-password-rules register-password-error"
+                    aria-invalid=move || invalid(errors(RegistrationField::Password))
+                    on:input=move |ev| password.set(event_target_value(&ev))/>
+                <label class="checkbox">
+                    <input type="checkbox" prop:checked=show_password
+                        on:change=move |ev| show_password.set(event_target_checked(&ev))/>
+                    "Show password"
+                </label>
+                <FieldErrors id="register-password-error" errors=errors(RegistrationField::Password)/>
+            </div>
+
+            <input type="hidden" name="form[confirm_possible_duplicate]"
+                prop:value=move || confirm_duplicate.get().to_string()/>
+            {move || form_message().map(|message| view! {
+                <div class="notice notice--warning" role="alert">
+                    <p>{message.text.clone()}</p>
+                    <ResetOffer message/>
+                </div>
+            })}
+            <Show when=move || messages.with(|m| m.needs_duplicate_confirmation)>
+                <label class="checkbox">
+                    <input type="checkbox" id="register-confirm-duplicate"
+                        prop:checked=confirm_duplicate
+                        on:change=move |ev| confirm_duplicate.set(event_target_checked(&ev))/>
+                    "That account is not mine: create a separate account"
+                </label>
+            </Show>
+
+            <button type="submit" class="button button--primary button--block"
+                aria-busy=move || pending.get().to_string() disabled=pending>
+                {move || if pending.get() { "Creating your account…" } else { "Create account" }}
+            </button>
+            <p class="form__footer">
+                "Already registered? "
+                <button type="button" class="link-button" on:click=move |_| dialogs.open(DialogKind::Login)>
+                    "Log in"
+                </button>
+            </p>
+        </ActionForm>
+    }
+}
+
+fn invalid(errors: Signal<Vec<FieldMessage>>) -> Option<&'static str> {
+    errors.with(|errors| (!errors.is_empty()).then_some("true"))
+}
+
+/// A labelled text input with its hint and its errors, wired for screen
+/// readers (`aria-describedby`, `aria-invalid`).
+#[component]
+fn TextField(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    autocomplete: &'static str,
+    #[prop(optional)] autofocus: bool,
+    errors: Signal<Vec<FieldMessage>>,
+    /// Mirrors what is typed, for fields other parts of the form read.
+    #[prop(optional)]
+    value: Option<RwSignal<String>>,
+) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described_by = match hint {
+        Some(_) => format!("{hint_id} {error_id}"),
+        None => error_id.clone(),
+    };
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            {hint.map(|hint| view! { <p class="field__hint" id=hint_id.clone()>{hint}</p> })}
+            <input id=id name=name type=kind autocomplete=autocomplete autofocus=autofocus
+                aria-describedby=described_by
+                aria-invalid=move || invalid(errors)
+                on:input=move |ev| {
+                    if let Some(value) = value {
+                        value.set(event_target_value(&ev));
+                    }
+                }/>
+            <FieldErrors id=error_id errors/>
+        </div>
+    }
+}
+
+/// A field's messages, each announced as it appears.
+#[component]
+fn FieldErrors(#[prop(into)] id: String, errors: Signal<Vec<FieldMessage>>) -> impl IntoView {
+    view! {
+        <div id=id class="field__errors">
+            <For each=move || errors.get() key=|message| message.text.clone() let:message>
+                <p class="field__error" role="alert">
+                    {message.text.clone()}
+                    " "
+                    <ResetOffer message/>
+                </p>
+            </For>
+        </div>
+    }
+}
+
+/// "Forgotten password" with the email filled in, when a message offers it.
+#[component]
+fn ResetOffer(message: FieldMessage) -> impl IntoView {
+    let dialogs = expect_context::<Dialogs>();
+    message.offer_reset_for.map(|email| {
+        view! {
+            <button type="button" class="link-button reset-offer"
+                on:click=move |_| dialogs.open_with(DialogKind::Reset, email.clone())>
+                "Forgotten password"
+            </button>
+        }
+    })
+}
+
+#[component]
+fn RegistrationNumberField(errors: Signal<Vec<FieldMessage>>) -> impl IntoView {
+    view! {
+        <fieldset class="field" aria-describedby="register-number-hint register-number-error">
+            <legend>"Registration number (optional)"</legend>
+            <p class="field__hint" id="register-number-hint">
+                "Your GMC, NMC, NTN or college number helps support find your account."
+            </p>
+            <div class="form__row">
+                <div class="field">
+                    <label for="register-number-kind">"Type"</label>
+                    <select id="register-number-kind" name="form[registration_kind]"
+                        aria-invalid=move || invalid(errors)>
+                        <option value="">"None"</option>
+                        {RegistrationKind::ALL
+                            .into_iter()
+                            .map(|kind| view! { <option value=kind.as_str()>{kind.as_str()}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="register-number">"Number"</label>
+                    <input id="register-number" name="form[registration_number]" type="text"
+                        autocomplete="off" aria-invalid=move || invalid(errors)
+                        aria-describedby="register-number-error"/>
+                </div>
+            </div>
+            <FieldErrors id="register-number-error" errors/>
+        </fieldset>
+    }
+}
+
+/// The password rules, visible before typing and ticked off while typing,
+/// using the same check as the server (the common-password list is fetched
+/// from the server the first time the dialog needs it).
+#[component]
+fn PasswordRules(
+    password: RwSignal<String>,
+    username: RwSignal<String>,
+    email: RwSignal<String>,
+) -> impl IntoView {
+    let dialogs = expect_context::<Dialogs>();
+    let common = common_passwords(dialogs.is_open(DialogKind::Register));
+    let problems = Memo::new(move |_| {
+        let password = Password::new(&password.get());
+        let username = username.get();
+        let email = email.get();
+        common.with(|list| {
+            let empty = CommonPasswords::default();
+            check_new(
+                &password,
+                Some(username.as_str()),
+                Some(email.as_str()),
+                list.as_ref().unwrap_or(&empty),
+            )
+        })
+    });
+    let typed = move || !password.with(String::is_empty);
+    let state = move |broken: fn(&PasswordProblem) -> bool, ready: bool| {
+        if !typed() || !ready {
+            "pending"
+        } else if problems.with(|problems| problems.iter().any(broken)) {
+            "unmet"
+        } else {
+            "met"
+        }
+    };
+    let rule = move |text: &'static str, broken: fn(&PasswordProblem) -> bool, needs_list: bool| {
+        let current = move || state(broken, !needs_list || common.with(Option::is_some));
+        view! {
+            <li class=move || format!("rule rule--{}", current())>
+                {text}
+                <span class="visually-hidden">
+                    {move || match current() { "met" => " (done)", "unmet" => " (not yet)", _ => "" }}
+                </span>
+            </li>
+        }
+    };
+    view! {
+        <ul class="rules" id="register-password-rules">
+            {rule(
+                "At least 12 characters; spaces and any letters are fine",
+                |p| matches!(p, PasswordProblem::TooShort { .. } | PasswordProblem::TooLong { .. }),
+                false,
+            )}
+            {rule("Not one of the commonly used passwords", |p| matches!(p, PasswordProblem::Common), true)}
+            {rule(
+                "Does not contain your username or the part of your email before the @",
+                |p| matches!(p, PasswordProblem::ContainsUsername | PasswordProblem::ContainsEmailName),
+                false,
+            )}
+        </ul>
+    }
+}
+
+/// The shipped common-password list, fetched in the browser the first time
+/// the dialog opens (it is 230 KB: not for every page view).
+fn common_passwords(dialog_open: Signal<bool>) -> RwSignal<Option<CommonPasswords>> {
+    let list = RwSignal::new(None);
+    Effect::new(move |requested: Option<bool>| {
+        if requested == Some(true) || !dialog_open.get() {
+            return requested.unwrap_or(false);
+        }
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let text = match gloo_net::http::Request::get("/common-passwords.txt")
+                .send()
+                .await
+            {
+                Ok(response) if response.ok() => response.text().await.ok(),
+                _ => None,
+            };
+            // Without the list the rule stays "pending"; the server still checks.
+            if let Some(text) = text {
+                list.set(Some(CommonPasswords::parse(&text)));
+            }
+        });
+        true
+    });
+    list
 }

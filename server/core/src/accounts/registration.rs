@@ -8,8 +8,10 @@ use crate::rules::{
     RegistrationNumber, Username,
 };
 
-/// What the registration dialog sends, exactly as typed.
+/// What the registration dialog sends, exactly as typed. A missing field
+/// (a hidden practice name, say) arrives as blank.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RegistrationForm {
     pub first_name: String,
     pub surname: String,

@@ -1,0 +1,195 @@
+//! The one place where what went wrong becomes what a person reads.
+//!
+//! Server functions return [`ServiceError`]: the domain's own typed error,
+//! or a failure of the call itself (network, server down, a body the server
+//! refused). Components never format errors themselves; they ask here.
+
+use std::fmt;
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+use threshold_core::accounts::{RegistrationError, RegistrationField};
+
+/// What a server function can answer instead of its result.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ServiceError<E> {
+    /// The request was understood and refused: the domain says why.
+    Domain(E),
+    /// The call itself failed; the detail is for logs, not for people.
+    Call(String),
+}
+
+impl<E> From<E> for ServiceError<E> {
+    fn from(error: E) -> Self {
+        ServiceError::Domain(error)
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for ServiceError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServiceError::Domain(error) => error.fmt(f),
+            ServiceError::Call(_) => f.write_str(CALL_FAILED),
+        }
+    }
+}
+
+impl<E> FromServerFnError for ServiceError<E>
+where
+    E: fmt::Debug + Serialize + for<'de> Deserialize<'de> + 'static,
+{
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
+        ServiceError::Call(error.to_string())
+    }
+}
+
+const CALL_FAILED: &str = "We could not reach Threshold. Check your connection, then try again.";
+
+/// A message shown next to a field, optionally offering the reset dialog
+/// for an email address ("Forgotten your login?").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldMessage {
+    pub text: String,
+    pub offer_reset_for: Option<String>,
+}
+
+impl FieldMessage {
+    fn plain(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            offer_reset_for: None,
+        }
+    }
+}
+
+/// A registration's refusal, laid out for the form.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RegistrationMessages {
+    pub fields: Vec<(RegistrationField, FieldMessage)>,
+    /// Above the button: the duplicate-person warning or a general failure.
+    pub form: Option<FieldMessage>,
+    /// The duplicate warning needs the person to confirm before retrying.
+    pub needs_duplicate_confirmation: bool,
+}
+
+impl RegistrationMessages {
+    pub fn for_field(&self, field: RegistrationField) -> Vec<FieldMessage> {
+        self.fields
+            .iter()
+            .filter(|(f, _)| *f == field)
+            .map(|(_, message)| message.clone())
+            .collect()
+    }
+}
+
+pub fn registration_messages(error: &ServiceError<RegistrationError>) -> RegistrationMessages {
+    let error = match error {
+        ServiceError::Domain(error) => error,
+        ServiceError::Call(_) => {
+            return RegistrationMessages {
+                form: Some(FieldMessage::plain(CALL_FAILED)),
+                ..Default::default()
+            }
+        }
+    };
+    match error {
+        RegistrationError::Invalid(problems) => RegistrationMessages {
+            fields: problems
+                .iter()
+                .map(|problem| (problem.field, FieldMessage::plain(&problem.message)))
+                .collect(),
+            ..Default::default()
+        },
+        RegistrationError::EmailTaken { email } => RegistrationMessages {
+            fields: vec![(
+                RegistrationField::Email,
+                FieldMessage {
+                    text: "This email already has an account — Forgotten your login?".into(),
+                    offer_reset_for: Some(email.clone()),
+                },
+            )],
+            ..Default::default()
+        },
+        RegistrationError::UsernameTaken { email, .. } => RegistrationMessages {
+            fields: vec![(
+                RegistrationField::Username,
+                FieldMessage {
+                    text: "This username is already taken — if it is yours, Forgotten your login? \
+                           Or leave it blank and we'll make one for you."
+                        .into(),
+                    offer_reset_for: Some(email.clone()),
+                },
+            )],
+            ..Default::default()
+        },
+        RegistrationError::PossibleDuplicate { number, email } => RegistrationMessages {
+            form: Some(FieldMessage {
+                text: format!(
+                    "An account with this {} number already exists — if it is yours, use \
+                     Forgotten password.",
+                    number.kind
+                ),
+                offer_reset_for: Some(email.clone()),
+            }),
+            needs_duplicate_confirmation: true,
+            ..Default::default()
+        },
+        RegistrationError::Unavailable => RegistrationMessages {
+            form: Some(FieldMessage::plain(error.to_string())),
+            ..Default::default()
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use threshold_core::rules::RegistrationNumber;
+
+    #[test]
+    fn a_taken_email_offers_the_reset_for_that_email_next_to_the_email_field() {
+        let messages =
+            registration_messages(&ServiceError::Domain(RegistrationError::EmailTaken {
+                email: "Ada@Example.org".into(),
+            }));
+        let email = messages.for_field(RegistrationField::Email);
+        assert_eq!(email.len(), 1);
+        assert!(email[0]
+            .text
+            .starts_with("This email already has an account"));
+        assert_eq!(email[0].offer_reset_for.as_deref(), Some("Ada@Example.org"));
+        assert!(messages.form.is_none());
+    }
+
+    #[test]
+    fn the_duplicate_warning_names_the_kind_and_asks_for_confirmation() {
+        let number = RegistrationNumber::parse("GMC", "7123456").unwrap();
+        let messages = registration_messages(&ServiceError::Domain(
+            RegistrationError::PossibleDuplicate {
+                number,
+                email: "ada@example.org".into(),
+            },
+        ));
+        assert!(messages.needs_duplicate_confirmation);
+        let form = messages.form.unwrap();
+        assert!(form
+            .text
+            .starts_with("An account with this GMC number already exists"));
+        assert_eq!(form.offer_reset_for.as_deref(), Some("ada@example.org"));
+    }
+
+    #[test]
+    fn a_failed_call_shows_no_internal_detail() {
+        let messages = registration_messages(&ServiceError::Call(
+            "error sending request: connection refused (os error 111)".into(),
+        ));
+        let text = messages.form.unwrap().text;
+        assert!(!text.contains("os error"), "{text}");
+        assert_eq!(text, CALL_FAILED);
+    }
+}
