@@ -6,6 +6,7 @@
 //! rules are compiled (for the WASM bundle).
 
 pub mod accounts;
+pub mod auth;
 pub mod rules;
 
 #[cfg(feature = "server")]

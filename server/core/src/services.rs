@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::{rate_limit::RateLimit, sessions::SessionPolicy};
 use crate::clock::{Clock, SystemClock};
 use crate::hashing::{HashCost, HashError, Hasher};
 use crate::rules::CommonPasswords;
@@ -14,7 +15,17 @@ pub struct Services {
     pub hasher: Hasher,
     pub clock: Arc<dyn Clock>,
     pub common_passwords: &'static CommonPasswords,
+    pub session_policy: SessionPolicy,
+    /// Login attempts per client address.
+    pub login_rate: RateLimit,
 }
+
+/// Login attempts one address may make: a burst of 20, then 20 a minute.
+/// Enough for a practice sharing one public address; far too few to guess.
+pub const DEFAULT_LOGIN_RATE: RateLimit = RateLimit {
+    burst: 20,
+    per_minute: 20,
+};
 
 impl Services {
     /// The production wiring: the system clock and the shipped list.
@@ -24,6 +35,8 @@ impl Services {
             hasher: Hasher::new(hash_cost)?,
             clock: Arc::new(SystemClock),
             common_passwords: CommonPasswords::shipped(),
+            session_policy: SessionPolicy::default(),
+            login_rate: DEFAULT_LOGIN_RATE,
         })
     }
 }

@@ -9,8 +9,7 @@ use sqlx::SqlitePool;
 use threshold_core::{
     accounts::{register, RegistrationError, RegistrationForm},
     clock::ManualClock,
-    hashing::{HashCost, Hasher},
-    rules::CommonPasswords,
+    hashing::HashCost,
     store::Store,
     Services,
 };
@@ -26,24 +25,22 @@ async fn test_db() -> TestDb {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
     let store = Store::connect(&url).await.unwrap();
-    // Tests prove behaviour, not cost: the cheapest Argon2id there is.
-    let hasher = Hasher::new(HashCost {
-        memory_kib: 64,
-        iterations: 1,
-        parallelism: 1,
-    })
-    .unwrap();
-    let services = Services {
-        store,
-        hasher,
-        clock: Arc::new(ManualClock::starting_at(1_700_000_000_000)),
-        common_passwords: CommonPasswords::shipped(),
-    };
+    let mut services = Services::new(store, cheap_hash_cost()).unwrap();
+    services.clock = Arc::new(ManualClock::starting_at(1_700_000_000_000));
     let inspect = SqlitePool::connect(&url).await.unwrap();
     TestDb {
         services,
         inspect,
         _dir: dir,
+    }
+}
+
+/// Tests prove behaviour, not cost: the cheapest Argon2id there is.
+fn cheap_hash_cost() -> HashCost {
+    HashCost {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
     }
 }
 

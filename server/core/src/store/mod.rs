@@ -4,8 +4,10 @@
 use std::{path::Path, str::FromStr, time::Duration};
 
 mod accounts;
+mod auth;
 
 pub use accounts::{AccountInsert, CreateAccountOutcome, NumberHolder};
+pub use auth::{LoginAccount, SessionRow, ThrottleState};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 

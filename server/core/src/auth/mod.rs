@@ -1,0 +1,18 @@
+//! Logging in and staying logged in (SPEC.md §2).
+//!
+//! [`throttle`] and the wire types are pure; [`login()`] and [`sessions`]
+//! run on the server against the store and the hashing pool.
+
+pub mod throttle;
+mod types;
+
+#[cfg(feature = "server")]
+mod login;
+#[cfg(feature = "server")]
+pub mod rate_limit;
+#[cfg(feature = "server")]
+pub mod sessions;
+
+#[cfg(feature = "server")]
+pub use login::{login, LoggedIn};
+pub use types::{CurrentUser, LoginError, LoginField, LoginForm};

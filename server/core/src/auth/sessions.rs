@@ -1,0 +1,98 @@
+//! Server-side sessions: a random token in the cookie, its SHA-256 in the
+//! database, idle and absolute expiry.
+//!
+//! Written here rather than taken from tower-sessions because sessions are
+//! account state: disabling an account or a password change must end that
+//! account's sessions, and support sees them, which needs the account id as
+//! a column rather than inside an opaque record. Storing only a hash of the
+//! token means a copy of the database cannot be replayed as cookies.
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::CurrentUser;
+use crate::clock::Millis;
+use crate::rules::AccountType;
+use crate::store::StoreError;
+use crate::Services;
+
+/// The cookie that carries the session token.
+pub const SESSION_COOKIE: &str = "threshold_session";
+
+/// How long a session lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// Ended after this long without a request.
+    pub idle_ms: Millis,
+    /// Ended this long after login, however active.
+    pub absolute_ms: Millis,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self {
+            idle_ms: 30 * 60_000,
+            absolute_ms: 12 * 60 * 60_000,
+        }
+    }
+}
+
+/// `last_seen_at` is written at most this often, so reading pages does not
+/// turn every request into a database write.
+const TOUCH_INTERVAL_MS: Millis = 60_000;
+
+/// Starts a session for `account_id` and returns the token for the cookie:
+/// 256 random bits, URL-safe base64.
+pub async fn start(services: &Services, account_id: i64) -> Result<String, StoreError> {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    services
+        .store
+        .insert_session(&token_hash(&token), account_id, services.clock.now())
+        .await?;
+    Ok(token)
+}
+
+/// The person a token belongs to, if its session is alive; an expired one
+/// is deleted on sight.
+pub async fn current_user(
+    services: &Services,
+    token: &str,
+) -> Result<Option<CurrentUser>, StoreError> {
+    let hash = token_hash(token);
+    let Some(session) = services.store.session(&hash).await? else {
+        return Ok(None);
+    };
+    let now = services.clock.now();
+    let policy = services.session_policy;
+    if now - session.last_seen_at > policy.idle_ms || now - session.created_at > policy.absolute_ms
+    {
+        services.store.delete_session(&hash).await?;
+        return Ok(None);
+    }
+    if now - session.last_seen_at > TOUCH_INTERVAL_MS {
+        services.store.touch_session(&hash, now).await?;
+    }
+    let Some(account_type) = AccountType::parse(&session.account_type) else {
+        return Ok(None);
+    };
+    Ok(Some(CurrentUser {
+        account_id: session.account_id,
+        username: session.username,
+        first_name: session.first_name,
+        surname: session.surname,
+        account_type,
+    }))
+}
+
+/// Ends the session server-side: the token stops working everywhere.
+pub async fn end(services: &Services, token: &str) -> Result<(), StoreError> {
+    services.store.delete_session(&token_hash(token)).await
+}
+
+fn token_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}

@@ -1,0 +1,65 @@
+//! The per-name throttling policy (SPEC.md §2): growing delays after five
+//! consecutive failures, a lock after a hundred.
+
+/// Failures allowed in a row before the first delay.
+pub const FREE_FAILURES: u32 = 5;
+/// Failures in a row that lock the login until a reset or support.
+pub const LOCK_AFTER: u32 = 100;
+/// The first delay; each further failure doubles it, up to [`MAX_DELAY_MS`].
+pub const FIRST_DELAY_MS: i64 = 30_000;
+pub const MAX_DELAY_MS: i64 = 15 * 60_000;
+
+/// What a name's consecutive failures lead to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// Try again at once.
+    Free,
+    /// No attempt is heard for this long.
+    Delay {
+        ms: i64,
+    },
+    Locked,
+}
+
+/// The consequence of the `failures`-th consecutive failure.
+pub fn after_failures(failures: u32) -> AfterFailure {
+    if failures >= LOCK_AFTER {
+        return AfterFailure::Locked;
+    }
+    if failures < FREE_FAILURES {
+        return AfterFailure::Free;
+    }
+    let doublings = (failures - FREE_FAILURES).min(16);
+    AfterFailure::Delay {
+        ms: FIRST_DELAY_MS
+            .saturating_mul(1 << doublings)
+            .min(MAX_DELAY_MS),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_four_failures_cost_nothing() {
+        for failures in 0..FREE_FAILURES {
+            assert_eq!(after_failures(failures), AfterFailure::Free);
+        }
+    }
+
+    #[test]
+    fn delays_start_at_the_fifth_failure_and_double_up_to_fifteen_minutes() {
+        assert_eq!(after_failures(5), AfterFailure::Delay { ms: 30_000 });
+        assert_eq!(after_failures(6), AfterFailure::Delay { ms: 60_000 });
+        assert_eq!(after_failures(7), AfterFailure::Delay { ms: 120_000 });
+        assert_eq!(after_failures(10), AfterFailure::Delay { ms: MAX_DELAY_MS });
+        assert_eq!(after_failures(99), AfterFailure::Delay { ms: MAX_DELAY_MS });
+    }
+
+    #[test]
+    fn the_hundredth_failure_locks() {
+        assert_eq!(after_failures(100), AfterFailure::Locked);
+        assert_eq!(after_failures(250), AfterFailure::Locked);
+    }
+}

@@ -1,0 +1,93 @@
+//! What login takes, gives and refuses: shared with the browser.
+
+use serde::{Deserialize, Serialize};
+
+use crate::rules::AccountType;
+
+/// What the login dialog sends, exactly as typed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LoginForm {
+    /// A username or an email address.
+    pub identifier: String,
+    pub password: String,
+}
+
+/// The logged-in person, as the header shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub account_id: i64,
+    pub username: String,
+    pub first_name: String,
+    pub surname: String,
+    pub account_type: AccountType,
+}
+
+impl CurrentUser {
+    pub fn is_support(&self) -> bool {
+        self.account_type == AccountType::Support
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LoginField {
+    Identifier,
+    Password,
+}
+
+/// Why a login did not start a session. Unknown names, wrong passwords and
+/// disabled accounts all give [`LoginError::Incorrect`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum LoginError {
+    #[error("{message}")]
+    Missing { field: LoginField, message: String },
+    #[error("Your username/email or password is incorrect.")]
+    Incorrect,
+    /// Too many failures in a row for this name: wait.
+    #[error("Too many failed attempts. Try again in {}.", wait_text(*retry_after_seconds))]
+    Throttled { retry_after_seconds: u64 },
+    /// 100 failures in a row: only a reset or support unlocks it.
+    #[error("This login is locked after too many failed attempts. Use Forgotten password to get a new password, or contact support.")]
+    Locked,
+    /// Too many attempts from this network address.
+    #[error("Too many login attempts from your network. Try again in {}.", wait_text(*retry_after_seconds))]
+    RateLimited { retry_after_seconds: u64 },
+    #[error("We could not log you in just now. Please try again in a minute.")]
+    Unavailable,
+}
+
+/// "45 seconds", "1 minute", "15 minutes": rounded up, never "0 seconds".
+pub fn wait_text(seconds: u64) -> String {
+    match seconds.max(1) {
+        1 => "1 second".to_owned(),
+        s @ 2..=59 => format!("{s} seconds"),
+        s => {
+            let minutes = s.div_ceil(60);
+            if minutes == 1 {
+                "1 minute".to_owned()
+            } else {
+                format!("{minutes} minutes")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_are_rounded_up_to_whole_seconds_or_minutes() {
+        assert_eq!(wait_text(0), "1 second");
+        assert_eq!(wait_text(45), "45 seconds");
+        assert_eq!(wait_text(60), "1 minute");
+        assert_eq!(wait_text(61), "2 minutes");
+        assert_eq!(
+            LoginError::Throttled {
+                retry_after_seconds: 900
+            }
+            .to_string(),
+            "Too many failed attempts. Try again in 15 minutes."
+        );
+    }
+}

@@ -1,0 +1,311 @@
+//! Login state: throttling counters, sessions and rate-limit buckets.
+
+use sqlx::Row;
+
+use super::{Store, StoreError};
+use crate::auth::throttle::{after_failures, AfterFailure};
+use crate::clock::Millis;
+
+/// What login needs of an account, found by a case-folded login name.
+#[derive(Debug, Clone)]
+pub struct LoginAccount {
+    pub id: i64,
+    pub username: String,
+    pub first_name: String,
+    pub surname: String,
+    pub account_type: String,
+    pub password_hash: String,
+    pub active: bool,
+    pub throttle: ThrottleState,
+}
+
+/// A name's throttling counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ThrottleState {
+    pub failed_logins: u32,
+    pub throttled_until: Option<Millis>,
+    pub locked_at: Option<Millis>,
+}
+
+/// A live session's account.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub account_id: i64,
+    pub created_at: Millis,
+    pub last_seen_at: Millis,
+    pub username: String,
+    pub first_name: String,
+    pub surname: String,
+    pub account_type: String,
+}
+
+impl Store {
+    pub async fn login_account(&self, name_key: &str) -> Result<Option<LoginAccount>, StoreError> {
+        let row = sqlx::query(
+            "SELECT a.id, a.username, a.first_name, a.surname, a.account_type, a.password_hash,
+                    a.status, a.failed_logins, a.throttled_until, a.locked_at
+               FROM login_names n JOIN accounts a ON a.id = n.account_id
+              WHERE n.name_key = ?",
+        )
+        .bind(name_key)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(LoginAccount {
+            id: row.try_get("id")?,
+            username: row.try_get("username")?,
+            first_name: row.try_get("first_name")?,
+            surname: row.try_get("surname")?,
+            account_type: row.try_get("account_type")?,
+            password_hash: row.try_get("password_hash")?,
+            active: row.try_get::<String, _>("status")? == "active",
+            throttle: ThrottleState {
+                failed_logins: row
+                    .try_get::<i64, _>("failed_logins")?
+                    .try_into()
+                    .unwrap_or(u32::MAX),
+                throttled_until: row.try_get("throttled_until")?,
+                locked_at: row.try_get("locked_at")?,
+            },
+        }))
+    }
+
+    pub async fn unknown_name_throttle(&self, name_key: &str) -> Result<ThrottleState, StoreError> {
+        let row = sqlx::query(
+            "SELECT failed_logins, throttled_until, locked_at
+               FROM unknown_login_failures WHERE name_key = ?",
+        )
+        .bind(name_key)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(ThrottleState::default());
+        };
+        Ok(ThrottleState {
+            failed_logins: row
+                .try_get::<i64, _>("failed_logins")?
+                .try_into()
+                .unwrap_or(u32::MAX),
+            throttled_until: row.try_get("throttled_until")?,
+            locked_at: row.try_get("locked_at")?,
+        })
+    }
+
+    /// Counts one more consecutive failure for the account and applies the
+    /// policy's delay or lock, atomically (concurrent failures each count).
+    pub async fn record_failed_login(
+        &self,
+        account_id: i64,
+        now: Millis,
+    ) -> Result<ThrottleState, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let failures: i64 = sqlx::query_scalar(
+            "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins",
+        )
+        .bind(account_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let state = consequence(failures, now);
+        sqlx::query(
+            "UPDATE accounts SET throttled_until = ?, locked_at = COALESCE(locked_at, ?) WHERE id = ?",
+        )
+        .bind(state.throttled_until)
+        .bind(state.locked_at)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(state)
+    }
+
+    /// The same as [`Store::record_failed_login`] for a name with no account.
+    pub async fn record_unknown_failure(
+        &self,
+        name_key: &str,
+        now: Millis,
+    ) -> Result<ThrottleState, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let failures: i64 = sqlx::query_scalar(
+            "INSERT INTO unknown_login_failures (name_key, failed_logins, last_failed_at)
+             VALUES (?, 1, ?)
+             ON CONFLICT (name_key) DO UPDATE
+                SET failed_logins = failed_logins + 1, last_failed_at = excluded.last_failed_at
+             RETURNING failed_logins",
+        )
+        .bind(name_key)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let state = consequence(failures, now);
+        sqlx::query(
+            "UPDATE unknown_login_failures
+                SET throttled_until = ?, locked_at = COALESCE(locked_at, ?) WHERE name_key = ?",
+        )
+        .bind(state.throttled_until)
+        .bind(state.locked_at)
+        .bind(name_key)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(state)
+    }
+
+    /// Clears the account's failure counters, notes the login time and, when
+    /// given, stores a stronger hash of the same password.
+    pub async fn record_successful_login(
+        &self,
+        account_id: i64,
+        now: Millis,
+        rehashed: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE accounts
+                SET failed_logins = 0, throttled_until = NULL, last_login_at = ?,
+                    password_hash = COALESCE(?, password_hash)
+              WHERE id = ?",
+        )
+        .bind(now)
+        .bind(rehashed)
+        .bind(account_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn insert_session(
+        &self,
+        token_hash: &str,
+        account_id: i64,
+        now: Millis,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(account_id)
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The session and its account, if the account is still active.
+    pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>, StoreError> {
+        let row = sqlx::query(
+            "SELECT s.account_id, s.created_at, s.last_seen_at,
+                    a.username, a.first_name, a.surname, a.account_type
+               FROM sessions s JOIN accounts a ON a.id = s.account_id
+              WHERE s.token_hash = ? AND a.status = 'active'",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(SessionRow {
+            account_id: row.try_get("account_id")?,
+            created_at: row.try_get("created_at")?,
+            last_seen_at: row.try_get("last_seen_at")?,
+            username: row.try_get("username")?,
+            first_name: row.try_get("first_name")?,
+            surname: row.try_get("surname")?,
+            account_type: row.try_get("account_type")?,
+        }))
+    }
+
+    pub async fn touch_session(&self, token_hash: &str, now: Millis) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+            .bind(now)
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Takes one token from `bucket` (a token bucket of `capacity` tokens,
+    /// refilled at one token per `refill_ms`). `Ok(None)`: taken;
+    /// `Ok(Some(ms))`: empty, the next token comes in `ms`.
+    pub async fn take_rate_token(
+        &self,
+        bucket: &str,
+        capacity: f64,
+        refill_ms: f64,
+        now: Millis,
+    ) -> Result<Option<i64>, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let row = sqlx::query("SELECT tokens, updated_at FROM rate_limits WHERE bucket = ?")
+            .bind(bucket)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let available = match row {
+            Some(row) => {
+                let tokens: f64 = row.try_get("tokens")?;
+                let updated_at: i64 = row.try_get("updated_at")?;
+                let elapsed = (now - updated_at).max(0) as f64;
+                (tokens + elapsed / refill_ms).min(capacity)
+            }
+            None => capacity,
+        };
+        let (remaining, wait) = if available >= 1.0 {
+            (available - 1.0, None)
+        } else {
+            (
+                available,
+                Some(((1.0 - available) * refill_ms).ceil() as i64),
+            )
+        };
+        sqlx::query(
+            "INSERT INTO rate_limits (bucket, tokens, updated_at) VALUES (?, ?, ?)
+             ON CONFLICT (bucket) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
+        )
+        .bind(bucket)
+        .bind(remaining)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(wait)
+    }
+
+    /// Appends to the event log (the support console's feed).
+    pub async fn record_event(
+        &self,
+        kind: &str,
+        account_id: Option<i64>,
+        detail_json: &str,
+        now: Millis,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO events (occurred_at, kind, account_id, detail) VALUES (?, ?, ?, ?)",
+        )
+        .bind(now)
+        .bind(kind)
+        .bind(account_id)
+        .bind(detail_json)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+fn consequence(failures: i64, now: Millis) -> ThrottleState {
+    let failed_logins = u32::try_from(failures).unwrap_or(u32::MAX);
+    let (throttled_until, locked_at) = match after_failures(failed_logins) {
+        AfterFailure::Free => (None, None),
+        AfterFailure::Delay { ms } => (Some(now + ms), None),
+        AfterFailure::Locked => (None, Some(now)),
+    };
+    ThrottleState {
+        failed_logins,
+        throttled_until,
+        locked_at,
+    }
+}
