@@ -11,7 +11,10 @@ use leptos::server_fn::{
     error::{FromServerFnError, ServerFnErrorErr},
 };
 use serde::{Deserialize, Serialize};
-use threshold_core::accounts::{RegistrationError, RegistrationField};
+use threshold_core::{
+    accounts::{RegistrationError, RegistrationField},
+    auth::{LoginError, LoginField},
+};
 
 /// What a server function can answer instead of its result.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -146,6 +149,34 @@ pub fn registration_messages(error: &ServiceError<RegistrationError>) -> Registr
     }
 }
 
+/// A login's refusal, laid out for the dialog.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoginMessages {
+    pub identifier: Option<String>,
+    pub password: Option<String>,
+    /// Above the button: wrong credentials, throttling, a failed call.
+    pub form: Option<String>,
+}
+
+pub fn login_messages(error: &ServiceError<LoginError>) -> LoginMessages {
+    match error {
+        ServiceError::Domain(LoginError::Missing { field, message }) => match field {
+            LoginField::Identifier => LoginMessages {
+                identifier: Some(message.clone()),
+                ..Default::default()
+            },
+            LoginField::Password => LoginMessages {
+                password: Some(message.clone()),
+                ..Default::default()
+            },
+        },
+        other => LoginMessages {
+            form: Some(other.to_string()),
+            ..Default::default()
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +212,21 @@ mod tests {
             .text
             .starts_with("An account with this GMC number already exists"));
         assert_eq!(form.offer_reset_for.as_deref(), Some("ada@example.org"));
+    }
+
+    #[test]
+    fn login_refusals_go_above_the_button_and_blanks_next_to_their_field() {
+        let incorrect = login_messages(&ServiceError::Domain(LoginError::Incorrect));
+        assert_eq!(
+            incorrect.form.as_deref(),
+            Some("Your username/email or password is incorrect.")
+        );
+        let blank = login_messages(&ServiceError::Domain(LoginError::Missing {
+            field: LoginField::Password,
+            message: "Enter your password".into(),
+        }));
+        assert_eq!(blank.password.as_deref(), Some("Enter your password"));
+        assert!(blank.form.is_none());
     }
 
     #[test]

@@ -2,32 +2,66 @@
 
 use leptos::prelude::*;
 
+use crate::auth::{Auth, Logout};
 use crate::dialogs::{DialogKind, Dialogs};
 
 #[component]
 pub fn Header() -> impl IntoView {
-    let dialogs = expect_context::<Dialogs>();
+    let auth = expect_context::<Auth>();
+    let user = move || auth.user.get().and_then(Result::ok).flatten();
     view! {
         <header class="site-header">
             <a class="site-header__brand" href="/">"Threshold"</a>
             <nav class="site-header__actions" aria-label="Account">
-                <button
-                    type="button"
-                    class="button button--primary"
-                    id="open-login"
-                    on:click=move |_| dialogs.open(DialogKind::Login)
-                >
-                    "Log in"
-                </button>
-                <button
-                    type="button"
-                    class="button"
-                    id="open-register"
-                    on:click=move |_| dialogs.open(DialogKind::Register)
-                >
-                    "Register"
-                </button>
+                <Transition fallback=|| view! { <GuestActions/> }>
+                    {move || match user() {
+                        Some(user) => view! {
+                            <span class="site-header__user" id="current-user">
+                                {format!("{} {}", user.first_name, user.surname)}
+                            </span>
+                            {user.is_support().then(|| view! {
+                                <a class="button" href="/support">"Support console"</a>
+                            })}
+                            <LogoutButton/>
+                        }.into_any(),
+                        None => view! { <GuestActions/> }.into_any(),
+                    }}
+                </Transition>
             </nav>
         </header>
+    }
+}
+
+#[component]
+fn GuestActions() -> impl IntoView {
+    let dialogs = expect_context::<Dialogs>();
+    view! {
+        <button type="button" class="button button--primary" id="open-login"
+            on:click=move |_| dialogs.open(DialogKind::Login)>
+            "Log in"
+        </button>
+        <button type="button" class="button" id="open-register"
+            on:click=move |_| dialogs.open(DialogKind::Register)>
+            "Register"
+        </button>
+    }
+}
+
+#[component]
+fn LogoutButton() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let action = ServerAction::<Logout>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            action.clear();
+            auth.changed();
+        }
+    });
+    view! {
+        <button type="button" class="button" id="logout"
+            disabled=action.pending()
+            on:click=move |_| { action.dispatch(Logout {}); }>
+            "Log out"
+        </button>
     }
 }

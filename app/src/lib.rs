@@ -3,6 +3,7 @@
 //! Compiled twice: with `ssr` into the server (rendering and server-function
 //! bodies) and with `hydrate` into the WASM bundle.
 
+pub mod auth;
 pub mod dialogs;
 pub mod errors;
 mod header;
@@ -43,6 +44,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let dialogs = Dialogs::new();
     provide_context(dialogs);
+    provide_context(auth::Auth::new());
     mark_hydrated();
 
     view! {

@@ -66,6 +66,8 @@ test("a taken email says so and its link opens the reset dialog with the email",
   await fillPerson(dialog, { first: "Tom", surname: "Okafor", email: taken });
   await dialog.getByRole("button", { name: "Create account" }).click();
   await expect(dialog.locator("#registered-username")).toBeVisible();
+  // Registering logged that person in; the next one arrives logged out.
+  await page.context().clearCookies();
 
   dialog = await openRegister(page);
   await fillPerson(dialog, { first: "Tom", surname: "Okafor", email: taken.toUpperCase() });
@@ -122,6 +124,8 @@ test("a second account with the same GMC number is warned and needs confirming",
   await dialog.getByLabel("Number").fill(number);
   await dialog.getByRole("button", { name: "Create account" }).click();
   await expect(dialog.locator("#registered-username")).toBeVisible();
+  // Registering logged that person in; the next one arrives logged out.
+  await page.context().clearCookies();
 
   dialog = await openRegister(page);
   await fillPerson(dialog, { first: "Ada", surname: "Lovelace", email: email("ada2") });

@@ -23,6 +23,11 @@ pub struct Config {
     /// Argon2id cost: `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`,
     /// `ARGON2_PARALLELISM`, never below OWASP's minimum.
     pub hash_cost: HashCost,
+    /// `Secure` on cookies: `PUBLIC_URL` starts with `https://`.
+    pub secure_cookies: bool,
+    /// `LOGIN_RATE_PER_MINUTE`: login attempts per client address (burst
+    /// and refill per minute).
+    pub login_rate_per_minute: u32,
 }
 
 impl Config {
@@ -44,6 +49,9 @@ impl Config {
             leptos,
             database_url,
             hash_cost: hash_cost_from_env()?,
+            secure_cookies: std::env::var("PUBLIC_URL")
+                .is_ok_and(|url| url.trim().to_ascii_lowercase().starts_with("https://")),
+            login_rate_per_minute: number_from_env("LOGIN_RATE_PER_MINUTE", 1, 20)?,
         })
     }
 
@@ -58,15 +66,19 @@ impl Config {
 fn hash_cost_from_env() -> Result<HashCost, ConfigError> {
     let minimum = HashCost::default();
     Ok(HashCost {
-        memory_kib: number_from_env("ARGON2_MEMORY_KIB", minimum.memory_kib)?,
-        iterations: number_from_env("ARGON2_ITERATIONS", minimum.iterations)?,
-        parallelism: number_from_env("ARGON2_PARALLELISM", minimum.parallelism)?,
+        memory_kib: number_from_env("ARGON2_MEMORY_KIB", minimum.memory_kib, minimum.memory_kib)?,
+        iterations: number_from_env("ARGON2_ITERATIONS", minimum.iterations, minimum.iterations)?,
+        parallelism: number_from_env(
+            "ARGON2_PARALLELISM",
+            minimum.parallelism,
+            minimum.parallelism,
+        )?,
     })
 }
 
-fn number_from_env(name: &'static str, minimum: u32) -> Result<u32, ConfigError> {
+fn number_from_env(name: &'static str, minimum: u32, default: u32) -> Result<u32, ConfigError> {
     let Ok(text) = std::env::var(name) else {
-        return Ok(minimum);
+        return Ok(default);
     };
     let value: u32 = text.trim().parse().map_err(|_| ConfigError::Invalid {
         name,

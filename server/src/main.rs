@@ -5,7 +5,7 @@ mod http;
 
 use std::process::ExitCode;
 
-use threshold_core::{store::Store, Services};
+use threshold_core::{auth::rate_limit::RateLimit, store::Store, Services};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::Config;
@@ -39,7 +39,11 @@ async fn run() -> Result<(), String> {
     let store = Store::connect(&config.database_url)
         .await
         .map_err(|error| format!("cannot open the database: {error}"))?;
-    let services = Services::new(store, config.hash_cost)
+    let mut services = Services::new(store, config.hash_cost)
         .map_err(|error| format!("cannot set up password hashing: {error}"))?;
+    services.login_rate = RateLimit {
+        burst: config.login_rate_per_minute,
+        per_minute: config.login_rate_per_minute,
+    };
     http::serve(config, services).await
 }

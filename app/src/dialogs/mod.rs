@@ -24,14 +24,16 @@ pub enum DialogKind {
     Reset,
 }
 
-/// Which dialog is open, and who opened the first one.
+/// Marks the element that had focus when the first dialog opened.
+const OPENER_ATTRIBUTE: &str = "data-dialog-opener";
+
+/// Which dialog is open, and what to prefill.
 #[derive(Clone, Copy)]
 pub struct Dialogs {
     active: RwSignal<Option<DialogKind>>,
     /// Text handed to the next dialog's first field: the email a "Forgotten
     /// password" link carries, the username shown after registering.
     prefill: RwSignal<String>,
-    opener: StoredValue<Option<web_sys::HtmlElement>, LocalStorage>,
 }
 
 impl Dialogs {
@@ -39,7 +41,6 @@ impl Dialogs {
         Self {
             active: RwSignal::new(None),
             prefill: RwSignal::new(String::new()),
-            opener: StoredValue::new_local(None),
         }
     }
 
@@ -52,10 +53,12 @@ impl Dialogs {
     pub fn open_with(&self, kind: DialogKind, text: impl Into<String>) {
         self.prefill.set(text.into());
         if self.active.get_untracked().is_none() {
-            let focused = document()
-                .active_element()
-                .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
-            self.opener.set_value(focused);
+            // The opener is marked in the DOM rather than held in a Rust
+            // value: DOM handles cannot live in state the server renders
+            // across threads.
+            if let Some(focused) = document().active_element() {
+                let _ = focused.set_attribute(OPENER_ATTRIBUTE, "");
+            }
         }
         self.active.set(Some(kind));
     }
@@ -82,10 +85,16 @@ impl Dialogs {
             self.active.set(None);
         }
         if self.active.get_untracked().is_none() {
-            if let Some(opener) = self.opener.get_value() {
-                let _ = opener.focus();
+            let opener = document()
+                .query_selector(&format!("[{OPENER_ATTRIBUTE}]"))
+                .ok()
+                .flatten();
+            if let Some(opener) = opener {
+                let _ = opener.remove_attribute(OPENER_ATTRIBUTE);
+                if let Ok(opener) = opener.dyn_into::<web_sys::HtmlElement>() {
+                    let _ = opener.focus();
+                }
             }
-            self.opener.set_value(None);
         }
     }
 }

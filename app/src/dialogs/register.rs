@@ -9,22 +9,35 @@ use threshold_core::{
 use super::{DialogKind, Dialogs, Modal};
 use crate::errors::{registration_messages, FieldMessage, RegistrationMessages, ServiceError};
 
-/// Creates an account. Every field is checked again here: the dialog's
-/// checks are a courtesy, not a guard.
+/// Creates an account and logs the person in. Every field is checked again
+/// here: the dialog's checks are a courtesy, not a guard.
 #[server(endpoint = "register")]
 pub async fn register(
     form: RegistrationForm,
 ) -> Result<Registered, ServiceError<RegistrationError>> {
-    let services = use_context::<threshold_core::Services>()
-        .ok_or_else(|| ServiceError::Call("services are not in context".into()))?;
-    Ok(threshold_core::accounts::register(&services, &form).await?)
+    use crate::auth::server;
+    let services = server::services()?;
+    let registered = threshold_core::accounts::register(&services, &form).await?;
+    match threshold_core::auth::sessions::start(&services, registered.account_id).await {
+        Ok(token) => server::set_session_cookie(Some(&token)),
+        // The account exists; the person can still log in by hand.
+        Err(error) => tracing::error!("no session after registering: {error}"),
+    }
+    Ok(registered)
 }
 
 #[component]
 pub fn RegisterDialog() -> impl IntoView {
     let dialogs = expect_context::<Dialogs>();
+    let auth = expect_context::<crate::auth::Auth>();
     let action = ServerAction::<Register>::new();
     let registered = Memo::new(move |_| action.value().get().and_then(Result::ok));
+    // Registering logs the person in: the header should say so.
+    Effect::new(move |_| {
+        if registered.get().is_some() {
+            auth.changed();
+        }
+    });
 
     // A closed dialog starts afresh next time.
     let open = dialogs.is_open(DialogKind::Register);
@@ -58,7 +71,6 @@ fn Welcome(registered: Registered) -> impl IntoView {
             let _ = heading.focus();
         }
     });
-    let username = registered.username.clone();
     view! {
         <div class="welcome" role="status">
             <h3 node_ref=heading tabindex="-1" class="welcome__title">
@@ -68,17 +80,18 @@ fn Welcome(registered: Registered) -> impl IntoView {
             <p class="welcome__username" id="registered-username">{registered.username.clone()}</p>
             <p class="field__hint">
                 {if registered.username_was_generated {
-                    "We made it from your surname. Write it down: you can log in with it or with your email address."
+                    "We made it from your surname. Write it down: next time you can log in with it or with your email address."
                 } else {
-                    "You can log in with it or with your email address."
+                    "Next time you can log in with it or with your email address."
                 }}
             </p>
+            <p>"You are now logged in."</p>
             <button
                 type="button"
                 class="button button--primary button--block"
-                on:click=move |_| dialogs.open_with(DialogKind::Login, username.clone())
+                on:click=move |_| dialogs.close()
             >
-                "Log in now"
+                "Continue"
             </button>
         </div>
     }

@@ -17,7 +17,9 @@ pub async fn serve(config: Config, services: Services) -> Result<(), String> {
         .await
         .map_err(|error| format!("cannot listen on {addr}: {error}"))?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(listener, router)
+    // The peer address is the key of the per-address login rate limit.
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|error| format!("server error: {error}"))
@@ -27,13 +29,19 @@ fn router(config: &Config, services: Services) -> Router {
     let leptos_options = config.leptos.clone();
     let routes = generate_route_list(app::App);
     let context_services = services.clone();
+    let cookie_policy = app::auth::CookiePolicy {
+        secure: config.secure_cookies,
+    };
 
     Router::new()
         .route("/healthz", get(health::healthz).with_state(services))
         .leptos_routes_with_context(
             &leptos_options,
             routes,
-            move || provide_context(context_services.clone()),
+            move || {
+                provide_context(context_services.clone());
+                provide_context(cookie_policy);
+            },
             {
                 let options = leptos_options.clone();
                 move || app::shell(options.clone())

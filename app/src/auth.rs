@@ -1,0 +1,149 @@
+//! Who is logged in: the server functions for login, logout and the
+//! current user, the session cookie, and the [`Auth`] context the header
+//! and dialogs share.
+
+use leptos::prelude::*;
+use threshold_core::auth::{CurrentUser, LoginError, LoginForm};
+
+use crate::errors::ServiceError;
+
+/// Whether cookies get the `Secure` attribute: true when the site is
+/// served over HTTPS. Provided by the server.
+#[derive(Clone, Copy, Debug)]
+pub struct CookiePolicy {
+    pub secure: bool,
+}
+
+/// Logs in and sets the session cookie. Any session the browser already
+/// had is ended first, so each login gets a new session id.
+#[server(endpoint = "login")]
+pub async fn login(form: LoginForm) -> Result<CurrentUser, ServiceError<LoginError>> {
+    use threshold_core::auth::sessions;
+    let services = server::services()?;
+    if let Some(previous) = server::session_token().await {
+        if let Err(error) = sessions::end(&services, &previous).await {
+            tracing::warn!("could not end the previous session: {error}");
+        }
+    }
+    let client = server::client_address().await;
+    let logged_in = threshold_core::auth::login(&services, &form, &client).await?;
+    server::set_session_cookie(Some(&logged_in.session_token));
+    Ok(logged_in.user)
+}
+
+/// Ends the session on the server and clears the cookie.
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), ServiceError<LoginError>> {
+    let services = server::services()?;
+    if let Some(token) = server::session_token().await {
+        threshold_core::auth::sessions::end(&services, &token)
+            .await
+            .map_err(|error| {
+                tracing::error!("logout failed: {error}");
+                ServiceError::Domain(LoginError::Unavailable)
+            })?;
+    }
+    server::set_session_cookie(None);
+    Ok(())
+}
+
+/// The logged-in person, if any.
+#[server(name = FetchCurrentUser, endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<CurrentUser>, ServiceError<LoginError>> {
+    let services = server::services()?;
+    let Some(token) = server::session_token().await else {
+        return Ok(None);
+    };
+    threshold_core::auth::sessions::current_user(&services, &token)
+        .await
+        .map_err(|error| {
+            tracing::error!("reading a session failed: {error}");
+            ServiceError::Domain(LoginError::Unavailable)
+        })
+}
+
+/// The current user, refetched whenever someone logs in or out.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    changes: RwSignal<u32>,
+    pub user: Resource<Result<Option<CurrentUser>, ServiceError<LoginError>>>,
+}
+
+impl Auth {
+    pub fn new() -> Self {
+        let changes = RwSignal::new(0);
+        let user = Resource::new(move || changes.get(), |_| current_user());
+        Self { changes, user }
+    }
+
+    /// Call after a login or logout succeeded.
+    pub fn changed(&self) {
+        self.changes.update(|n| *n += 1);
+    }
+}
+
+impl Default for Auth {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod server {
+    use std::net::SocketAddr;
+
+    use axum::{extract::ConnectInfo, http::HeaderMap};
+    use leptos::prelude::*;
+    use leptos_axum::ResponseOptions;
+    use threshold_core::{auth::sessions::SESSION_COOKIE, Services};
+
+    use super::CookiePolicy;
+    use crate::errors::ServiceError;
+
+    pub fn services<E>() -> Result<Services, ServiceError<E>> {
+        use_context::<Services>()
+            .ok_or_else(|| ServiceError::Call("services are not in context".into()))
+    }
+
+    /// The session token from the request's cookie.
+    pub async fn session_token() -> Option<String> {
+        let headers: HeaderMap = leptos_axum::extract().await.ok()?;
+        headers
+            .get_all(axum::http::header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == SESSION_COOKIE)
+            .map(|(_, token)| token.to_owned())
+            .filter(|token| !token.is_empty())
+    }
+
+    /// The peer's address: the key of the per-address rate limit.
+    pub async fn client_address() -> String {
+        match leptos_axum::extract::<ConnectInfo<SocketAddr>>().await {
+            Ok(ConnectInfo(address)) => address.ip().to_string(),
+            Err(_) => "unknown".to_owned(),
+        }
+    }
+
+    /// Sets (or, with `None`, clears) the session cookie: HttpOnly so
+    /// scripts cannot read it, SameSite=Lax so other sites cannot post
+    /// with it, Secure over HTTPS. No Max-Age: the server decides expiry.
+    pub fn set_session_cookie(token: Option<&str>) {
+        let secure = use_context::<CookiePolicy>().is_some_and(|policy| policy.secure);
+        let mut cookie = match token {
+            Some(token) => format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax"),
+            None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+        };
+        if secure {
+            cookie.push_str("; Secure");
+        }
+        if let (Some(response), Ok(value)) = (
+            use_context::<ResponseOptions>(),
+            axum::http::HeaderValue::from_str(&cookie),
+        ) {
+            response.append_header(axum::http::header::SET_COOKIE, value);
+        }
+    }
+}
