@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 
-.PHONY: run test setup lint unit e2e
+.PHONY: run test setup lint unit e2e bench-login
 
 ## Build and serve Threshold on http://127.0.0.1:3000 (SQLite, dev mailbox).
 run: setup
@@ -24,3 +24,7 @@ unit: setup
 
 e2e: setup
 	@bash scripts/test.sh e2e
+
+## Login throughput against a release server (see README, Performance).
+bench-login: setup
+	@bash scripts/bench-login.sh

@@ -1,0 +1,172 @@
+//! Login load benchmark: drives concurrent logins against a running server
+//! and compares the throughput with the Argon2 bound.
+//!
+//! Run through `make bench-login` (scripts/bench-login.sh builds and starts
+//! a release server with a throwaway database, then runs this). Prints:
+//! successful logins per second, the Argon2id verify time measured in this
+//! run with the server's parameters, the hashing bound (cores / verify
+//! time), their ratio, and the server's peak RSS.
+//!
+//! Usage: login_load <base-url> <server-pid> [clients] [seconds]
+
+use std::{
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+use threshold_core::{
+    hashing::{HashCost, Hasher},
+    rules::Password,
+};
+
+const PASSWORD: &str = "violet kettle harbour";
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let base = args
+        .get(1)
+        .ok_or("usage: login_load <base-url> <server-pid> [clients] [seconds]")?;
+    let pid: u32 = args.get(2).ok_or("missing server pid")?.parse()?;
+    let clients: usize = args.get(3).map_or(Ok(200), |s| s.parse())?;
+    let seconds: u64 = args.get(4).map_or(Ok(20), |s| s.parse())?;
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+
+    let verify_ms = measure_verify_ms().await?;
+    let usernames = register_accounts(base, 20).await?;
+
+    // Warm up (connections, caches), then measure.
+    drive(base, &usernames, clients, Duration::from_secs(3)).await;
+    let baseline_rss = peak_rss_kib(pid);
+    let (ok, failed, elapsed) =
+        drive(base, &usernames, clients, Duration::from_secs(seconds)).await;
+
+    let per_second = ok as f64 / elapsed.as_secs_f64();
+    let bound = cores as f64 * 1000.0 / verify_ms;
+    println!("clients                      {clients}");
+    println!(
+        "duration                     {:.1} s",
+        elapsed.as_secs_f64()
+    );
+    println!("successful logins            {ok}");
+    println!("failed requests              {failed}");
+    println!("logins per second            {per_second:.1}");
+    println!("argon2id verify (this run)   {verify_ms:.1} ms  (m=19 MiB, t=2, p=1)");
+    println!("hashing bound ({cores} cores)      {bound:.1} logins/s");
+    println!("ratio to bound               {:.2}", per_second / bound);
+    println!(
+        "server peak RSS              {} MiB (after warm-up: {} MiB)",
+        peak_rss_kib(pid) / 1024,
+        baseline_rss / 1024
+    );
+    Ok(())
+}
+
+/// Median of single verifies with the server's default parameters, on an
+/// otherwise idle machine (before the load starts).
+async fn measure_verify_ms() -> Result<f64, Box<dyn std::error::Error>> {
+    let hasher = Hasher::new(HashCost::default())?;
+    let hash = hasher.hash(Password::new(PASSWORD)).await?;
+    let mut times = Vec::new();
+    for _ in 0..15 {
+        let start = Instant::now();
+        hasher
+            .verify_first(Some(hash.clone()), vec![Password::new(PASSWORD)])
+            .await?;
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+async fn register_accounts(
+    base: &str,
+    count: usize,
+) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    let client = reqwest::Client::new();
+    let run = std::process::id();
+    let mut usernames = Vec::new();
+    for i in 0..count {
+        let username = format!("bench{run}x{i}");
+        let response = client
+            .post(format!("{base}/api/register"))
+            .form(&[
+                ("form[first_name]", "Bench"),
+                ("form[surname]", "Mark"),
+                ("form[email]", &format!("{username}@example.org")),
+                ("form[username]", &username),
+                ("form[account_type]", "practitioner"),
+                ("form[password]", PASSWORD),
+            ])
+            .send()
+            .await?;
+        if !response.status().is_success() {
+            return Err(format!("registering {username}: {}", response.status()).into());
+        }
+        usernames.push(username);
+    }
+    Ok(usernames)
+}
+
+/// `clients` loops, each logging in again as soon as its last login ends.
+async fn drive(
+    base: &str,
+    usernames: &[String],
+    clients: usize,
+    duration: Duration,
+) -> (u64, u64, Duration) {
+    let ok = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let deadline = start + duration;
+    let mut tasks = Vec::new();
+    for i in 0..clients {
+        let url = format!("{base}/api/login");
+        let username = usernames[i % usernames.len()].clone();
+        let (ok, failed) = (Arc::clone(&ok), Arc::clone(&failed));
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            while Instant::now() < deadline {
+                let response = client
+                    .post(&url)
+                    .form(&[
+                        ("form[identifier]", username.as_str()),
+                        ("form[password]", PASSWORD),
+                    ])
+                    .send()
+                    .await;
+                match response {
+                    Ok(response) if response.status().is_success() => {
+                        ok.fetch_add(1, Ordering::Relaxed)
+                    }
+                    _ => failed.fetch_add(1, Ordering::Relaxed),
+                };
+            }
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+    (
+        ok.load(Ordering::Relaxed),
+        failed.load(Ordering::Relaxed),
+        start.elapsed(),
+    )
+}
+
+/// VmHWM of the server process, in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("VmHWM:"))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse().ok())
+        })
+        .unwrap_or(0)
+}
