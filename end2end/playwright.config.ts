@@ -21,6 +21,9 @@ if (!process.env.E2E_DATA_DIR) {
 const port = process.env.E2E_PORT;
 const repo = path.resolve(__dirname, "..");
 const baseURL = `http://127.0.0.1:${port}`;
+// scripts/env.sh points cargo at a per-machine build directory; the site
+// itself (cargo-leptos' site-root) stays in the checkout.
+const cargoTarget = process.env.CARGO_TARGET_DIR ?? path.join(repo, "target");
 
 export default defineConfig({
   testDir: "./tests",
@@ -49,7 +52,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: path.join(repo, "target/debug/server"),
+    command: path.join(cargoTarget, "debug/server"),
     cwd: repo,
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,

@@ -18,7 +18,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 LEPTOS_SITE_ADDR=127.0.0.1:$port LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
 LEPTOS_OUTPUT_NAME=threshold DATABASE_URL="sqlite://$data/bench.db" \
 LOGIN_RATE_PER_MINUTE=100000000 RUST_LOG=warn \
-  target/release/server &
+  "$CARGO_TARGET_DIR/release/server" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
 
@@ -26,4 +26,4 @@ for _ in $(seq 100); do
   curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
   sleep 0.1
 done
-target/release/examples/login_load "http://127.0.0.1:$port" "$server" "$clients" "$seconds"
+"$CARGO_TARGET_DIR/release/examples/login_load" "http://127.0.0.1:$port" "$server" "$clients" "$seconds"

@@ -6,3 +6,9 @@ if [ -x /usr/bin/cargo ] && ls /usr/lib/rustlib/wasm32-unknown-unknown/lib/libst
 else
   export PATH="$HOME/.cargo/bin:$PATH"
 fi
+
+# One cargo build directory per machine, outside the checkout: a fresh clone
+# (CI clones afresh every run) reuses everything already compiled instead of
+# starting cold. Nothing depends on it being there; set CARGO_TARGET_DIR to
+# choose another place.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/threshold/target}"

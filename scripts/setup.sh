@@ -65,7 +65,7 @@ debian_web_toolchain() {
     printf '[package]\nname = "wasm_std_scratch"\nversion = "0.0.0"\nedition = "2021"\n[lib]\ncrate-type = ["cdylib"]\n[profile.release]\npanic = "abort"\n' > "$scratch/Cargo.toml"
     : > "$scratch/src/lib.rs"
     (cd "$scratch" && PATH="/usr/bin:$PATH" RUSTC_BOOTSTRAP=1 /usr/bin/cargo build -q --release \
-        --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort) \
+        --target-dir "$scratch/target" --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort) \
       || die "building the wasm32 std failed (is rust-web-src installed?)"
     mkdir -p "$sysroot"
     find "$scratch/target/wasm32-unknown-unknown/release/deps" -name 'lib*.rlib' \
