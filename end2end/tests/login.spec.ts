@@ -112,3 +112,42 @@ test("registering logs the person in", async ({ page }) => {
   await dialog.getByRole("button", { name: "Continue" }).click();
   await expect(page.locator("#current-user")).toHaveText("Lena Nguyễn");
 });
+
+test("each login gets a new session cookie and logout kills the old one on the server", async ({ page, request, playwright }) => {
+  const person = await registered(request, "Rotate");
+  const session = async () =>
+    (await page.context().cookies()).find((cookie) => cookie.name === "threshold_session");
+  /// Who the server says a bare cookie belongs to, asked without the browser.
+  const whoHas = async (token: string) => {
+    const fresh = await playwright.request.newContext({ baseURL: page.url() });
+    const response = await fresh.post("/api/current_user", {
+      headers: { cookie: `threshold_session=${token}` },
+    });
+    const body = await response.json();
+    await fresh.dispose();
+    return body;
+  };
+
+  await logIn(page, person.username, PASSWORD);
+  await expect(page.locator("#current-user")).toBeVisible();
+  const first = await session();
+  expect(first?.httpOnly).toBe(true);
+  expect(first?.sameSite).toBe("Lax");
+  expect((await whoHas(first!.value))?.username).toBe(person.username);
+
+  // Logging in again from the same browser ends the session it had.
+  const again = await page.request.post("/api/login", {
+    form: { "form[identifier]": person.email, "form[password]": PASSWORD },
+  });
+  expect(again.ok()).toBe(true);
+  const second = await session();
+  expect(second?.value).not.toBe(first?.value);
+  expect(await whoHas(first!.value)).toBeNull();
+  expect((await whoHas(second!.value))?.username).toBe(person.username);
+
+  // Log out: the server forgets the session, not only the browser.
+  await page.reload();
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page.locator("#open-login")).toBeVisible();
+  expect(await whoHas(second!.value)).toBeNull();
+});
