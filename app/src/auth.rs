@@ -127,6 +127,14 @@ pub(crate) mod server {
         }
     }
 
+    /// True when the request comes from this machine.
+    pub async fn client_is_local() -> bool {
+        match leptos_axum::extract::<ConnectInfo<SocketAddr>>().await {
+            Ok(ConnectInfo(address)) => address.ip().is_loopback(),
+            Err(_) => false,
+        }
+    }
+
     /// Sets (or, with `None`, clears) the session cookie: HttpOnly so
     /// scripts cannot read it, SameSite=Lax so other sites cannot post
     /// with it, Secure over HTTPS. No Max-Age: the server decides expiry.

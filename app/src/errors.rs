@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use threshold_core::{
     accounts::{RegistrationError, RegistrationField},
     auth::{LoginError, LoginField},
+    reset::{ChoosePasswordError, ResetError},
 };
 
 /// What a server function can answer instead of its result.
@@ -177,6 +178,50 @@ pub fn login_messages(error: &ServiceError<LoginError>) -> LoginMessages {
     }
 }
 
+/// A reset request's refusal: a bad address next to the field, limits and
+/// failures above the button.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResetMessages {
+    pub email: Option<String>,
+    pub form: Option<String>,
+}
+
+pub fn reset_messages(error: &ServiceError<ResetError>) -> ResetMessages {
+    match error {
+        ServiceError::Domain(ResetError::InvalidEmail { message }) => ResetMessages {
+            email: Some(message.clone()),
+            form: None,
+        },
+        other => ResetMessages {
+            email: None,
+            form: Some(other.to_string()),
+        },
+    }
+}
+
+/// A new password's refusal: each broken rule next to the field; an ended
+/// session or a failure above the button.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChoosePasswordMessages {
+    pub password: Vec<String>,
+    pub form: Option<String>,
+}
+
+pub fn choose_password_messages(
+    error: &ServiceError<ChoosePasswordError>,
+) -> ChoosePasswordMessages {
+    match error {
+        ServiceError::Domain(ChoosePasswordError::Invalid { problems }) => ChoosePasswordMessages {
+            password: problems.iter().map(ToString::to_string).collect(),
+            form: None,
+        },
+        other => ChoosePasswordMessages {
+            password: Vec::new(),
+            form: Some(other.to_string()),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +272,32 @@ mod tests {
         }));
         assert_eq!(blank.password.as_deref(), Some("Enter your password"));
         assert!(blank.form.is_none());
+    }
+
+    #[test]
+    fn a_bad_reset_address_goes_next_to_the_field_and_limits_above_the_button() {
+        let bad = reset_messages(&ServiceError::Domain(ResetError::InvalidEmail {
+            message: "An email address needs an @, like name@example.com".into(),
+        }));
+        assert!(bad.email.is_some() && bad.form.is_none());
+        let limited = reset_messages(&ServiceError::Domain(ResetError::TooManyForAddress {
+            retry_after_seconds: 1200,
+        }));
+        assert!(limited.form.unwrap().ends_with("You can ask again in 20 minutes."));
+    }
+
+    #[test]
+    fn each_broken_password_rule_is_its_own_message() {
+        let messages = choose_password_messages(&ServiceError::Domain(
+            ChoosePasswordError::Invalid {
+                problems: vec![
+                    threshold_core::rules::PasswordProblem::TooShort { min: 12 },
+                    threshold_core::rules::PasswordProblem::Common,
+                ],
+            },
+        ));
+        assert_eq!(messages.password.len(), 2);
+        assert_eq!(messages.password[0], "Use at least 12 characters");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! bodies) and with `hydrate` into the WASM bundle.
 
 pub mod auth;
+mod dev_mailbox;
 pub mod dialogs;
 pub mod errors;
 mod header;
@@ -13,7 +14,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    StaticSegment,
+    ParamSegment, StaticSegment,
 };
 
 use crate::dialogs::{DialogHost, Dialogs};
@@ -55,6 +56,11 @@ pub fn App() -> impl IntoView {
             <main id="main" class="page">
                 <Routes fallback=|| view! { <p>"Page not found."</p> }>
                     <Route path=StaticSegment("") view=HomePage/>
+                    <Route path=(StaticSegment("dev"), StaticSegment("mailbox")) view=dev_mailbox::MailboxPage/>
+                    <Route
+                        path=(StaticSegment("dev"), StaticSegment("mailbox"), ParamSegment("id"))
+                        view=dev_mailbox::MailboxMessagePage
+                    />
                 </Routes>
             </main>
             <DialogHost/>

@@ -28,6 +28,20 @@ pub struct Config {
     /// `LOGIN_RATE_PER_MINUTE`: login attempts per client address (burst
     /// and refill per minute).
     pub login_rate_per_minute: u32,
+    /// `PUBLIC_URL`, or the listening address: where links in emails point.
+    pub site_url: String,
+    /// `SMTP_URL` and `MAIL_FROM`; `None`: the development mailbox.
+    pub smtp: Option<SmtpConfig>,
+    /// `MAIL_LEASE_SECONDS`: how long a worker owns a message it is sending.
+    pub mail_lease_seconds: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct SmtpConfig {
+    /// lettre's URL form, e.g. `smtp://127.0.0.1:2525` or
+    /// `smtps://user:password@smtp.example.org`.
+    pub url: String,
+    pub from: String,
 }
 
 impl Config {
@@ -45,13 +59,44 @@ impl Config {
                 reason: "only sqlite: URLs are supported by this build".to_owned(),
             });
         }
+        let public_url = non_empty_env("PUBLIC_URL");
+        let secure_cookies = public_url
+            .as_deref()
+            .is_some_and(|url| url.to_ascii_lowercase().starts_with("https://"));
+        let site_url = public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", leptos.site_addr));
+        let smtp = match non_empty_env("SMTP_URL") {
+            Some(url) => Some(SmtpConfig {
+                url,
+                from: non_empty_env("MAIL_FROM").ok_or(ConfigError::Invalid {
+                    name: "MAIL_FROM",
+                    reason: "set it to the sender address (e.g. \"Threshold <no-reply@example.org>\") \
+                             when SMTP_URL is set"
+                        .to_owned(),
+                })?,
+            }),
+            // The development mailbox shows live passwords: never on a
+            // public HTTPS site.
+            None if secure_cookies => {
+                return Err(ConfigError::Invalid {
+                    name: "SMTP_URL",
+                    reason: "PUBLIC_URL is an https:// site, so email must go through SMTP; \
+                             the development mailbox is for local runs only"
+                        .to_owned(),
+                })
+            }
+            None => None,
+        };
         Ok(Self {
             leptos,
             database_url,
             hash_cost: hash_cost_from_env()?,
-            secure_cookies: std::env::var("PUBLIC_URL")
-                .is_ok_and(|url| url.trim().to_ascii_lowercase().starts_with("https://")),
+            secure_cookies,
             login_rate_per_minute: number_from_env("LOGIN_RATE_PER_MINUTE", 1, 20)?,
+            site_url,
+            smtp,
+            mail_lease_seconds: number_from_env("MAIL_LEASE_SECONDS", 2, 120)?,
         })
     }
 
@@ -74,6 +119,13 @@ fn hash_cost_from_env() -> Result<HashCost, ConfigError> {
             minimum.parallelism,
         )?,
     })
+}
+
+fn non_empty_env(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|value| value.trim().to_owned())
+        .filter(|value| !value.is_empty())
 }
 
 fn number_from_env(name: &'static str, minimum: u32, default: u32) -> Result<u32, ConfigError> {

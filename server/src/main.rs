@@ -5,7 +5,14 @@ mod http;
 
 use std::process::ExitCode;
 
-use threshold_core::{auth::rate_limit::RateLimit, store::Store, Services};
+use std::time::Duration;
+
+use threshold_core::{
+    auth::rate_limit::RateLimit,
+    mail::{DeliveryPolicy, MailTransport, OutboxWorker},
+    store::Store,
+    Services,
+};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::Config;
@@ -41,9 +48,38 @@ async fn run() -> Result<(), String> {
         .map_err(|error| format!("cannot open the database: {error}"))?;
     let mut services = Services::new(store, config.hash_cost)
         .map_err(|error| format!("cannot set up password hashing: {error}"))?;
-    services.login_rate = RateLimit {
-        burst: config.login_rate_per_minute,
-        per_minute: config.login_rate_per_minute,
+    services.login_rate = RateLimit::per_minute(config.login_rate_per_minute);
+    services.site_url = config.site_url.clone();
+
+    let policy = DeliveryPolicy {
+        lease_ms: i64::from(config.mail_lease_seconds) * 1000,
+        ..DeliveryPolicy::default()
     };
-    http::serve(config, services).await
+    let transport = match &config.smtp {
+        Some(smtp) => {
+            services.dev_mailbox = false;
+            // Each SMTP command must finish well inside the lease, or a slow
+            // delivery could be claimed by a second worker.
+            let timeout = Duration::from_secs(u64::from(config.mail_lease_seconds / 2).clamp(1, 60));
+            tracing::info!("email goes through SMTP");
+            MailTransport::smtp(&smtp.url, &smtp.from, timeout).map_err(|error| error.to_string())?
+        }
+        None => {
+            tracing::warn!(
+                "SMTP_URL is not set: email goes to the development mailbox at /dev/mailbox"
+            );
+            MailTransport::dev_mailbox(services.store.clone())
+        }
+    };
+    let (stop_worker, worker_stopping) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(OutboxWorker::new(services.clone(), transport, policy).run(worker_stopping));
+
+    let served = http::serve(config, services).await;
+    // Let a delivery in flight finish; one that does not is picked up again
+    // after its lease, by this server's next start or another instance.
+    let _ = stop_worker.send(true);
+    if tokio::time::timeout(Duration::from_secs(10), worker).await.is_err() {
+        tracing::warn!("the outbox worker did not stop in time");
+    }
+    served
 }

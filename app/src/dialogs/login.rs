@@ -19,12 +19,17 @@ pub fn LoginDialog() -> impl IntoView {
     let identifier = RwSignal::new(String::new());
     let caps_lock = RwSignal::new(false);
 
-    // Logged in: close, let the header know, and start clean next time.
+    // Logged in: close (or, with a reset password, go straight on to
+    // choosing a new one), let the header know, and start clean next time.
     Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
+        if let Some(Ok(user)) = action.value().get() {
             action.clear();
             auth.changed();
-            dialogs.close();
+            if user.must_change_password {
+                dialogs.open(DialogKind::ChoosePassword);
+            } else {
+                dialogs.close();
+            }
         }
     });
     // Opened with a name (after registering): fill it in.

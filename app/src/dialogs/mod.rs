@@ -7,8 +7,10 @@
 //! browser does not do reliably when one dialog replaces another: focus goes
 //! back to the control that opened the first one.
 
+mod choose_password;
 mod login;
 mod modal;
+mod password_rules;
 pub mod register;
 mod reset;
 
@@ -22,6 +24,8 @@ pub enum DialogKind {
     Login,
     Register,
     Reset,
+    /// After logging in with a reset password; cannot be dismissed.
+    ChoosePassword,
 }
 
 /// Marks the element that had focus when the first dialog opened.
@@ -112,5 +116,6 @@ pub fn DialogHost() -> impl IntoView {
         <login::LoginDialog/>
         <register::RegisterDialog/>
         <reset::ResetDialog/>
+        <choose_password::ChoosePasswordDialog/>
     }
 }

@@ -10,6 +10,10 @@ pub fn Modal(
     /// Element id; the title gets `{id}-title` and labels the dialog.
     id: &'static str,
     title: &'static str,
+    /// False for a dialog that must be completed: no close button, and Esc
+    /// does nothing.
+    #[prop(default = true)]
+    dismissible: bool,
     children: Children,
 ) -> impl IntoView {
     let dialogs = expect_context::<Dialogs>();
@@ -38,17 +42,24 @@ pub fn Modal(
             class="modal"
             aria-labelledby=labelled_by
             on:close=move |_| dialogs.closed_by_browser(kind)
+            on:cancel=move |ev: leptos::ev::Event| {
+                if !dismissible {
+                    ev.prevent_default();
+                }
+            }
         >
             <div class="modal__header">
                 <h2 id=title_id class="modal__title">{title}</h2>
-                <button
-                    type="button"
-                    class="modal__close"
-                    aria-label="Close"
-                    on:click=move |_| dialogs.close()
-                >
-                    "×"
-                </button>
+                {dismissible.then(|| view! {
+                    <button
+                        type="button"
+                        class="modal__close"
+                        aria-label="Close"
+                        on:click=move |_| dialogs.close()
+                    >
+                        "×"
+                    </button>
+                })}
             </div>
             <div class="modal__body">{children()}</div>
         </dialog>

@@ -3,10 +3,10 @@
 use leptos::{html, prelude::*};
 use threshold_core::{
     accounts::{Registered, RegistrationError, RegistrationField, RegistrationForm},
-    rules::{password::check_new, CommonPasswords, Password, PasswordProblem, RegistrationKind},
+    rules::RegistrationKind,
 };
 
-use super::{DialogKind, Dialogs, Modal};
+use super::{password_rules::PasswordRules, DialogKind, Dialogs, Modal};
 use crate::errors::{registration_messages, FieldMessage, RegistrationMessages, ServiceError};
 
 /// Creates an account and logs the person in. Every field is checked again
@@ -18,7 +18,7 @@ pub async fn register(
     use crate::auth::server;
     let services = server::services()?;
     let registered = threshold_core::accounts::register(&services, &form).await?;
-    match threshold_core::auth::sessions::start(&services, registered.account_id).await {
+    match threshold_core::auth::sessions::start(&services, registered.account_id, false).await {
         Ok(token) => server::set_session_cookie(Some(&token)),
         // The account exists; the person can still log in by hand.
         Err(error) => tracing::error!("no session after registering: {error}"),
@@ -158,7 +158,8 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
 
             <div class="field">
                 <label for="register-password">"Password"</label>
-                <PasswordRules password username email/>
+                <PasswordRules id="register-password-rules" dialog=DialogKind::Register
+                    password=password.into() username=username.into() email=email.into()/>
                 <input id="register-password" name="form[password]"
                     type=move || if show_password.get() { "text" } else { "password" }
                     autocomplete="new-password" autocapitalize="none" spellcheck="false" required
@@ -307,94 +308,4 @@ fn RegistrationNumberField(errors: Signal<Vec<FieldMessage>>) -> impl IntoView {
             <FieldErrors id="register-number-error" errors/>
         </fieldset>
     }
-}
-
-/// The password rules, visible before typing and ticked off while typing,
-/// using the same check as the server (the common-password list is fetched
-/// from the server the first time the dialog needs it).
-#[component]
-fn PasswordRules(
-    password: RwSignal<String>,
-    username: RwSignal<String>,
-    email: RwSignal<String>,
-) -> impl IntoView {
-    let dialogs = expect_context::<Dialogs>();
-    let common = common_passwords(dialogs.is_open(DialogKind::Register));
-    let problems = Memo::new(move |_| {
-        let password = Password::new(&password.get());
-        let username = username.get();
-        let email = email.get();
-        common.with(|list| {
-            let empty = CommonPasswords::default();
-            check_new(
-                &password,
-                Some(username.as_str()),
-                Some(email.as_str()),
-                list.as_ref().unwrap_or(&empty),
-            )
-        })
-    });
-    let typed = move || !password.with(String::is_empty);
-    let state = move |broken: fn(&PasswordProblem) -> bool, ready: bool| {
-        if !typed() || !ready {
-            "pending"
-        } else if problems.with(|problems| problems.iter().any(broken)) {
-            "unmet"
-        } else {
-            "met"
-        }
-    };
-    let rule = move |text: &'static str, broken: fn(&PasswordProblem) -> bool, needs_list: bool| {
-        let current = move || state(broken, !needs_list || common.with(Option::is_some));
-        view! {
-            <li class=move || format!("rule rule--{}", current())>
-                {text}
-                <span class="visually-hidden">
-                    {move || match current() { "met" => " (done)", "unmet" => " (not yet)", _ => "" }}
-                </span>
-            </li>
-        }
-    };
-    view! {
-        <ul class="rules" id="register-password-rules">
-            {rule(
-                "At least 12 characters; spaces and any letters are fine",
-                |p| matches!(p, PasswordProblem::TooShort { .. } | PasswordProblem::TooLong { .. }),
-                false,
-            )}
-            {rule("Not one of the commonly used passwords", |p| matches!(p, PasswordProblem::Common), true)}
-            {rule(
-                "Does not contain your username or the part of your email before the @",
-                |p| matches!(p, PasswordProblem::ContainsUsername | PasswordProblem::ContainsEmailName),
-                false,
-            )}
-        </ul>
-    }
-}
-
-/// The shipped common-password list, fetched in the browser the first time
-/// the dialog opens (it is 230 KB: not for every page view).
-fn common_passwords(dialog_open: Signal<bool>) -> RwSignal<Option<CommonPasswords>> {
-    let list = RwSignal::new(None);
-    Effect::new(move |requested: Option<bool>| {
-        if requested == Some(true) || !dialog_open.get() {
-            return requested.unwrap_or(false);
-        }
-        #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(async move {
-            let text = match gloo_net::http::Request::get("/common-passwords.txt")
-                .send()
-                .await
-            {
-                Ok(response) if response.ok() => response.text().await.ok(),
-                _ => None,
-            };
-            // Without the list the rule stays "pending"; the server still checks.
-            if let Some(text) = text {
-                list.set(Some(CommonPasswords::parse(&text)));
-            }
-        });
-        true
-    });
-    list
 }

@@ -1,33 +1,122 @@
-//! The "Forgotten password" dialog.
+//! The "Forgotten password" dialog and the server function behind it.
 //!
 //! Opened from the login dialog and from "already has an account"
-//! messages, with the email filled in.
+//! messages, with the email filled in. The answer is the same whether or
+//! not the address has an account (SPEC.md §4).
 
-use leptos::prelude::*;
+use leptos::{html, prelude::*};
+use threshold_core::reset::{ResetError, ResetForm, ResetRequested};
 
 use super::{DialogKind, Dialogs, Modal};
+use crate::errors::{reset_messages, ResetMessages, ServiceError};
+
+/// Emails the username and a new password when the address is an account's
+/// current email; answers the same either way.
+#[server(endpoint = "request_reset")]
+pub async fn request_reset(form: ResetForm) -> Result<ResetRequested, ServiceError<ResetError>> {
+    use crate::auth::server;
+    let services = server::services()?;
+    let client = server::client_address().await;
+    Ok(threshold_core::reset::request_reset(&services, &form, &client).await?)
+}
 
 #[component]
 pub fn ResetDialog() -> impl IntoView {
     let dialogs = expect_context::<Dialogs>();
-    let email = dialogs.prefill();
+    let action = ServerAction::<RequestReset>::new();
+    let sent = Memo::new(move |_| matches!(action.value().get(), Some(Ok(_))));
+    // Each opening starts with the form.
+    let open = dialogs.is_open(DialogKind::Reset);
+    Effect::new(move |was_open: Option<bool>| {
+        let open = open.get();
+        if open && was_open == Some(false) {
+            action.clear();
+        }
+        open
+    });
     view! {
         <Modal kind=DialogKind::Reset id="reset-dialog" title="Forgotten password">
-            // Sending the email arrives with the reset work (outbox, SMTP);
-            // until then the form must not reload the page.
-            <form class="form" novalidate on:submit=|ev| ev.prevent_default()>
-                <p class="field__hint">
-                    "We will email your username and a new password to the address on your account."
-                </p>
-                <div class="field">
-                    <label for="reset-email">"Email address"</label>
-                    <input id="reset-email" name="email" type="email" autocomplete="email"
-                        autofocus prop:value=email required/>
-                </div>
-                <button type="submit" class="button button--primary button--block">
-                    "Send reset email"
-                </button>
-            </form>
+            {move || if sent.get() {
+                view! { <ResetSent/> }.into_any()
+            } else {
+                view! { <ResetFormView action/> }.into_any()
+            }}
         </Modal>
+    }
+}
+
+#[component]
+fn ResetFormView(action: ServerAction<RequestReset>) -> impl IntoView {
+    let dialogs = expect_context::<Dialogs>();
+    let email = dialogs.prefill();
+    let pending = action.pending();
+    let messages = Memo::new(move |_| match action.value().get() {
+        Some(Err(error)) => reset_messages(&error),
+        _ => ResetMessages::default(),
+    });
+    view! {
+        <ActionForm action attr:class="form" attr:novalidate=true>
+            <p class="field__hint">
+                "We will email your username and a new password to the address on your account."
+            </p>
+            <div class="field">
+                <label for="reset-email">"Email address"</label>
+                <input id="reset-email" name="form[email]" type="email" autocomplete="email"
+                    autocapitalize="none" spellcheck="false" autofocus required
+                    prop:value=email
+                    aria-describedby="reset-email-error"
+                    aria-invalid=move || messages.with(|m| m.email.is_some().then_some("true"))/>
+                <div id="reset-email-error" class="field__errors">
+                    {move || messages.with(|m| m.email.clone()).map(|text| view! {
+                        <p class="field__error" role="alert">{text}</p>
+                    })}
+                </div>
+            </div>
+            {move || messages.with(|m| m.form.clone()).map(|text| view! {
+                <div class="notice notice--error" role="alert">{text}</div>
+            })}
+            <button type="submit" class="button button--primary button--block"
+                aria-busy=move || pending.get().to_string() disabled=pending>
+                {move || if pending.get() { "Sending…" } else { "Send reset email" }}
+            </button>
+            <p class="form__footer">
+                <button type="button" class="link-button"
+                    on:click=move |_| dialogs.open(DialogKind::Login)>
+                    "Back to Log in"
+                </button>
+            </p>
+        </ActionForm>
+    }
+}
+
+/// The neutral answer and what to do if nothing arrives.
+#[component]
+fn ResetSent() -> impl IntoView {
+    let dialogs = expect_context::<Dialogs>();
+    let heading = NodeRef::<html::H3>::new();
+    // The form that had focus is gone: move focus to the answer.
+    Effect::new(move |_| {
+        if let Some(heading) = heading.get() {
+            let _ = heading.focus();
+        }
+    });
+    view! {
+        <div class="reset-sent" role="status">
+            <h3 node_ref=heading tabindex="-1" class="reset-sent__title">"Check your email"</h3>
+            <p id="reset-answer">
+                "If this address belongs to an account, we have sent the username and a new password to it."
+            </p>
+            <ul class="reset-sent__help">
+                <li>"It can take a few minutes. Check your spam or junk folder too."</li>
+                <li>"It must be the email address held on your account; an old address will not get it."</li>
+                <li>"Only the latest reset email works. If you asked more than once, use the newest."</li>
+                <li>"Your current password keeps working until you use the new one."</li>
+                <li>"Nothing after 15 minutes? Contact support and we will help you get in."</li>
+            </ul>
+            <button type="button" class="button button--primary button--block"
+                on:click=move |_| dialogs.open(DialogKind::Login)>
+                "Back to Log in"
+            </button>
+        </div>
     }
 }

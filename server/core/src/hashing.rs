@@ -7,7 +7,7 @@
 //! that pool grows to hundreds of threads under load, and each thread's
 //! allocator arena keeps its own 19 MiB Argon2 buffer (measured: 590 MiB
 //! peak RSS at 200 concurrent logins before this change). Everything that decides how many hashes a request
-//! costs goes through [`Hasher::verify_first`].
+//! costs goes through [`Hasher::verify_first_of`].
 
 use std::sync::{mpsc, Arc, Mutex};
 
@@ -98,20 +98,40 @@ impl Hasher {
 
     /// Verifies `candidates` in order against `stored` (or, when there is no
     /// account, against the dummy hash so the work is the same) and returns
-    /// the index of the first that matches. All candidates run under one
-    /// permit: a login's cost is the number of candidates, no more.
+    /// the index of the first that matches.
     pub async fn verify_first(
         &self,
         stored: Option<String>,
         candidates: Vec<Password>,
     ) -> Result<Option<usize>, HashError> {
+        let attempts = candidates
+            .into_iter()
+            .map(|candidate| Attempt {
+                stored: stored.clone(),
+                candidate,
+            })
+            .collect();
+        self.verify_first_of(attempts).await
+    }
+
+    /// Verifies each attempt's candidate against its own stored hash, in
+    /// order, and returns the index of the first that matches. An attempt
+    /// with no stored hash is verified against the dummy hash and never
+    /// matches, so it costs what a real one costs. All attempts run as one
+    /// job: a login's cost is the number of attempts, no more.
+    pub async fn verify_first_of(&self, attempts: Vec<Attempt>) -> Result<Option<usize>, HashError> {
         let inner = Arc::clone(&self.inner);
         self.run(move || {
-            let real = stored.is_some();
-            let phc = stored.unwrap_or_else(|| inner.dummy_hash.clone());
-            let stored = StoredHash::parse(&phc)?;
-            for (index, candidate) in candidates.iter().enumerate() {
-                if stored.matches(candidate)? && real {
+            let mut parsed: Option<(String, StoredHash)> = None;
+            for (index, attempt) in attempts.iter().enumerate() {
+                let phc = attempt.stored.as_deref().unwrap_or(&inner.dummy_hash);
+                let stored = match parsed.take() {
+                    Some((text, stored)) if text == phc => (text, stored),
+                    _ => (phc.to_owned(), StoredHash::parse(phc)?),
+                };
+                let matched = stored.1.matches(&attempt.candidate)?;
+                parsed = Some(stored);
+                if matched && attempt.stored.is_some() {
                     return Ok(Some(index));
                 }
             }
@@ -154,6 +174,13 @@ impl Hasher {
             .map_err(|_| HashError::PoolClosed)?;
         answer.await.map_err(|_| HashError::PoolClosed)
     }
+}
+
+/// One password to try against one stored hash (`None`: no account).
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub stored: Option<String>,
+    pub candidate: Password,
 }
 
 type Job = Box<dyn FnOnce() + Send>;

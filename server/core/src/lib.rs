@@ -7,12 +7,17 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod reset;
 pub mod rules;
 
 #[cfg(feature = "server")]
 pub mod clock;
 #[cfg(feature = "server")]
+pub mod events;
+#[cfg(feature = "server")]
 pub mod hashing;
+#[cfg(feature = "server")]
+pub mod mail;
 #[cfg(feature = "server")]
 pub mod store;
 

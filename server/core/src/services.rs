@@ -3,9 +3,12 @@
 
 use std::sync::Arc;
 
+use tokio::sync::Notify;
+
 use crate::auth::{rate_limit::RateLimit, sessions::SessionPolicy};
 use crate::clock::{Clock, SystemClock};
 use crate::hashing::{HashCost, HashError, Hasher};
+use crate::reset::ResetPolicy;
 use crate::rules::CommonPasswords;
 use crate::store::Store;
 
@@ -18,17 +21,24 @@ pub struct Services {
     pub session_policy: SessionPolicy,
     /// Login attempts per client address.
     pub login_rate: RateLimit,
+    pub reset_policy: ResetPolicy,
+    /// Woken when a message is queued, so the outbox worker sends it now
+    /// rather than at its next poll.
+    pub outbox_wakeup: Arc<Notify>,
+    /// The site's address as people reach it, for links in emails.
+    pub site_url: String,
+    /// No SMTP server is configured: mail goes to the development mailbox,
+    /// which `/dev/mailbox` shows.
+    pub dev_mailbox: bool,
 }
 
 /// Login attempts one address may make: a burst of 20, then 20 a minute.
 /// Enough for a practice sharing one public address; far too few to guess.
-pub const DEFAULT_LOGIN_RATE: RateLimit = RateLimit {
-    burst: 20,
-    per_minute: 20,
-};
+pub const DEFAULT_LOGIN_RATE: RateLimit = RateLimit::per_minute(20);
 
 impl Services {
-    /// The production wiring: the system clock and the shipped list.
+    /// The production wiring: the system clock and the shipped list; mail
+    /// to the development mailbox until told otherwise.
     pub fn new(store: Store, hash_cost: HashCost) -> Result<Self, HashError> {
         Ok(Self {
             store,
@@ -37,6 +47,10 @@ impl Services {
             common_passwords: CommonPasswords::shipped(),
             session_policy: SessionPolicy::default(),
             login_rate: DEFAULT_LOGIN_RATE,
+            reset_policy: ResetPolicy::default(),
+            outbox_wakeup: Arc::new(Notify::new()),
+            site_url: "http://127.0.0.1:3000".to_owned(),
+            dev_mailbox: true,
         })
     }
 }

@@ -2,14 +2,21 @@
 
 use super::{sessions, CurrentUser, LoginError, LoginField, LoginForm};
 use crate::clock::Millis;
-use crate::rules::{text::identifier_key, AccountType, Password, TypoCorrection};
+use crate::hashing::Attempt;
+use crate::rules::{
+    canonical_reset_password, text::identifier_key, AccountType, Password, TypoCorrection,
+};
 use crate::store::{LoginAccount, ThrottleState};
-use crate::Services;
+use crate::{events::record, Services};
 
 /// Longer input than this is refused before any work: no name is longer
 /// than 254 characters and no password longer than 256.
 const MAX_IDENTIFIER_CHARS: usize = 320;
 const MAX_PASSWORD_CHARS: usize = 1024;
+
+/// Argon2 verifications one login may cost (SPEC.md §2: the typed password
+/// and two corrections; a typed reset password takes one of the three).
+const MAX_VERIFIES_PER_LOGIN: usize = 3;
 
 /// A login that started a session.
 #[derive(Debug, Clone)]
@@ -74,27 +81,65 @@ pub async fn login(
             .map_err(|error| unavailable("reading throttling state", error))?,
     };
     let now = services.clock.now();
-    refuse_if_throttled(&throttle, now)?;
+    let throttled = refuse_if_throttled(&throttle, now);
 
+    // Candidates, each against its own hash. A typed reset password (it has
+    // a shape nothing else has) is tried against the pending reset first;
+    // then the typed password and its typo corrections against the
+    // account's own. Absent hashes are replaced by the dummy, so the cost
+    // depends only on what was typed, never on what the account holds.
+    let active = account.as_ref().filter(|account| account.active);
+    let pending_reset = active
+        .and_then(|account| account.pending_reset.as_ref())
+        .filter(|reset| reset.expires_at > now)
+        .map(|reset| reset.password_hash.clone());
+    let mut attempts = Vec::new();
+    if let Some(candidate) = canonical_reset_password(&form.password) {
+        attempts.push(Attempt {
+            stored: pending_reset.clone(),
+            candidate,
+        });
+    }
+    let reset_slots = attempts.len();
     let typed = Password::new(&form.password);
     let corrections = typed.typo_corrections();
-    let mut candidates = vec![typed];
-    candidates.extend(corrections.iter().map(|(_, password)| password.clone()));
-    let stored = account
-        .as_ref()
-        .filter(|account| account.active)
-        .map(|account| account.password_hash.clone());
+    match &throttled {
+        // A throttled or locked name may still use a reset password: that
+        // is what the lock message sends people to. Nothing else is heard.
+        Err(refusal) if reset_slots == 0 => return Err(refusal.clone()),
+        Err(_) => {}
+        Ok(()) => {
+            let own = active.map(|account| account.password_hash.clone());
+            attempts.push(Attempt {
+                stored: own.clone(),
+                candidate: typed,
+            });
+            attempts.extend(corrections.iter().map(|(_, candidate)| Attempt {
+                stored: own.clone(),
+                candidate: candidate.clone(),
+            }));
+            attempts.truncate(MAX_VERIFIES_PER_LOGIN);
+        }
+    }
     let matched = services
         .hasher
-        .verify_first(stored, candidates.clone())
+        .verify_first_of(attempts.clone())
         .await
         .map_err(|error| unavailable("verifying a password", error))?;
 
     match (account, matched) {
-        (Some(account), Some(index)) => {
-            let correction = index.checked_sub(1).map(|i| corrections[i].0);
-            succeed(services, account, &candidates[index], correction).await
+        (Some(account), Some(index)) if index < reset_slots => {
+            let hash = pending_reset.unwrap_or_default();
+            succeed_with_reset(services, account, &hash).await
         }
+        (Some(account), Some(index)) => {
+            let correction = (index - reset_slots)
+                .checked_sub(1)
+                .map(|i| corrections[i].0);
+            succeed(services, account, &attempts[index].candidate, correction).await
+        }
+        // Only a reset password was heard, and it was not right.
+        (_, None) if throttled.is_err() => Err(throttled.err().unwrap_or(LoginError::Incorrect)),
         (Some(account), None) => {
             let state = services
                 .store
@@ -151,7 +196,7 @@ async fn succeed(
         .record_successful_login(account.id, services.clock.now(), rehashed.as_deref())
         .await
         .map_err(|error| unavailable("recording a login", error))?;
-    let session_token = sessions::start(services, account.id)
+    let session_token = sessions::start(services, account.id, false)
         .await
         .map_err(|error| unavailable("starting a session", error))?;
     let kind = if correction.is_some() {
@@ -164,22 +209,63 @@ async fn succeed(
         "rehashed": rehashed.is_some(),
     });
     record(services, kind, Some(account.id), &detail).await;
+    Ok(LoggedIn {
+        session_token,
+        user: user_of(&account, false)?,
+        correction,
+    })
+}
+
+/// A login with the pending reset password: uses it up (it works once),
+/// clears the throttling and lock it was sent to undo, and starts a session
+/// that can only choose a new password. The account's own password is not
+/// touched until then, so abandoning here leaves the owner as they were.
+async fn succeed_with_reset(
+    services: &Services,
+    account: LoginAccount,
+    reset_hash: &str,
+) -> Result<LoggedIn, LoginError> {
+    let used = services
+        .store
+        .consume_reset(account.id, reset_hash, services.clock.now())
+        .await
+        .map_err(|error| unavailable("using a reset password", error))?;
+    if !used {
+        // Another request used it a moment ago.
+        return Err(LoginError::Incorrect);
+    }
+    let session_token = sessions::start(services, account.id, true)
+        .await
+        .map_err(|error| unavailable("starting a session", error))?;
+    record(
+        services,
+        "login_with_reset",
+        Some(account.id),
+        &serde_json::json!({ "unlocked": account.throttle.locked_at.is_some() }),
+    )
+    .await;
+    Ok(LoggedIn {
+        session_token,
+        user: user_of(&account, true)?,
+        correction: None,
+    })
+}
+
+fn user_of(account: &LoginAccount, must_change_password: bool) -> Result<CurrentUser, LoginError> {
     let account_type = AccountType::parse(&account.account_type).ok_or_else(|| {
         unavailable(
             "reading an account",
             format!("unknown type {}", account.account_type),
         )
     })?;
-    Ok(LoggedIn {
-        session_token,
-        user: CurrentUser {
-            account_id: account.id,
-            username: account.username,
-            first_name: account.first_name,
-            surname: account.surname,
-            account_type,
-        },
-        correction,
+    Ok(CurrentUser {
+        account_id: account.id,
+        username: account.username.clone(),
+        email: account.email.clone(),
+        first_name: account.first_name.clone(),
+        surname: account.surname.clone(),
+        account_type,
+        must_change_password,
     })
 }
 
@@ -197,23 +283,6 @@ async fn event(services: &Services, kind: &str, account_id: Option<i64>, state: 
         kind
     };
     record(services, kind, account_id, &detail).await;
-}
-
-/// Events are for support's eyes; failing to write one must not fail the
-/// login, so it is logged instead.
-async fn record(
-    services: &Services,
-    kind: &str,
-    account_id: Option<i64>,
-    detail: &serde_json::Value,
-) {
-    if let Err(error) = services
-        .store
-        .record_event(kind, account_id, &detail.to_string(), services.clock.now())
-        .await
-    {
-        tracing::warn!("could not record a {kind} event: {error}");
-    }
 }
 
 fn missing(field: LoginField, message: &str) -> LoginError {

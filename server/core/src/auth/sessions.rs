@@ -43,14 +43,24 @@ impl Default for SessionPolicy {
 const TOUCH_INTERVAL_MS: Millis = 60_000;
 
 /// Starts a session for `account_id` and returns the token for the cookie:
-/// 256 random bits, URL-safe base64.
-pub async fn start(services: &Services, account_id: i64) -> Result<String, StoreError> {
+/// 256 random bits, URL-safe base64. A session started with a reset
+/// password is marked `must_change_password`: it can only choose one.
+pub async fn start(
+    services: &Services,
+    account_id: i64,
+    must_change_password: bool,
+) -> Result<String, StoreError> {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = URL_SAFE_NO_PAD.encode(bytes);
     services
         .store
-        .insert_session(&token_hash(&token), account_id, services.clock.now())
+        .insert_session(
+            &token_hash(&token),
+            account_id,
+            must_change_password,
+            services.clock.now(),
+        )
         .await?;
     Ok(token)
 }
@@ -81,9 +91,11 @@ pub async fn current_user(
     Ok(Some(CurrentUser {
         account_id: session.account_id,
         username: session.username,
+        email: session.email,
         first_name: session.first_name,
         surname: session.surname,
         account_type,
+        must_change_password: session.must_change_password,
     }))
 }
 

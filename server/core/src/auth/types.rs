@@ -18,9 +18,15 @@ pub struct LoginForm {
 pub struct CurrentUser {
     pub account_id: i64,
     pub username: String,
+    /// The current email, as typed.
+    pub email: String,
     pub first_name: String,
     pub surname: String,
     pub account_type: AccountType,
+    /// Logged in with a reset password: must choose a new one before
+    /// anything else.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 impl CurrentUser {

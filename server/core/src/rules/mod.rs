@@ -1,6 +1,7 @@
 //! The account rules of SPEC.md §1–3 as pure functions and validated
 //! types, shared by the server and the browser (this module compiles to
-//! WASM: no I/O, no clock, no randomness).
+//! WASM: no I/O, no clock; the one random function, generating reset
+//! passwords, is server-only).
 //!
 //! Input is parsed once at the edge (`Username::parse`, `Email::parse`,
 //! `Password::new`, …); the types then carry the normalised value, and each
@@ -12,6 +13,7 @@ pub mod email;
 pub mod password;
 pub mod person;
 pub mod registration;
+pub mod reset_password;
 pub mod text;
 pub mod typo;
 pub mod username;
@@ -24,5 +26,8 @@ pub use email::{Email, EmailError};
 pub use password::{Password, PasswordProblem, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 pub use person::{NameError, PersonName, PracticeName};
 pub use registration::{RegistrationKind, RegistrationNumber, RegistrationNumberError};
+pub use reset_password::canonical_reset_password;
+#[cfg(feature = "server")]
+pub use reset_password::generate_reset_password;
 pub use typo::TypoCorrection;
 pub use username::{Username, UsernameError};

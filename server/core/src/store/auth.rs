@@ -11,12 +11,22 @@ use crate::clock::Millis;
 pub struct LoginAccount {
     pub id: i64,
     pub username: String,
+    pub email: String,
     pub first_name: String,
     pub surname: String,
     pub account_type: String,
     pub password_hash: String,
     pub active: bool,
     pub throttle: ThrottleState,
+    /// The reset password waiting to be used, if any.
+    pub pending_reset: Option<PendingReset>,
+}
+
+/// An account's pending reset password.
+#[derive(Debug, Clone)]
+pub struct PendingReset {
+    pub password_hash: String,
+    pub expires_at: Millis,
 }
 
 /// A name's throttling counters.
@@ -34,17 +44,22 @@ pub struct SessionRow {
     pub created_at: Millis,
     pub last_seen_at: Millis,
     pub username: String,
+    pub email: String,
     pub first_name: String,
     pub surname: String,
     pub account_type: String,
+    /// Started with a reset password: only choosing a new one is allowed.
+    pub must_change_password: bool,
 }
 
 impl Store {
     pub async fn login_account(&self, name_key: &str) -> Result<Option<LoginAccount>, StoreError> {
         let row = sqlx::query(
-            "SELECT a.id, a.username, a.first_name, a.surname, a.account_type, a.password_hash,
-                    a.status, a.failed_logins, a.throttled_until, a.locked_at
+            "SELECT a.id, a.username, a.email, a.first_name, a.surname, a.account_type, a.password_hash,
+                    a.status, a.failed_logins, a.throttled_until, a.locked_at,
+                    r.password_hash AS reset_hash, r.expires_at AS reset_expires_at
                FROM login_names n JOIN accounts a ON a.id = n.account_id
+               LEFT JOIN pending_resets r ON r.account_id = a.id
               WHERE n.name_key = ?",
         )
         .bind(name_key)
@@ -54,6 +69,7 @@ impl Store {
         Ok(Some(LoginAccount {
             id: row.try_get("id")?,
             username: row.try_get("username")?,
+            email: row.try_get("email")?,
             first_name: row.try_get("first_name")?,
             surname: row.try_get("surname")?,
             account_type: row.try_get("account_type")?,
@@ -66,6 +82,13 @@ impl Store {
                     .unwrap_or(u32::MAX),
                 throttled_until: row.try_get("throttled_until")?,
                 locked_at: row.try_get("locked_at")?,
+            },
+            pending_reset: match row.try_get::<Option<String>, _>("reset_hash")? {
+                Some(password_hash) => Some(PendingReset {
+                    password_hash,
+                    expires_at: row.try_get("reset_expires_at")?,
+                }),
+                None => None,
             },
         }))
     }
@@ -176,13 +199,16 @@ impl Store {
         &self,
         token_hash: &str,
         account_id: i64,
+        must_change_password: bool,
         now: Millis,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO sessions (token_hash, account_id, must_change_password, created_at, last_seen_at)
+             VALUES (?, ?, ?, ?, ?)",
         )
         .bind(token_hash)
         .bind(account_id)
+        .bind(must_change_password)
         .bind(now)
         .bind(now)
         .execute(&self.pool)
@@ -193,8 +219,8 @@ impl Store {
     /// The session and its account, if the account is still active.
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>, StoreError> {
         let row = sqlx::query(
-            "SELECT s.account_id, s.created_at, s.last_seen_at,
-                    a.username, a.first_name, a.surname, a.account_type
+            "SELECT s.account_id, s.created_at, s.last_seen_at, s.must_change_password,
+                    a.username, a.email, a.first_name, a.surname, a.account_type
                FROM sessions s JOIN accounts a ON a.id = s.account_id
               WHERE s.token_hash = ? AND a.status = 'active'",
         )
@@ -207,9 +233,11 @@ impl Store {
             created_at: row.try_get("created_at")?,
             last_seen_at: row.try_get("last_seen_at")?,
             username: row.try_get("username")?,
+            email: row.try_get("email")?,
             first_name: row.try_get("first_name")?,
             surname: row.try_get("surname")?,
             account_type: row.try_get("account_type")?,
+            must_change_password: row.try_get("must_change_password")?,
         }))
     }
 

@@ -5,9 +5,13 @@ use std::{path::Path, str::FromStr, time::Duration};
 
 mod accounts;
 mod auth;
+mod outbox;
+mod resets;
 
 pub use accounts::{AccountInsert, CreateAccountOutcome, NumberHolder};
-pub use auth::{LoginAccount, SessionRow, ThrottleState};
+pub use auth::{LoginAccount, PendingReset, SessionRow, ThrottleState};
+pub use outbox::{ClaimedMessage, DeliveryRecord, DevMailboxMessage};
+pub use resets::{ResetIssue, ResetIssued, ResetRecipient};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
@@ -22,6 +26,8 @@ pub enum StoreError {
     },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("could not encode stored data: {0}")]
+    Encode(#[from] serde_json::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

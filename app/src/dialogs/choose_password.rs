@@ -1,0 +1,116 @@
+//! "Choose a new password": shown, and not dismissible, whenever the
+//! session was started with a reset password (SPEC.md §4).
+
+use leptos::prelude::*;
+use threshold_core::{
+    auth::CurrentUser,
+    reset::{ChoosePasswordError, ChoosePasswordForm},
+};
+
+use super::{password_rules::PasswordRules, DialogKind, Dialogs, Modal};
+use crate::auth::{Auth, Logout};
+use crate::errors::{choose_password_messages, ChoosePasswordMessages, ServiceError};
+
+/// Stores the new password and swaps the restricted session for a full one.
+#[server(endpoint = "choose_password")]
+pub async fn choose_password(
+    form: ChoosePasswordForm,
+) -> Result<CurrentUser, ServiceError<ChoosePasswordError>> {
+    use crate::auth::server;
+    let services = server::services()?;
+    let token = server::session_token()
+        .await
+        .ok_or(ChoosePasswordError::NotLoggedIn)?;
+    let chosen = threshold_core::reset::choose_password(&services, &token, &form).await?;
+    server::set_session_cookie(Some(&chosen.session_token));
+    Ok(chosen.user)
+}
+
+#[component]
+pub fn ChoosePasswordDialog() -> impl IntoView {
+    let dialogs = expect_context::<Dialogs>();
+    let auth = expect_context::<Auth>();
+    let user = move || auth.user.get().and_then(Result::ok).flatten();
+    // Whenever the session must choose a password, this dialog is what shows.
+    Effect::new(move |_| {
+        if user().is_some_and(|user| user.must_change_password)
+            && !dialogs.is_open(DialogKind::ChoosePassword).get()
+        {
+            dialogs.open(DialogKind::ChoosePassword);
+        }
+    });
+
+    let action = ServerAction::<ChoosePassword>::new();
+    let pending = action.pending();
+    let messages = Memo::new(move |_| match action.value().get() {
+        Some(Err(error)) => choose_password_messages(&error),
+        _ => ChoosePasswordMessages::default(),
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            action.clear();
+            dialogs.close();
+            auth.changed();
+        }
+    });
+    let logout = ServerAction::<Logout>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = logout.value().get() {
+            logout.clear();
+            dialogs.close();
+            auth.changed();
+        }
+    });
+
+    let password = RwSignal::new(String::new());
+    let username = Signal::derive(move || user().map(|u| u.username).unwrap_or_default());
+    let email = Signal::derive(move || user().map(|u| u.email).unwrap_or_default());
+    let show_password = RwSignal::new(false);
+
+    view! {
+        <Modal kind=DialogKind::ChoosePassword id="choose-password-dialog"
+            title="Choose a new password" dismissible=false>
+            <ActionForm action attr:class="form" attr:novalidate=true>
+                <p class="field__hint">
+                    "You logged in with a reset password. Choose a password of your own to finish; "
+                    "the one from the email will not work again."
+                </p>
+                <div class="field">
+                    <label for="choose-password">"New password"</label>
+                    <PasswordRules id="choose-password-rules" dialog=DialogKind::ChoosePassword
+                        password=password.into() username email/>
+                    <input id="choose-password" name="form[password]"
+                        type=move || if show_password.get() { "text" } else { "password" }
+                        autocomplete="new-password" autocapitalize="none" spellcheck="false"
+                        required autofocus
+                        aria-describedby="choose-password-rules choose-password-error"
+                        aria-invalid=move || messages.with(|m| (!m.password.is_empty()).then_some("true"))
+                        on:input=move |ev| password.set(event_target_value(&ev))/>
+                    <label class="checkbox">
+                        <input type="checkbox" prop:checked=show_password
+                            on:change=move |ev| show_password.set(event_target_checked(&ev))/>
+                        "Show password"
+                    </label>
+                    <div id="choose-password-error" class="field__errors">
+                        {move || messages.with(|m| m.password.clone()).into_iter().map(|text| view! {
+                            <p class="field__error" role="alert">{text}</p>
+                        }).collect_view()}
+                    </div>
+                </div>
+                {move || messages.with(|m| m.form.clone()).map(|text| view! {
+                    <div class="notice notice--error" role="alert">{text}</div>
+                })}
+                <button type="submit" class="button button--primary button--block"
+                    aria-busy=move || pending.get().to_string() disabled=pending>
+                    {move || if pending.get() { "Saving…" } else { "Save password" }}
+                </button>
+                <p class="form__footer">
+                    <button type="button" class="link-button" disabled=logout.pending()
+                        on:click=move |_| { logout.dispatch(Logout {}); }>
+                        "Log out instead"
+                    </button>
+                </p>
+            </ActionForm>
+        </Modal>
+    }
+}

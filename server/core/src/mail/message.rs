@@ -1,0 +1,171 @@
+//! The words of each email, in plain text and HTML.
+
+use super::MailError;
+use crate::store::ResetRecipient;
+
+/// A message ready for a transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedEmail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Renders a queued message from its kind, its data and its secret.
+pub fn render(
+    kind: &str,
+    subject: &str,
+    data: &str,
+    secret: Option<&str>,
+    site_url: &str,
+) -> Result<RenderedEmail, MailError> {
+    match kind {
+        "password_reset" => {
+            let recipient: ResetRecipient = serde_json::from_str(data)
+                .map_err(|error| MailError::Render(format!("reset data: {error}")))?;
+            let password = secret.ok_or_else(|| {
+                MailError::Render("the reset password was already erased".to_owned())
+            })?;
+            Ok(password_reset(subject, &recipient, password, site_url))
+        }
+        other => Err(MailError::Render(format!("unknown kind {other:?}"))),
+    }
+}
+
+fn password_reset(
+    subject: &str,
+    recipient: &ResetRecipient,
+    password: &str,
+    site_url: &str,
+) -> RenderedEmail {
+    let site = site_url.trim_end_matches('/');
+    let help = format!("{site}/help/unable-to-log-in");
+    let text = format!(
+        "Hello {first_name},
+
+Someone, we hope you, asked for a new Threshold password for this email address.
+
+Your username:  {username}
+New password:   {password}
+
+To log in:
+1. Go to {site} and choose \"Log in\" at the top right.
+2. Enter your username (or this email address) and the new password.
+   Capital letters and the hyphens do not matter in it.
+3. Choose a new password of your own when asked.
+
+The new password works once, for 24 hours, and only from the latest reset
+email: if you asked more than once, use the newest one.
+
+If you did not ask for this, ignore this email: your current password still
+works, and nobody can use the new one without reading this email.
+
+Still stuck? {help}
+
+Threshold
+",
+        first_name = recipient.first_name,
+        username = recipient.username,
+    );
+    let html = format!(
+        r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{subject}</title></head>
+<body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1b2430; max-width: 36rem;">
+<p>Hello {first_name},</p>
+<p>Someone, we hope you, asked for a new Threshold password for this email address.</p>
+<table role="presentation" style="border-collapse: collapse; margin: 1rem 0;">
+<tr><th scope="row" style="text-align: left; padding: 0.25rem 1rem 0.25rem 0;">Your username</th>
+<td><code style="font-size: 1.15rem;">{username}</code></td></tr>
+<tr><th scope="row" style="text-align: left; padding: 0.25rem 1rem 0.25rem 0;">New password</th>
+<td><code style="font-size: 1.15rem; letter-spacing: 0.05em;">{password}</code></td></tr>
+</table>
+<p>To log in:</p>
+<ol>
+<li>Go to <a href="{site}">{site}</a> and choose <strong>Log in</strong> at the top right.</li>
+<li>Enter your username (or this email address) and the new password. Capital letters and the hyphens do not matter in it.</li>
+<li>Choose a new password of your own when asked.</li>
+</ol>
+<p>The new password works once, for 24 hours, and only from the latest reset email: if you asked more than once, use the newest one.</p>
+<p>If you did not ask for this, ignore this email: your current password still works, and nobody can use the new one without reading this email.</p>
+<p>Still stuck? <a href="{help}">Help with logging in</a></p>
+<p>Threshold</p>
+</body></html>
+"#,
+        subject = escape(subject),
+        first_name = escape(&recipient.first_name),
+        username = escape(&recipient.username),
+        password = escape(password),
+        site = escape(site),
+        help = escape(&help),
+    );
+    RenderedEmail {
+        subject: subject.to_owned(),
+        text,
+        html,
+    }
+}
+
+/// HTML-escapes text for element content and quoted attributes. Five
+/// replacements: not worth a dependency.
+fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reset(first_name: &str) -> RenderedEmail {
+        let data = serde_json::to_string(&ResetRecipient {
+            first_name: first_name.into(),
+            username: "O'Brien4821".into(),
+        })
+        .unwrap();
+        render(
+            "password_reset",
+            "Subject",
+            &data,
+            Some("k7mp-4xqa-9vtd-hw3e-n2rc"),
+            "https://threshold.example/",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_reset_email_gives_username_password_how_to_log_in_and_reassurance_in_both_parts() {
+        let email = reset("Ada");
+        for part in [&email.text, &email.html] {
+            assert!(part.contains("k7mp-4xqa-9vtd-hw3e-n2rc"));
+            assert!(part.contains("https://threshold.example"));
+            assert!(part.contains("your current password still"));
+            assert!(part.contains("only from the latest reset"));
+        }
+        assert!(email.text.contains("Your username:  O'Brien4821"));
+        assert!(email.html.contains("O&#39;Brien4821"));
+    }
+
+    #[test]
+    fn names_cannot_inject_html() {
+        let email = reset("<script>alert(1)</script>");
+        assert!(!email.html.contains("<script>"));
+        assert!(email.html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn a_reset_without_its_password_or_an_unknown_kind_is_refused() {
+        let data = r#"{"first_name":"Ada","username":"Okafor4821"}"#;
+        assert!(render("password_reset", "s", data, None, "http://x").is_err());
+        assert!(render("newsletter", "s", data, Some("x"), "http://x").is_err());
+    }
+}

@@ -1,0 +1,132 @@
+//! Where mail goes: an SMTP server (lettre), or, when none is configured,
+//! the development mailbox in the database.
+
+use std::time::Duration;
+
+use lettre::{
+    message::{header::ContentType, Mailbox, MultiPart, SinglePart},
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+};
+
+use super::{MailError, RenderedEmail};
+use crate::clock::Millis;
+use crate::store::Store;
+
+pub enum MailTransport {
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
+    DevMailbox {
+        store: Store,
+    },
+}
+
+/// A delivery that did not happen, with the server's reply (or what went
+/// wrong before there was one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendFailure {
+    pub reply: String,
+    /// The server refused for good (a 5xx reply, an address it cannot
+    /// take): trying again will not help.
+    pub permanent: bool,
+}
+
+/// One message to send.
+#[derive(Debug, Clone)]
+pub struct Outgoing<'a> {
+    /// The outbox id: the Message-ID header is made from it, so every
+    /// retry of one message carries the same Message-ID.
+    pub outbox_id: i64,
+    pub created_at: Millis,
+    pub recipient: &'a str,
+    pub email: &'a RenderedEmail,
+}
+
+impl MailTransport {
+    /// SMTP at `url` (lettre's form: `smtp://host:port`, `smtps://…`, with
+    /// optional `user:password@`), sending as `from`. `timeout` bounds every
+    /// SMTP command, so a hanging server cannot hold a message forever.
+    pub fn smtp(url: &str, from: &str, timeout: Duration) -> Result<Self, MailError> {
+        let from: Mailbox = from
+            .parse()
+            .map_err(|error: lettre::address::AddressError| MailError::From(error.to_string()))?;
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|error| MailError::SmtpUrl(error.to_string()))?
+            .timeout(Some(timeout))
+            .build();
+        Ok(Self::Smtp { transport, from })
+    }
+
+    pub fn dev_mailbox(store: Store) -> Self {
+        Self::DevMailbox { store }
+    }
+
+    /// Delivers one message; `Ok` carries the receiving server's reply.
+    pub async fn send(&self, outgoing: &Outgoing<'_>, now: Millis) -> Result<String, SendFailure> {
+        match self {
+            Self::Smtp { transport, from } => {
+                let message = build(from, outgoing)?;
+                match transport.send(message).await {
+                    Ok(response) => Ok(format!(
+                        "{} {}",
+                        response.code(),
+                        response.message().collect::<Vec<_>>().join(" ")
+                    )),
+                    Err(error) => Err(SendFailure {
+                        reply: error.to_string(),
+                        permanent: error.is_permanent(),
+                    }),
+                }
+            }
+            Self::DevMailbox { store } => store
+                .deliver_to_dev_mailbox(
+                    outgoing.outbox_id,
+                    outgoing.recipient,
+                    &outgoing.email.subject,
+                    &outgoing.email.text,
+                    &outgoing.email.html,
+                    now,
+                )
+                .await
+                .map(|id| format!("delivered to the development mailbox as message {id}"))
+                .map_err(|error| SendFailure {
+                    reply: format!("development mailbox: {error}"),
+                    permanent: false,
+                }),
+        }
+    }
+}
+
+fn build(from: &Mailbox, outgoing: &Outgoing<'_>) -> Result<Message, SendFailure> {
+    let to: Mailbox = outgoing.recipient.parse().map_err(|error| SendFailure {
+        reply: format!("the recipient address cannot be used: {error}"),
+        permanent: true,
+    })?;
+    let domain = from.email.domain();
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(outgoing.email.subject.clone())
+        .message_id(Some(format!(
+            "<outbox-{}.{}@{domain}>",
+            outgoing.outbox_id, outgoing.created_at
+        )))
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(outgoing.email.text.clone()),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(outgoing.email.html.clone()),
+                ),
+        )
+        .map_err(|error| SendFailure {
+            reply: format!("the message cannot be built: {error}"),
+            permanent: true,
+        })
+}

@@ -1,0 +1,88 @@
+//! "Choose a new password": the one thing a session started with a reset
+//! password may do.
+
+use super::{ChoosePasswordError, ChoosePasswordForm};
+use crate::auth::{sessions, CurrentUser};
+use crate::events::record;
+use crate::rules::{password::check_new, Password, PasswordProblem, MAX_PASSWORD_CHARS};
+use crate::Services;
+
+/// The new password is stored and a fresh, unrestricted session started.
+#[derive(Debug, Clone)]
+pub struct PasswordChosen {
+    pub session_token: String,
+    pub user: CurrentUser,
+}
+
+/// Sets the account's password from a session started with a reset
+/// password. Every session of the account is ended (a stranger who knew
+/// the old password is logged out too) and a new one started.
+pub async fn choose_password(
+    services: &Services,
+    session_token: &str,
+    form: &ChoosePasswordForm,
+) -> Result<PasswordChosen, ChoosePasswordError> {
+    let user = sessions::current_user(services, session_token)
+        .await
+        .map_err(|error| unavailable("reading a session", error))?
+        .ok_or(ChoosePasswordError::NotLoggedIn)?;
+    if !user.must_change_password {
+        return Err(ChoosePasswordError::NotRequired);
+    }
+    // Checked before normalising: a megabyte of text is not worth NFKC.
+    if form.password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(ChoosePasswordError::Invalid {
+            problems: vec![PasswordProblem::TooLong {
+                max: MAX_PASSWORD_CHARS,
+            }],
+        });
+    }
+    let (username, email) = services
+        .store
+        .account_names(user.account_id)
+        .await
+        .map_err(|error| unavailable("reading an account", error))?
+        .ok_or(ChoosePasswordError::NotLoggedIn)?;
+    let password = Password::new(&form.password);
+    let problems = check_new(
+        &password,
+        Some(&username),
+        Some(&email),
+        services.common_passwords,
+    );
+    if !problems.is_empty() {
+        return Err(ChoosePasswordError::Invalid { problems });
+    }
+    let hash = services
+        .hasher
+        .hash(password)
+        .await
+        .map_err(|error| unavailable("hashing a password", error))?;
+    services
+        .store
+        .replace_password(user.account_id, &hash)
+        .await
+        .map_err(|error| unavailable("storing a password", error))?;
+    let session_token = sessions::start(services, user.account_id, false)
+        .await
+        .map_err(|error| unavailable("starting a session", error))?;
+    record(
+        services,
+        "password_changed",
+        Some(user.account_id),
+        &serde_json::json!({ "after": "reset" }),
+    )
+    .await;
+    Ok(PasswordChosen {
+        session_token,
+        user: CurrentUser {
+            must_change_password: false,
+            ..user
+        },
+    })
+}
+
+fn unavailable(doing: &str, error: impl std::fmt::Display) -> ChoosePasswordError {
+    tracing::error!("choosing a password failed while {doing}: {error}");
+    ChoosePasswordError::Unavailable
+}

@@ -1,0 +1,59 @@
+//! What the reset dialogs send, get and are refused: shared with the browser.
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::wait_text;
+use crate::rules::PasswordProblem;
+
+/// What the "Forgotten password" dialog sends, as typed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ResetForm {
+    pub email: String,
+}
+
+/// The one answer to an accepted request, whether or not the address has
+/// an account: the dialog shows the same words either way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetRequested;
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum ResetError {
+    /// Blank or not an email address: said next to the field.
+    #[error("{message}")]
+    InvalidEmail { message: String },
+    /// The address had three requests in the last hour (counted for every
+    /// address, known or not, so this reveals nothing).
+    #[error(
+        "This address has had 3 reset requests in the last hour. If it belongs to an account, \
+         the latest email is on its way: check your spam or junk folder. You can ask again in {}.",
+        wait_text(*retry_after_seconds)
+    )]
+    TooManyForAddress { retry_after_seconds: u64 },
+    /// Too many requests from this network address.
+    #[error("Too many reset requests from your network. Try again in {}.", wait_text(*retry_after_seconds))]
+    RateLimited { retry_after_seconds: u64 },
+    #[error("We could not send a reset email just now. Please try again in a minute.")]
+    Unavailable,
+}
+
+/// What the "Choose a new password" dialog sends.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChoosePasswordForm {
+    pub password: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum ChoosePasswordError {
+    /// The new password breaks these rules (SPEC.md §3).
+    #[error("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join(". "))]
+    Invalid { problems: Vec<PasswordProblem> },
+    #[error("Your session has ended. Log in again with the password from your latest reset email.")]
+    NotLoggedIn,
+    /// Only a session started with a reset password chooses one here.
+    #[error("There is no new password to choose: you are already logged in.")]
+    NotRequired,
+    #[error("We could not save your password just now. Please try again in a minute.")]
+    Unavailable,
+}

@@ -1,0 +1,231 @@
+//! The outbox: claiming messages for delivery, recording each attempt, and
+//! the development mailbox.
+
+use sqlx::Row;
+
+use super::{Store, StoreError};
+use crate::clock::Millis;
+
+/// A message a worker has claimed; it owns it until `lease_expires_at`.
+#[derive(Debug, Clone)]
+pub struct ClaimedMessage {
+    pub id: i64,
+    pub kind: String,
+    pub account_id: Option<i64>,
+    pub recipient: String,
+    pub subject: String,
+    pub data: String,
+    pub secret: Option<String>,
+    /// Attempts so far, this one included.
+    pub attempts: u32,
+    pub created_at: Millis,
+    /// A reset email whose password is no longer the account's pending
+    /// one (a newer reset replaced it, or it expired): not worth sending.
+    pub superseded: bool,
+}
+
+/// How one attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryRecord {
+    Sent { reply: String },
+    /// Failed; tried again at `retry_at`, or abandoned when `None`.
+    Failed {
+        reply: String,
+        retry_at: Option<Millis>,
+    },
+    Superseded,
+}
+
+/// A message in the development mailbox.
+#[derive(Debug, Clone)]
+pub struct DevMailboxMessage {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub delivered_at: Millis,
+}
+
+impl Store {
+    /// Claims the message that has waited longest among those due, or one
+    /// whose worker's lease ran out (that worker died mid-delivery). One
+    /// statement, so two workers can never claim the same message.
+    pub async fn claim_message(
+        &self,
+        worker: &str,
+        now: Millis,
+        lease_ms: Millis,
+    ) -> Result<Option<ClaimedMessage>, StoreError> {
+        let row = sqlx::query(
+            "UPDATE outbox
+                SET status = 'sending', claimed_by = ?, lease_expires_at = ?, attempts = attempts + 1
+              WHERE id = (SELECT id FROM outbox
+                           WHERE (status = 'queued' AND next_attempt_at <= ?)
+                              OR (status = 'sending' AND lease_expires_at <= ?)
+                           ORDER BY next_attempt_at, id LIMIT 1)
+          RETURNING id, kind, account_id, recipient, subject, data, secret, attempts, created_at",
+        )
+        .bind(worker)
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let id: i64 = row.try_get("id")?;
+        let kind: String = row.try_get("kind")?;
+        let superseded = if kind == "password_reset" {
+            let current: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM pending_resets WHERE message_id = ? AND expires_at > ?)",
+            )
+            .bind(id)
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await?;
+            !current
+        } else {
+            false
+        };
+        Ok(Some(ClaimedMessage {
+            id,
+            kind,
+            account_id: row.try_get("account_id")?,
+            recipient: row.try_get("recipient")?,
+            subject: row.try_get("subject")?,
+            data: row.try_get("data")?,
+            secret: row.try_get("secret")?,
+            attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+            created_at: row.try_get("created_at")?,
+            superseded,
+        }))
+    }
+
+    /// Records an attempt and moves the message on: sent, back in the queue,
+    /// abandoned or superseded. Once it is finished its secret is erased.
+    /// Returns false when the worker's lease had been taken over meanwhile
+    /// (the attempt is still recorded; the new owner decides the status).
+    pub async fn record_delivery(
+        &self,
+        message_id: i64,
+        worker: &str,
+        now: Millis,
+        record: &DeliveryRecord,
+    ) -> Result<bool, StoreError> {
+        let (outcome, reply) = match record {
+            DeliveryRecord::Sent { reply } => ("sent", reply.as_str()),
+            DeliveryRecord::Failed { reply, .. } => ("failed", reply.as_str()),
+            DeliveryRecord::Superseded => ("superseded", "not sent: a newer reset replaced it, or it expired"),
+        };
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(
+            "INSERT INTO outbox_attempts (message_id, attempted_at, worker, outcome, reply) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(message_id)
+        .bind(now)
+        .bind(worker)
+        .bind(outcome)
+        .bind(reply)
+        .execute(&mut *tx)
+        .await?;
+        let update = match record {
+            DeliveryRecord::Failed {
+                retry_at: Some(retry_at),
+                ..
+            } => sqlx::query(
+                "UPDATE outbox
+                    SET status = 'queued', next_attempt_at = ?, claimed_by = NULL,
+                        lease_expires_at = NULL, last_reply = ?
+                  WHERE id = ? AND claimed_by = ? AND status = 'sending'",
+            )
+            .bind(retry_at),
+            _ => {
+                let status = match record {
+                    DeliveryRecord::Sent { .. } => "sent",
+                    DeliveryRecord::Superseded => "superseded",
+                    DeliveryRecord::Failed { .. } => "abandoned",
+                };
+                sqlx::query(
+                    "UPDATE outbox
+                        SET status = ?, secret = NULL, finished_at = ?, claimed_by = NULL,
+                            lease_expires_at = NULL, last_reply = ?
+                      WHERE id = ? AND claimed_by = ? AND status = 'sending'",
+                )
+                .bind(status)
+                .bind(now)
+            }
+        };
+        let owned = update
+            .bind(reply)
+            .bind(message_id)
+            .bind(worker)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        tx.commit().await?;
+        Ok(owned)
+    }
+
+    /// Puts a rendered message in the development mailbox.
+    pub async fn deliver_to_dev_mailbox(
+        &self,
+        message_id: i64,
+        recipient: &str,
+        subject: &str,
+        body_text: &str,
+        body_html: &str,
+        now: Millis,
+    ) -> Result<i64, StoreError> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO dev_mailbox (message_id, recipient, subject, body_text, body_html, delivered_at)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(message_id)
+        .bind(recipient)
+        .bind(subject)
+        .bind(body_text)
+        .bind(body_html)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// The development mailbox, newest first.
+    pub async fn dev_mailbox(&self, limit: u32) -> Result<Vec<DevMailboxMessage>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, recipient, subject, body_text, body_html, delivered_at
+               FROM dev_mailbox ORDER BY id DESC LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(dev_message).collect()
+    }
+
+    pub async fn dev_mailbox_message(
+        &self,
+        id: i64,
+    ) -> Result<Option<DevMailboxMessage>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, recipient, subject, body_text, body_html, delivered_at
+               FROM dev_mailbox WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(dev_message).transpose()
+    }
+}
+
+fn dev_message(row: &sqlx::sqlite::SqliteRow) -> Result<DevMailboxMessage, StoreError> {
+    Ok(DevMailboxMessage {
+        id: row.try_get("id")?,
+        recipient: row.try_get("recipient")?,
+        subject: row.try_get("subject")?,
+        body_text: row.try_get("body_text")?,
+        body_html: row.try_get("body_html")?,
+        delivered_at: row.try_get("delivered_at")?,
+    })
+}

@@ -1,0 +1,202 @@
+//! Reset passwords: issuing one (with its email, in one transaction),
+//! using it once, and replacing the password it leads to.
+
+use sqlx::Row;
+
+use super::{Store, StoreError};
+use crate::clock::Millis;
+
+/// What issuing a reset needs, everything computed beforehand (the hash is
+/// made outside the transaction: it takes tens of milliseconds).
+#[derive(Debug)]
+pub struct ResetIssue<'a> {
+    /// The case-folded address typed.
+    pub email_key: &'a str,
+    pub now: Millis,
+    /// At most this many requests per address in the hour before `now`.
+    pub hourly_limit: u32,
+    pub password_hash: &'a str,
+    /// The plain password, kept only until its email is delivered.
+    pub password: &'a str,
+    pub expires_at: Millis,
+    pub subject: &'a str,
+}
+
+/// What [`Store::issue_reset`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ResetIssued {
+    /// The password is pending and its email queued.
+    Queued { account_id: i64, message_id: i64 },
+    /// The address is no active account's current email: nothing queued.
+    NoAccount,
+    /// The address had its hourly share; the next request is allowed then.
+    TooMany { allowed_at: Millis },
+}
+
+/// The account a reset email goes to, as the message data needs it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct ResetRecipient {
+    pub first_name: String,
+    pub username: String,
+}
+
+const HOUR_MS: Millis = 3_600_000;
+
+impl Store {
+    /// Counts the request against the address, and when the address is an
+    /// active account's current email, stores the new reset password (replacing
+    /// any pending one) and queues its email, all in one transaction.
+    pub async fn issue_reset(&self, issue: &ResetIssue<'_>) -> Result<ResetIssued, StoreError> {
+        let window_start = issue.now - HOUR_MS;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("DELETE FROM reset_requests WHERE email_key = ? AND requested_at <= ?")
+            .bind(issue.email_key)
+            .bind(window_start)
+            .execute(&mut *tx)
+            .await?;
+        let recent = sqlx::query(
+            "SELECT COUNT(*) AS n, MIN(requested_at) AS oldest FROM reset_requests WHERE email_key = ?",
+        )
+        .bind(issue.email_key)
+        .fetch_one(&mut *tx)
+        .await?;
+        let count: i64 = recent.try_get("n")?;
+        if count >= i64::from(issue.hourly_limit) {
+            let oldest: Option<Millis> = recent.try_get("oldest")?;
+            return Ok(ResetIssued::TooMany {
+                allowed_at: oldest.unwrap_or(issue.now) + HOUR_MS,
+            });
+        }
+        sqlx::query("INSERT INTO reset_requests (email_key, requested_at) VALUES (?, ?)")
+            .bind(issue.email_key)
+            .bind(issue.now)
+            .execute(&mut *tx)
+            .await?;
+
+        let account = sqlx::query(
+            "SELECT a.id, a.email, a.username, a.first_name
+               FROM login_names n JOIN accounts a ON a.id = n.account_id
+              WHERE n.name_key = ? AND n.kind IN ('email', 'both') AND a.status = 'active'",
+        )
+        .bind(issue.email_key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(account) = account else {
+            tx.commit().await?;
+            return Ok(ResetIssued::NoAccount);
+        };
+        let account_id: i64 = account.try_get("id")?;
+        let recipient: String = account.try_get("email")?;
+        let data = ResetRecipient {
+            first_name: account.try_get("first_name")?,
+            username: account.try_get("username")?,
+        };
+        let data = serde_json::to_string(&data)?;
+        let message_id: i64 = sqlx::query_scalar(
+            "INSERT INTO outbox (kind, account_id, recipient, subject, data, secret, next_attempt_at, created_at)
+             VALUES ('password_reset', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(account_id)
+        .bind(&recipient)
+        .bind(issue.subject)
+        .bind(&data)
+        .bind(issue.password)
+        .bind(issue.now)
+        .bind(issue.now)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO pending_resets (account_id, password_hash, issued_at, expires_at, message_id)
+             VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (account_id) DO UPDATE
+                SET password_hash = excluded.password_hash, issued_at = excluded.issued_at,
+                    expires_at = excluded.expires_at, message_id = excluded.message_id",
+        )
+        .bind(account_id)
+        .bind(issue.password_hash)
+        .bind(issue.now)
+        .bind(issue.expires_at)
+        .bind(message_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE accounts SET last_reset_at = ? WHERE id = ?")
+            .bind(issue.now)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(ResetIssued::Queued {
+            account_id,
+            message_id,
+        })
+    }
+
+    /// Uses up the account's pending reset if it is still the one with
+    /// `password_hash` and has not expired, and clears the account's
+    /// throttling and lock. False when another request used it first.
+    pub async fn consume_reset(
+        &self,
+        account_id: i64,
+        password_hash: &str,
+        now: Millis,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let used = sqlx::query(
+            "DELETE FROM pending_resets WHERE account_id = ? AND password_hash = ? AND expires_at > ?",
+        )
+        .bind(account_id)
+        .bind(password_hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if used {
+            sqlx::query(
+                "UPDATE accounts
+                    SET failed_logins = 0, throttled_until = NULL, locked_at = NULL, last_login_at = ?
+                  WHERE id = ?",
+            )
+            .bind(now)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(used)
+    }
+
+    /// The username and current email of an account, for the password rules.
+    pub async fn account_names(
+        &self,
+        account_id: i64,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        let row = sqlx::query("SELECT username, email FROM accounts WHERE id = ?")
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| Ok((row.try_get("username")?, row.try_get("email")?)))
+            .transpose()
+    }
+
+    /// Stores a new password and ends every session of the account (the
+    /// caller starts a fresh one), in one transaction.
+    pub async fn replace_password(
+        &self,
+        account_id: i64,
+        password_hash: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = ?")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
