@@ -35,7 +35,11 @@ pub enum MailboxError {
 #[server(endpoint = "dev_mailbox")]
 pub async fn dev_mailbox() -> Result<Vec<MailboxMessage>, ServiceError<MailboxError>> {
     let services = server::open().await?;
-    let messages = services.store.dev_mailbox(100).await.map_err(server::unavailable)?;
+    let messages = services
+        .store
+        .dev_mailbox(100)
+        .await
+        .map_err(server::unavailable)?;
     Ok(messages.into_iter().map(server::shown).collect())
 }
 

@@ -283,19 +283,21 @@ mod tests {
         let limited = reset_messages(&ServiceError::Domain(ResetError::TooManyForAddress {
             retry_after_seconds: 1200,
         }));
-        assert!(limited.form.unwrap().ends_with("You can ask again in 20 minutes."));
+        assert!(limited
+            .form
+            .unwrap()
+            .ends_with("You can ask again in 20 minutes."));
     }
 
     #[test]
     fn each_broken_password_rule_is_its_own_message() {
-        let messages = choose_password_messages(&ServiceError::Domain(
-            ChoosePasswordError::Invalid {
+        let messages =
+            choose_password_messages(&ServiceError::Domain(ChoosePasswordError::Invalid {
                 problems: vec![
                     threshold_core::rules::PasswordProblem::TooShort { min: 12 },
                     threshold_core::rules::PasswordProblem::Common,
                 ],
-            },
-        ));
+            }));
         assert_eq!(messages.password.len(), 2);
         assert_eq!(messages.password[0], "Use at least 12 characters");
     }

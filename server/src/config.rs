@@ -71,9 +71,10 @@ impl Config {
                 url,
                 from: non_empty_env("MAIL_FROM").ok_or(ConfigError::Invalid {
                     name: "MAIL_FROM",
-                    reason: "set it to the sender address (e.g. \"Threshold <no-reply@example.org>\") \
+                    reason:
+                        "set it to the sender address (e.g. \"Threshold <no-reply@example.org>\") \
                              when SMTP_URL is set"
-                        .to_owned(),
+                            .to_owned(),
                 })?,
             }),
             // The development mailbox shows live passwords: never on a

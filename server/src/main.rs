@@ -58,11 +58,13 @@ async fn run() -> Result<(), String> {
     let transport = match &config.smtp {
         Some(smtp) => {
             services.dev_mailbox = false;
-            // Each SMTP command must finish well inside the lease, or a slow
-            // delivery could be claimed by a second worker.
-            let timeout = Duration::from_secs(u64::from(config.mail_lease_seconds / 2).clamp(1, 60));
+            // A delivery must end well inside its lease, or a slow one
+            // could be claimed by a second worker and sent twice.
+            let deadline =
+                Duration::from_secs(u64::from(config.mail_lease_seconds / 2).clamp(1, 60));
             tracing::info!("email goes through SMTP");
-            MailTransport::smtp(&smtp.url, &smtp.from, timeout).map_err(|error| error.to_string())?
+            MailTransport::smtp(&smtp.url, &smtp.from, deadline)
+                .map_err(|error| error.to_string())?
         }
         None => {
             tracing::warn!(
@@ -72,13 +74,17 @@ async fn run() -> Result<(), String> {
         }
     };
     let (stop_worker, worker_stopping) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(OutboxWorker::new(services.clone(), transport, policy).run(worker_stopping));
+    let worker =
+        tokio::spawn(OutboxWorker::new(services.clone(), transport, policy).run(worker_stopping));
 
     let served = http::serve(config, services).await;
     // Let a delivery in flight finish; one that does not is picked up again
     // after its lease, by this server's next start or another instance.
     let _ = stop_worker.send(true);
-    if tokio::time::timeout(Duration::from_secs(10), worker).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(10), worker)
+        .await
+        .is_err()
+    {
         tracing::warn!("the outbox worker did not stop in time");
     }
     served

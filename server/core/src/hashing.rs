@@ -119,7 +119,10 @@ impl Hasher {
     /// with no stored hash is verified against the dummy hash and never
     /// matches, so it costs what a real one costs. All attempts run as one
     /// job: a login's cost is the number of attempts, no more.
-    pub async fn verify_first_of(&self, attempts: Vec<Attempt>) -> Result<Option<usize>, HashError> {
+    pub async fn verify_first_of(
+        &self,
+        attempts: Vec<Attempt>,
+    ) -> Result<Option<usize>, HashError> {
         let inner = Arc::clone(&self.inner);
         self.run(move || {
             let mut parsed: Option<(String, StoredHash)> = None;

@@ -2,65 +2,25 @@
 //! refusals, typo tolerance, throttling, rate limits and sessions.
 #![cfg(feature = "server")]
 
-use std::{sync::Arc, time::Duration};
+mod support;
 
-use sqlx::SqlitePool;
+use std::time::Duration;
+
+use support::TestDb;
 use threshold_core::{
-    accounts::{register, RegistrationForm},
     auth::{login, rate_limit::RateLimit, sessions, LoginError, LoginForm},
-    clock::ManualClock,
     hashing::{HashCost, Hasher},
     rules::TypoCorrection,
-    store::Store,
-    Services,
 };
 
 const PASSWORD: &str = "Violet kettle harbour";
 
-struct TestDb {
-    services: Services,
-    clock: ManualClock,
-    inspect: SqlitePool,
-    _dir: tempfile::TempDir,
-}
-
-fn cheap() -> HashCost {
-    HashCost {
-        memory_kib: 64,
-        iterations: 1,
-        parallelism: 1,
-    }
-}
-
+/// A database with Ada Okafor (`Dr.Okafor`, `Ada.Okafor@Example.org`).
 async fn test_db() -> TestDb {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let store = Store::connect(&url).await.unwrap();
-    let clock = ManualClock::starting_at(1_700_000_000_000);
-    let mut services = Services::new(store, cheap()).unwrap();
-    services.clock = Arc::new(clock.clone());
-    let inspect = SqlitePool::connect(&url).await.unwrap();
-    let db = TestDb {
-        services,
-        clock,
-        inspect,
-        _dir: dir,
-    };
-    create(&db, "Ada.Okafor@Example.org", "Dr.Okafor", PASSWORD).await;
+    let db = support::test_db().await;
+    db.create("Ada.Okafor@Example.org", "Dr.Okafor", PASSWORD)
+        .await;
     db
-}
-
-async fn create(db: &TestDb, email: &str, username: &str, password: &str) {
-    let form = RegistrationForm {
-        first_name: "Ada".into(),
-        surname: "Okafor".into(),
-        email: email.into(),
-        username: username.into(),
-        account_type: "practitioner".into(),
-        password: password.into(),
-        ..RegistrationForm::default()
-    };
-    register(&db.services, &form).await.unwrap();
 }
 
 async fn attempt(db: &TestDb, identifier: &str, password: &str) -> Result<String, LoginError> {
@@ -71,13 +31,6 @@ async fn attempt(db: &TestDb, identifier: &str, password: &str) -> Result<String
     login(&db.services, &form, "192.0.2.1")
         .await
         .map(|logged_in| logged_in.session_token)
-}
-
-async fn scalar(db: &TestDb, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(&db.inspect)
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -156,11 +109,8 @@ async fn caps_lock_and_a_flipped_first_letter_are_accepted_and_recorded() {
     .unwrap();
     assert_eq!(exact.correction, None);
     assert_eq!(
-        scalar(
-            &db,
-            "SELECT COUNT(*) FROM events WHERE kind = 'login_corrected'"
-        )
-        .await,
+        db.scalar("SELECT COUNT(*) FROM events WHERE kind = 'login_corrected'")
+            .await,
         2
     );
 }
@@ -186,20 +136,10 @@ async fn any_other_difference_is_refused() {
 #[tokio::test]
 async fn apostrophes_from_any_keyboard_match() {
     let db = test_db().await;
-    create(
-        &db,
-        "curly@example.org",
-        "curly",
-        "it\u{2019}s my kettle now",
-    )
-    .await;
-    create(
-        &db,
-        "straight@example.org",
-        "straight",
-        "it's my kettle now",
-    )
-    .await;
+    db.create("curly@example.org", "curly", "it\u{2019}s my kettle now")
+        .await;
+    db.create("straight@example.org", "straight", "it's my kettle now")
+        .await;
     attempt(&db, "curly", "it's my kettle now").await.unwrap();
     attempt(&db, "straight", "it\u{2019}s my kettle now")
         .await
@@ -229,7 +169,7 @@ async fn five_failures_in_a_row_delay_the_next_attempt_and_success_resets() {
     );
     db.clock.advance(Duration::from_secs(31));
     attempt(&db, "dr.okafor", PASSWORD).await.unwrap();
-    assert_eq!(scalar(&db, "SELECT failed_logins FROM accounts").await, 0);
+    assert_eq!(db.scalar("SELECT failed_logins FROM accounts").await, 0);
 }
 
 #[tokio::test]
@@ -266,11 +206,8 @@ async fn the_hundredth_failure_locks_until_unlocked() {
         LoginError::Locked
     );
     assert_eq!(
-        scalar(
-            &db,
-            "SELECT COUNT(*) FROM events WHERE kind = 'login_locked'"
-        )
-        .await,
+        db.scalar("SELECT COUNT(*) FROM events WHERE kind = 'login_locked'")
+            .await,
         1
     );
 }

@@ -14,8 +14,11 @@ use crate::store::Store;
 
 pub enum MailTransport {
     Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        // Boxed: the transport is large and the development mailbox tiny.
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
         from: Mailbox,
+        /// The most one delivery may take, connection to last reply.
+        deadline: Duration,
     },
     DevMailbox {
         store: Store,
@@ -45,17 +48,22 @@ pub struct Outgoing<'a> {
 
 impl MailTransport {
     /// SMTP at `url` (lettre's form: `smtp://host:port`, `smtps://…`, with
-    /// optional `user:password@`), sending as `from`. `timeout` bounds every
-    /// SMTP command, so a hanging server cannot hold a message forever.
-    pub fn smtp(url: &str, from: &str, timeout: Duration) -> Result<Self, MailError> {
+    /// optional `user:password@`), sending as `from`. `deadline` bounds a
+    /// whole delivery, so a server that stops answering cannot hold the
+    /// worker: lettre's async client only bounds the connect by itself.
+    pub fn smtp(url: &str, from: &str, deadline: Duration) -> Result<Self, MailError> {
         let from: Mailbox = from
             .parse()
             .map_err(|error: lettre::address::AddressError| MailError::From(error.to_string()))?;
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|error| MailError::SmtpUrl(error.to_string()))?
-            .timeout(Some(timeout))
+            .timeout(Some(deadline))
             .build();
-        Ok(Self::Smtp { transport, from })
+        Ok(Self::Smtp {
+            transport: Box::new(transport),
+            from,
+            deadline,
+        })
     }
 
     pub fn dev_mailbox(store: Store) -> Self {
@@ -65,9 +73,25 @@ impl MailTransport {
     /// Delivers one message; `Ok` carries the receiving server's reply.
     pub async fn send(&self, outgoing: &Outgoing<'_>, now: Millis) -> Result<String, SendFailure> {
         match self {
-            Self::Smtp { transport, from } => {
+            Self::Smtp {
+                transport,
+                from,
+                deadline,
+            } => {
                 let message = build(from, outgoing)?;
-                match transport.send(message).await {
+                let Ok(sent) = tokio::time::timeout(*deadline, transport.send(message)).await
+                else {
+                    // The server may have taken the message and not said so:
+                    // the retry carries the same Message-ID.
+                    return Err(SendFailure {
+                        reply: format!(
+                            "no answer from the mail server within {} s",
+                            deadline.as_secs_f32()
+                        ),
+                        permanent: false,
+                    });
+                };
+                match sent {
                     Ok(response) => Ok(format!(
                         "{} {}",
                         response.code(),

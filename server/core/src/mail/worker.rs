@@ -64,12 +64,21 @@ impl DeliveryPolicy {
 /// What [`OutboxWorker::deliver_next`] did with the message it claimed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivered {
-    Sent { message_id: i64 },
-    Retrying { message_id: i64, at: Millis },
-    Abandoned { message_id: i64 },
+    Sent {
+        message_id: i64,
+    },
+    Retrying {
+        message_id: i64,
+        at: Millis,
+    },
+    Abandoned {
+        message_id: i64,
+    },
     /// A reset email whose password was replaced by a newer reset (or
     /// expired) before it could be sent: dropped, with its password.
-    Superseded { message_id: i64 },
+    Superseded {
+        message_id: i64,
+    },
 }
 
 pub struct OutboxWorker {

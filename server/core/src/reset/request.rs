@@ -105,9 +105,7 @@ pub async fn request_reset(
         }
         ResetIssued::TooMany { allowed_at } => {
             return Err(ResetError::TooManyForAddress {
-                retry_after_seconds: u64::try_from(allowed_at - now)
-                    .unwrap_or(0)
-                    .div_ceil(1000),
+                retry_after_seconds: u64::try_from(allowed_at - now).unwrap_or(0).div_ceil(1000),
             });
         }
     }

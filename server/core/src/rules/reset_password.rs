@@ -89,7 +89,11 @@ mod tests {
             "k7mp4xqa9vtdhw3en2rc",
             " k7mp\u{2013}4xqa\u{2013}9vtd\u{2013}hw3e\u{2013}n2rc ",
         ] {
-            assert_eq!(canonical_reset_password(typed), Some(canonical.clone()), "{typed}");
+            assert_eq!(
+                canonical_reset_password(typed),
+                Some(canonical.clone()),
+                "{typed}"
+            );
         }
     }
 

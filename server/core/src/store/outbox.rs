@@ -27,7 +27,9 @@ pub struct ClaimedMessage {
 /// How one attempt ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeliveryRecord {
-    Sent { reply: String },
+    Sent {
+        reply: String,
+    },
     /// Failed; tried again at `retry_at`, or abandoned when `None`.
     Failed {
         reply: String,
@@ -115,7 +117,10 @@ impl Store {
         let (outcome, reply) = match record {
             DeliveryRecord::Sent { reply } => ("sent", reply.as_str()),
             DeliveryRecord::Failed { reply, .. } => ("failed", reply.as_str()),
-            DeliveryRecord::Superseded => ("superseded", "not sent: a newer reset replaced it, or it expired"),
+            DeliveryRecord::Superseded => (
+                "superseded",
+                "not sent: a newer reset replaced it, or it expired",
+            ),
         };
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
