@@ -1,0 +1,187 @@
+//! The outbox survives the server dying mid-delivery: real server
+//! processes, a real SQLite file, a real SMTP server on a TCP port, SIGKILL.
+//!
+//! Delivery is at least once: the message on the wire when the process dies
+//! may arrive twice (same Message-ID), every other message exactly once, and
+//! none is lost.
+
+#[path = "../core/tests/support/smtp_sink.rs"]
+mod smtp_sink;
+
+use std::{
+    collections::HashMap,
+    net::TcpListener,
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use smtp_sink::{Mode, SmtpSink};
+use sqlx::SqlitePool;
+use threshold_core::{
+    accounts::{register, RegistrationForm},
+    hashing::HashCost,
+    reset::{request_reset, ResetForm},
+    store::Store,
+    Services,
+};
+
+const MESSAGES: usize = 20;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_servers_lose_no_email_and_concurrent_servers_send_none_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}", dir.path().join("crash.db").display());
+    let recipients = queue_resets(&database_url).await;
+    let inspect = SqlitePool::connect(&database_url).await.unwrap();
+
+    // Each message takes the sink 250 ms, so deliveries are in flight
+    // whenever the server is killed.
+    let sink = SmtpSink::start();
+    sink.set_mode(Mode::Slow(Duration::from_millis(250)));
+
+    // Killed twice while sending.
+    for kills in 1..=2 {
+        let mut server = Server::start(dir.path(), &database_url, &sink);
+        sink.wait_for(kills * 4, Duration::from_secs(60)).await;
+        server.kill();
+        let sending: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sending'")
+                .fetch_one(&inspect)
+                .await
+                .unwrap();
+        // Each dead worker left at most the one message it was sending,
+        // until its lease runs out.
+        assert!(sending <= kills as i64, "{sending} messages held");
+    }
+    let unsent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status <> 'sent'")
+        .fetch_one(&inspect)
+        .await
+        .unwrap();
+    assert!(unsent > 0, "the kills came before the work was done");
+
+    // Two servers at once on the same database finish the rest.
+    let mut first = Server::start(dir.path(), &database_url, &sink);
+    let mut second = Server::start(dir.path(), &database_url, &sink);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let unsent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status <> 'sent'")
+            .fetch_one(&inspect)
+            .await
+            .unwrap();
+        if unsent == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{unsent} messages still unsent");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    first.kill();
+    second.kill();
+
+    // Every recipient has their email; only a message cut off by a kill
+    // may have come twice, and then with the same Message-ID.
+    let mut by_recipient: HashMap<String, Vec<String>> = HashMap::new();
+    for message in sink.received() {
+        assert_eq!(message.to.len(), 1);
+        by_recipient
+            .entry(message.to[0].to_lowercase())
+            .or_default()
+            .push(message.message_id());
+    }
+    for recipient in &recipients {
+        let ids = by_recipient
+            .get(&recipient.to_lowercase())
+            .unwrap_or_else(|| panic!("{recipient} got nothing"));
+        assert!(
+            ids.iter().all(|id| id == &ids[0]),
+            "a repeat is the same message: {ids:?}"
+        );
+    }
+    let repeats: usize = by_recipient.values().map(|ids| ids.len() - 1).sum();
+    assert!(repeats <= 2, "{repeats} repeats from 2 kills");
+    assert_eq!(by_recipient.len(), MESSAGES);
+
+    let kept_secrets: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE secret IS NOT NULL")
+            .fetch_one(&inspect)
+            .await
+            .unwrap();
+    assert_eq!(kept_secrets, 0, "sent messages keep no password");
+}
+
+/// Registers `MESSAGES` accounts and asks a reset for each, through the
+/// core as the server would; returns their addresses.
+async fn queue_resets(database_url: &str) -> Vec<String> {
+    let store = Store::connect(database_url).await.unwrap();
+    let cheap = HashCost {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    };
+    let services = Services::new(store, cheap).unwrap();
+    let mut recipients = Vec::new();
+    for n in 0..MESSAGES {
+        let email = format!("person{n}@example.org");
+        let form = RegistrationForm {
+            first_name: "Ada".into(),
+            surname: "Okafor".into(),
+            email: email.clone(),
+            username: format!("person{n}"),
+            account_type: "practitioner".into(),
+            password: "Violet kettle harbour".into(),
+            ..RegistrationForm::default()
+        };
+        register(&services, &form).await.unwrap();
+        let ask = ResetForm {
+            email: email.clone(),
+        };
+        // One address per request: the per-client limit is not under test.
+        request_reset(&services, &ask, &format!("192.0.2.{n}"))
+            .await
+            .unwrap();
+        recipients.push(email);
+    }
+    recipients
+}
+
+/// A server process, killed when dropped.
+struct Server(Child);
+
+impl Server {
+    fn start(dir: &Path, database_url: &str, sink: &SmtpSink) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_server"))
+            // Away from the checkout, so no .env is read.
+            .current_dir(dir)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LEPTOS_SITE_ROOT", dir)
+            .env("LEPTOS_OUTPUT_NAME", "threshold")
+            .env("DATABASE_URL", database_url)
+            .env("SMTP_URL", sink.url())
+            .env("MAIL_FROM", "Threshold <no-reply@threshold.test>")
+            .env("MAIL_LEASE_SECONDS", "2")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the server binary runs");
+        Self(child)
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    fn kill(&mut self) {
+        self.0.kill().unwrap();
+        self.0.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
