@@ -31,12 +31,17 @@ pub fn ChoosePasswordDialog() -> impl IntoView {
     let dialogs = expect_context::<Dialogs>();
     let auth = expect_context::<Auth>();
     let user = move || auth.user.get().and_then(Result::ok).flatten();
-    // Whenever the session must choose a password, this dialog is what shows.
+    // The session decides: while it must choose a password this dialog is
+    // what shows, and once the server says it is done, the dialog goes.
+    // (Closing it on the action's answer alone would race the refreshed
+    // session and reopen it.)
     Effect::new(move |_| {
-        if user().is_some_and(|user| user.must_change_password)
-            && !dialogs.is_open(DialogKind::ChoosePassword).get()
-        {
+        let must_choose = user().is_some_and(|user| user.must_change_password);
+        let open = dialogs.is_open(DialogKind::ChoosePassword).get();
+        if must_choose && !open {
             dialogs.open(DialogKind::ChoosePassword);
+        } else if !must_choose && open {
+            dialogs.close();
         }
     });
 
@@ -49,7 +54,6 @@ pub fn ChoosePasswordDialog() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(_)) = action.value().get() {
             action.clear();
-            dialogs.close();
             auth.changed();
         }
     });
@@ -57,7 +61,6 @@ pub fn ChoosePasswordDialog() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(())) = logout.value().get() {
             logout.clear();
-            dialogs.close();
             auth.changed();
         }
     });

@@ -24,7 +24,10 @@ pub async fn request_reset(form: ResetForm) -> Result<ResetRequested, ServiceErr
 pub fn ResetDialog() -> impl IntoView {
     let dialogs = expect_context::<Dialogs>();
     let action = ServerAction::<RequestReset>::new();
-    let sent = Memo::new(move |_| matches!(action.value().get(), Some(Ok(_))));
+    let sent = Memo::new(move |_| match action.value().get() {
+        Some(Ok(answer)) => Some(answer.address),
+        _ => None,
+    });
     // Each opening starts with the form.
     let open = dialogs.is_open(DialogKind::Reset);
     Effect::new(move |was_open: Option<bool>| {
@@ -36,10 +39,9 @@ pub fn ResetDialog() -> impl IntoView {
     });
     view! {
         <Modal kind=DialogKind::Reset id="reset-dialog" title="Forgotten password">
-            {move || if sent.get() {
-                view! { <ResetSent/> }.into_any()
-            } else {
-                view! { <ResetFormView action/> }.into_any()
+            {move || match sent.get() {
+                Some(address) => view! { <ResetSent address action/> }.into_any(),
+                None => view! { <ResetFormView action/> }.into_any(),
             }}
         </Modal>
     }
@@ -50,6 +52,14 @@ fn ResetFormView(action: ServerAction<RequestReset>) -> impl IntoView {
     let dialogs = expect_context::<Dialogs>();
     let email = dialogs.prefill();
     let pending = action.pending();
+    // Shown again after "Use another address": the field gets the focus
+    // back from the answer that is gone.
+    let field = NodeRef::<html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(field) = field.get() {
+            let _ = field.focus();
+        }
+    });
     let messages = Memo::new(move |_| match action.value().get() {
         Some(Err(error)) => reset_messages(&error),
         _ => ResetMessages::default(),
@@ -61,7 +71,7 @@ fn ResetFormView(action: ServerAction<RequestReset>) -> impl IntoView {
             </p>
             <div class="field">
                 <label for="reset-email">"Email address"</label>
-                <input id="reset-email" name="form[email]" type="email" autocomplete="email"
+                <input id="reset-email" node_ref=field name="form[email]" type="email" autocomplete="email"
                     autocapitalize="none" spellcheck="false" autofocus required
                     prop:value=email
                     aria-describedby="reset-email-error"
@@ -91,7 +101,7 @@ fn ResetFormView(action: ServerAction<RequestReset>) -> impl IntoView {
 
 /// The neutral answer and what to do if nothing arrives.
 #[component]
-fn ResetSent() -> impl IntoView {
+fn ResetSent(address: String, action: ServerAction<RequestReset>) -> impl IntoView {
     let dialogs = expect_context::<Dialogs>();
     let heading = NodeRef::<html::H3>::new();
     // The form that had focus is gone: move focus to the answer.
@@ -105,6 +115,12 @@ fn ResetSent() -> impl IntoView {
             <h3 node_ref=heading tabindex="-1" class="reset-sent__title">"Check your email"</h3>
             <p id="reset-answer">
                 "If this address belongs to an account, we have sent the username and a new password to it."
+            </p>
+            <p class="reset-sent__address">
+                "Address: " <strong id="reset-address">{address}</strong> " "
+                <button type="button" class="link-button" on:click=move |_| action.clear()>
+                    "Not right? Use another address"
+                </button>
             </p>
             <ul class="reset-sent__help">
                 <li>"It can take a few minutes. Check your spam or junk folder too."</li>

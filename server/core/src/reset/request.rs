@@ -109,7 +109,9 @@ pub async fn request_reset(
             });
         }
     }
-    Ok(ResetRequested)
+    Ok(ResetRequested {
+        address: typed.to_owned(),
+    })
 }
 
 fn invalid(error: EmailError) -> ResetError {

@@ -13,9 +13,12 @@ pub struct ResetForm {
 }
 
 /// The one answer to an accepted request, whether or not the address has
-/// an account: the dialog shows the same words either way.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ResetRequested;
+/// an account: the dialog shows the same words either way, with the address
+/// as typed so a typo can be spotted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetRequested {
+    pub address: String,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum ResetError {

@@ -1,0 +1,154 @@
+import { APIRequestContext, expect, Page, test } from "@playwright/test";
+
+// The end-to-end server runs without SMTP_URL, so its email is delivered to
+// the development mailbox at /dev/mailbox, which these tests read.
+
+const run = Date.now().toString(36);
+const PASSWORD = "violet kettle harbour";
+const NEW_PASSWORD = "orchard lantern pebble";
+
+async function registered(request: APIRequestContext, who: string) {
+  const username = `${who}.${run}`;
+  const email = `${who}.${run}@example.org`;
+  const response = await request.post("/api/register", {
+    form: {
+      "form[first_name]": "Ines",
+      "form[surname]": who,
+      "form[email]": email,
+      "form[username]": username,
+      "form[account_type]": "practitioner",
+      "form[password]": PASSWORD,
+    },
+  });
+  expect(response.ok()).toBe(true);
+  return { username, email };
+}
+
+async function home(page: Page) {
+  await page.goto("/");
+  await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
+}
+
+async function askForReset(page: Page, email: string) {
+  await home(page);
+  await page.locator("#open-login").click();
+  const login = page.getByRole("dialog", { name: "Log in" });
+  await login.getByRole("button", { name: "Forgotten password" }).click();
+  const reset = page.getByRole("dialog", { name: "Forgotten password" });
+  await expect(reset).toBeVisible();
+  await reset.getByLabel("Email address").fill(email);
+  await reset.getByRole("button", { name: "Send reset email" }).click();
+  return reset;
+}
+
+/// Opens the newest message to `email` in the development mailbox (the
+/// worker delivers within moments) and reads its username and password.
+async function readResetEmail(page: Page, email: string) {
+  const link = page.locator(".mailbox__item", { hasText: `to ${email}` }).first().getByRole("link");
+  await expect(async () => {
+    await page.goto("/dev/mailbox");
+    await expect(link).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await link.click();
+  const body = page.locator("#message-body");
+  await expect(body).toContainText("New password:");
+  const text = await body.innerText();
+  const field = (label: string) => {
+    const line = text.split("\n").find((l) => l.trim().startsWith(label));
+    expect(line, `a "${label}" line`).toBeTruthy();
+    return line!.trim().slice(label.length).trim();
+  };
+  return { username: field("Your username:"), password: field("New password:") };
+}
+
+async function logIn(page: Page, identifier: string, password: string) {
+  await home(page);
+  await page.locator("#open-login").click();
+  const dialog = page.getByRole("dialog", { name: "Log in" });
+  await dialog.getByLabel("Username or email").fill(identifier);
+  await dialog.getByLabel("Password", { exact: true }).fill(password);
+  await dialog.getByRole("button", { name: "Log in" }).click();
+  return dialog;
+}
+
+test("forgotten password: the email, log in with it, choose a new password; the reset password then fails", async ({
+  page,
+  request,
+}) => {
+  const person = await registered(request, "Moreau");
+  const reset = await askForReset(page, person.email);
+  await expect(reset.locator("#reset-answer")).toBeVisible();
+  await expect(reset.locator("#reset-address")).toHaveText(person.email);
+
+  const emailed = await readResetEmail(page, person.email);
+  expect(emailed.username).toBe(person.username);
+  expect(emailed.password).toMatch(/^[a-z2-9]{4}(-[a-z2-9]{4}){4}$/);
+
+  const login = await logIn(page, emailed.username, emailed.password);
+  await expect(login).toBeHidden();
+  const choose = page.getByRole("dialog", { name: "Choose a new password" });
+  await expect(choose).toBeVisible();
+  // It cannot be waved away: Esc leaves it open.
+  await page.keyboard.press("Escape");
+  await expect(choose).toBeVisible();
+  // And it survives a reload until a password is saved.
+  await page.reload();
+  await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
+  await expect(choose).toBeVisible();
+
+  await choose.getByLabel("New password").fill(person.username);
+  await choose.getByRole("button", { name: "Save password" }).click();
+  await expect(choose.getByRole("alert").first()).toBeVisible();
+
+  await choose.getByLabel("New password").fill(NEW_PASSWORD);
+  await choose.getByRole("button", { name: "Save password" }).click();
+  await expect(choose).toBeHidden();
+  await expect(page.locator("#current-user")).toHaveText("Ines Moreau");
+
+  // The reset password was used up; the new one works.
+  await page.getByRole("button", { name: "Log out" }).click();
+  let again = await logIn(page, emailed.username, emailed.password);
+  await expect(again.getByRole("alert")).toContainText("incorrect");
+  again = await logIn(page, person.email, NEW_PASSWORD);
+  await expect(again).toBeHidden();
+  await expect(page.locator("#current-user")).toHaveText("Ines Moreau");
+});
+
+test("an unknown email gets the same answer", async ({ page }) => {
+  const email = `nobody.${run}@example.org`;
+  const reset = await askForReset(page, email);
+  await expect(reset.locator("#reset-answer")).toHaveText(
+    "If this address belongs to an account, we have sent the username and a new password to it.",
+  );
+  await expect(reset.locator("#reset-address")).toHaveText(email);
+  await page.goto("/dev/mailbox");
+  await expect(page.locator("#mailbox-title")).toBeVisible();
+  await expect(page.locator(".mailbox__item", { hasText: `to ${email}` })).toHaveCount(0);
+});
+
+test("the own password keeps working after a reset is asked; a bad address is refused at the field", async ({
+  page,
+  request,
+}) => {
+  const person = await registered(request, "Keane");
+  const reset = await askForReset(page, "not an address");
+  await expect(reset.locator("#reset-email-error").getByRole("alert")).toBeVisible();
+  await expect(reset.getByLabel("Email address")).toHaveAttribute("aria-invalid", "true");
+
+  await reset.getByLabel("Email address").fill(person.email);
+  await reset.getByRole("button", { name: "Send reset email" }).click();
+  await expect(reset.locator("#reset-address")).toHaveText(person.email);
+  // A typo can be put right from the answer.
+  await reset.getByRole("button", { name: "Not right? Use another address" }).click();
+  await expect(reset.getByLabel("Email address")).toBeFocused();
+  await reset.getByLabel("Email address").fill(person.email);
+  await reset.getByRole("button", { name: "Send reset email" }).click();
+  await expect(reset.locator("#reset-answer")).toBeVisible();
+  await reset.getByRole("button", { name: "Back to Log in" }).click();
+  await expect(page.getByRole("dialog", { name: "Log in" })).toBeVisible();
+
+  const login = await logIn(page, person.username, PASSWORD);
+  await expect(login).toBeHidden();
+  await expect(page.locator("#current-user")).toHaveText("Ines Keane");
+  await expect(page.getByRole("dialog", { name: "Choose a new password" })).toHaveCount(0);
+});
