@@ -108,15 +108,12 @@ pub(crate) mod server {
     /// The session token from the request's cookie.
     pub async fn session_token() -> Option<String> {
         let headers: HeaderMap = leptos_axum::extract().await.ok()?;
-        headers
-            .get_all(axum::http::header::COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == SESSION_COOKIE)
-            .map(|(_, token)| token.to_owned())
-            .filter(|token| !token.is_empty())
+        threshold_core::auth::sessions::token_from_cookies(
+            headers
+                .get_all(axum::http::header::COOKIE)
+                .iter()
+                .filter_map(|value| value.to_str().ok()),
+        )
     }
 
     /// The peer's address: the key of the per-address rate limit.

@@ -9,12 +9,13 @@ pub mod dialogs;
 pub mod errors;
 mod header;
 mod home;
+pub mod support;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    ParamSegment, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
 };
 
 use crate::dialogs::{DialogHost, Dialogs};
@@ -60,6 +61,14 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=(StaticSegment("dev"), StaticSegment("mailbox"), ParamSegment("id"))
                         view=dev_mailbox::MailboxMessagePage
+                    />
+                    // Async: the page is rendered whole before the head is
+                    // sent, so a refusal carries its status (401, 403).
+                    <Route path=StaticSegment("support") view=support::SupportPage ssr=SsrMode::Async/>
+                    <Route
+                        path=(StaticSegment("support"), StaticSegment("accounts"), ParamSegment("id"))
+                        view=support::SupportAccountPage
+                        ssr=SsrMode::Async
                     />
                 </Routes>
             </main>

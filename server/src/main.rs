@@ -1,5 +1,6 @@
 //! The Threshold server.
 
+mod cli;
 mod config;
 mod http;
 
@@ -31,7 +32,12 @@ async fn main() -> ExitCode {
         )
         .init();
 
-    match run().await {
+    let command = <cli::Cli as clap::Parser>::parse().command;
+    let result = match command {
+        None => run().await,
+        Some(command) => cli::run(command).await,
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             tracing::error!("{message}");

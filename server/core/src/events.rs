@@ -1,7 +1,48 @@
 //! The account event log: what happened, for the support console's feed
 //! and account pages (SPEC.md §5).
+//!
+//! Events are rows in the database, so a console opened later sees the
+//! recent past and every instance sharing the database sees the same log.
+//! [`EventFeed`] only says "there is something new" to this process's live
+//! streams, which then read the rows; other instances' events are found by
+//! the streams' periodic look.
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
 
 use crate::Services;
+
+/// Wakes this process's live streams when an event is written.
+#[derive(Clone, Debug)]
+pub struct EventFeed {
+    written: Arc<watch::Sender<u64>>,
+}
+
+impl EventFeed {
+    pub fn new() -> Self {
+        Self {
+            written: Arc::new(watch::Sender::new(0)),
+        }
+    }
+
+    /// Call after an event row is committed.
+    pub fn published(&self) {
+        self.written
+            .send_modify(|count| *count = count.wrapping_add(1));
+    }
+
+    /// Changes whenever [`EventFeed::published`] is called.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.written.subscribe()
+    }
+}
+
+impl Default for EventFeed {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 /// Appends an event. Events are for support's eyes: failing to write one
 /// must not fail the request that caused it, so the failure is logged.
@@ -11,11 +52,12 @@ pub async fn record(
     account_id: Option<i64>,
     detail: &serde_json::Value,
 ) {
-    if let Err(error) = services
+    match services
         .store
         .record_event(kind, account_id, &detail.to_string(), services.clock.now())
         .await
     {
-        tracing::warn!("could not record a {kind} event: {error}");
+        Ok(()) => services.events.published(),
+        Err(error) => tracing::warn!("could not record a {kind} event: {error}"),
     }
 }

@@ -7,11 +7,11 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod clock;
 pub mod reset;
 pub mod rules;
+pub mod support;
 
-#[cfg(feature = "server")]
-pub mod clock;
 #[cfg(feature = "server")]
 pub mod events;
 #[cfg(feature = "server")]

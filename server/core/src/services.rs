@@ -7,6 +7,7 @@ use tokio::sync::Notify;
 
 use crate::auth::{rate_limit::RateLimit, sessions::SessionPolicy};
 use crate::clock::{Clock, SystemClock};
+use crate::events::EventFeed;
 use crate::hashing::{HashCost, HashError, Hasher};
 use crate::reset::ResetPolicy;
 use crate::rules::CommonPasswords;
@@ -30,6 +31,8 @@ pub struct Services {
     /// No SMTP server is configured: mail goes to the development mailbox,
     /// which `/dev/mailbox` shows.
     pub dev_mailbox: bool,
+    /// Tells the support console's live streams that an event was written.
+    pub events: EventFeed,
 }
 
 /// Login attempts one address may make: a burst of 20, then 20 a minute.
@@ -51,6 +54,7 @@ impl Services {
             outbox_wakeup: Arc::new(Notify::new()),
             site_url: "http://127.0.0.1:3000".to_owned(),
             dev_mailbox: true,
+            events: EventFeed::new(),
         })
     }
 }

@@ -2,6 +2,7 @@
 //! the operational endpoints.
 
 mod health;
+mod live;
 
 use axum::{routing::get, Router};
 use leptos::prelude::provide_context;
@@ -11,7 +12,8 @@ use threshold_core::Services;
 use crate::config::Config;
 
 pub async fn serve(config: Config, services: Services) -> Result<(), String> {
-    let router = router(&config, services);
+    let (stopping, shutdown) = tokio::sync::watch::channel(false);
+    let router = router(&config, services, shutdown);
     let addr = config.site_addr();
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -20,12 +22,20 @@ pub async fn serve(config: Config, services: Services) -> Result<(), String> {
     // The peer address is the key of the per-address login rate limit.
     let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Live feeds end, or they would hold the shutdown open.
+            let _ = stopping.send(true);
+        })
         .await
         .map_err(|error| format!("server error: {error}"))
 }
 
-fn router(config: &Config, services: Services) -> Router {
+fn router(
+    config: &Config,
+    services: Services,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> Router {
     let leptos_options = config.leptos.clone();
     let routes = generate_route_list(app::App);
     let context_services = services.clone();
@@ -34,6 +44,13 @@ fn router(config: &Config, services: Services) -> Router {
     };
 
     Router::new()
+        .route(
+            "/support/events",
+            get(live::events).with_state(live::LiveState {
+                services: services.clone(),
+                shutdown,
+            }),
+        )
         .route("/healthz", get(health::healthz).with_state(services))
         .leptos_routes_with_context(
             &leptos_options,

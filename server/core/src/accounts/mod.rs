@@ -10,7 +10,7 @@ pub mod registration;
 mod register;
 
 #[cfg(feature = "server")]
-pub use register::register;
+pub use register::{create_support_user, register};
 pub use registration::{
     FieldProblem, NewAccount, Registered, RegistrationError, RegistrationField, RegistrationForm,
 };

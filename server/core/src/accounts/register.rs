@@ -3,7 +3,8 @@
 use rand::Rng;
 
 use super::registration::{NewAccount, Registered, RegistrationError, RegistrationForm};
-use crate::rules::{text::fold_key, username, RegistrationNumber, Username};
+use crate::events::record;
+use crate::rules::{text::fold_key, username, AccountType, RegistrationNumber, Username};
 use crate::store::{AccountInsert, CreateAccountOutcome};
 use crate::Services;
 
@@ -22,7 +23,30 @@ pub async fn register(
 ) -> Result<Registered, RegistrationError> {
     let account =
         NewAccount::parse(form, services.common_passwords).map_err(RegistrationError::Invalid)?;
+    create(services, account).await
+}
 
+/// Creates a support user (the server's command line; no form offers the
+/// type): every registration rule applies to the names, email, username and
+/// password; a practice and a registration number are not asked for.
+pub async fn create_support_user(
+    services: &Services,
+    form: &RegistrationForm,
+) -> Result<Registered, RegistrationError> {
+    let as_person = RegistrationForm {
+        account_type: AccountType::Practitioner.as_str().to_owned(),
+        practice_name: String::new(),
+        registration_kind: String::new(),
+        registration_number: String::new(),
+        ..form.clone()
+    };
+    let mut account = NewAccount::parse(&as_person, services.common_passwords)
+        .map_err(RegistrationError::Invalid)?;
+    account.account_type = AccountType::Support;
+    create(services, account).await
+}
+
+async fn create(services: &Services, account: NewAccount) -> Result<Registered, RegistrationError> {
     // Cheap checks before the expensive hash. They are not what keeps names
     // unique (the insert is); they spare a hash on the common, unraced case.
     refuse_taken_names(services, &account).await?;
@@ -176,6 +200,13 @@ async fn insert(
     match services.store.create_account(&insert).await {
         Ok(CreateAccountOutcome::Created { account_id }) => {
             tracing::info!(account_id, "account registered");
+            record(
+                services,
+                "registered",
+                Some(account_id),
+                &serde_json::json!({ "account_type": account.account_type.as_str() }),
+            )
+            .await;
             Ok(account_id)
         }
         Ok(CreateAccountOutcome::EmailTaken) => Err(email_taken(account)),

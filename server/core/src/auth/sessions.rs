@@ -20,6 +20,17 @@ use crate::Services;
 /// The cookie that carries the session token.
 pub const SESSION_COOKIE: &str = "threshold_session";
 
+/// The session token among a request's `Cookie` header values.
+pub fn token_from_cookies<'a>(headers: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    headers
+        .into_iter()
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, token)| token.to_owned())
+        .filter(|token| !token.is_empty())
+}
+
 /// How long a session lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SessionPolicy {
@@ -107,4 +118,18 @@ pub async fn end(services: &Services, token: &str) -> Result<(), StoreError> {
 fn token_hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_token_is_found_among_other_cookies() {
+        let headers = ["theme=dark; threshold_session=abc123", "other=1"];
+        assert_eq!(token_from_cookies(headers), Some("abc123".to_owned()));
+        assert_eq!(token_from_cookies(["threshold_session="]), None);
+        assert_eq!(token_from_cookies(["threshold_sessionx=abc"]), None);
+        assert_eq!(token_from_cookies([]), None);
+    }
 }

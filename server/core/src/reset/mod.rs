@@ -16,5 +16,7 @@ mod request;
 #[cfg(feature = "server")]
 pub use choose::{choose_password, PasswordChosen};
 #[cfg(feature = "server")]
+pub(crate) use request::new_reset_password;
+#[cfg(feature = "server")]
 pub use request::{request_reset, ResetPolicy, RESET_SUBJECT};
 pub use types::{ChoosePasswordError, ChoosePasswordForm, ResetError, ResetForm, ResetRequested};

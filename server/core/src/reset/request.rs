@@ -66,10 +66,7 @@ pub async fn request_reset(
         });
     }
 
-    let password = generate_reset_password();
-    let password_hash = services
-        .hasher
-        .hash(Password::new(&password))
+    let (password, password_hash) = new_reset_password(services)
         .await
         .map_err(|error| unavailable("hashing a reset password", error))?;
     let now = services.clock.now();
@@ -112,6 +109,16 @@ pub async fn request_reset(
     Ok(ResetRequested {
         address: typed.to_owned(),
     })
+}
+
+/// A fresh reset password and its hash (made before any transaction: it
+/// takes tens of milliseconds).
+pub(crate) async fn new_reset_password(
+    services: &Services,
+) -> Result<(String, String), crate::hashing::HashError> {
+    let password = generate_reset_password();
+    let hash = services.hasher.hash(Password::new(&password)).await?;
+    Ok((password, hash))
 }
 
 fn invalid(error: EmailError) -> ResetError {

@@ -26,6 +26,15 @@ impl AccountType {
         }
     }
 
+    /// How people read it: "Practitioner", "Practice admin", "Support".
+    pub fn label(self) -> &'static str {
+        match self {
+            AccountType::Practitioner => "Practitioner",
+            AccountType::PracticeAdmin => "Practice admin",
+            AccountType::Support => "Support",
+        }
+    }
+
     /// The inverse of [`AccountType::as_str`]; nothing else is accepted.
     pub fn parse(text: &str) -> Option<AccountType> {
         AccountType::ALL

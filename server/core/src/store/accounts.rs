@@ -155,6 +155,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        super::support::reindex_account(&mut tx, account_id).await?;
         tx.commit().await?;
         Ok(CreateAccountOutcome::Created { account_id })
     }

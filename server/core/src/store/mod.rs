@@ -7,11 +7,13 @@ mod accounts;
 mod auth;
 mod outbox;
 mod resets;
+mod support;
 
 pub use accounts::{AccountInsert, CreateAccountOutcome, NumberHolder};
 pub use auth::{LoginAccount, PendingReset, SessionRow, ThrottleState};
 pub use outbox::{ClaimedMessage, DeliveryRecord, DevMailboxMessage};
-pub use resets::{ResetIssue, ResetIssued, ResetRecipient};
+pub use resets::{QueuedReset, ResetIssue, ResetIssued, ResetRecipient};
+pub use support::{StaffChange, StaffChangeOutcome};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
@@ -28,6 +30,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("could not encode stored data: {0}")]
     Encode(#[from] serde_json::Error),
+    #[error("the database holds a value this version cannot read: {0}")]
+    Corrupt(String),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
@@ -61,7 +65,12 @@ impl Store {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        let store = Self { pool };
+        let indexed = store.index_unsearchable_accounts().await?;
+        if indexed > 0 {
+            tracing::info!(indexed, "accounts added to the support search index");
+        }
+        Ok(store)
     }
 
     /// Answers whether the database can be queried right now.

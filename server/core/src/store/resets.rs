@@ -1,7 +1,7 @@
 //! Reset passwords: issuing one (with its email, in one transaction),
 //! using it once, and replacing the password it leads to.
 
-use sqlx::Row;
+use sqlx::{Row, Sqlite, Transaction};
 
 use super::{Store, StoreError};
 use crate::clock::Millis;
@@ -86,44 +86,24 @@ impl Store {
             return Ok(ResetIssued::NoAccount);
         };
         let account_id: i64 = account.try_get("id")?;
-        let recipient: String = account.try_get("email")?;
-        let data = ResetRecipient {
+        let recipient = ResetRecipient {
             first_name: account.try_get("first_name")?,
             username: account.try_get("username")?,
         };
-        let data = serde_json::to_string(&data)?;
-        let message_id: i64 = sqlx::query_scalar(
-            "INSERT INTO outbox (kind, account_id, recipient, subject, data, secret, next_attempt_at, created_at)
-             VALUES ('password_reset', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        let message_id = queue_reset(
+            &mut tx,
+            account_id,
+            &account.try_get::<String, _>("email")?,
+            &recipient,
+            &QueuedReset {
+                now: issue.now,
+                password_hash: issue.password_hash,
+                password: issue.password,
+                expires_at: issue.expires_at,
+                subject: issue.subject,
+            },
         )
-        .bind(account_id)
-        .bind(&recipient)
-        .bind(issue.subject)
-        .bind(&data)
-        .bind(issue.password)
-        .bind(issue.now)
-        .bind(issue.now)
-        .fetch_one(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO pending_resets (account_id, password_hash, issued_at, expires_at, message_id)
-             VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (account_id) DO UPDATE
-                SET password_hash = excluded.password_hash, issued_at = excluded.issued_at,
-                    expires_at = excluded.expires_at, message_id = excluded.message_id",
-        )
-        .bind(account_id)
-        .bind(issue.password_hash)
-        .bind(issue.now)
-        .bind(issue.expires_at)
-        .bind(message_id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE accounts SET last_reset_at = ? WHERE id = ?")
-            .bind(issue.now)
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         Ok(ResetIssued::Queued {
             account_id,
@@ -199,4 +179,61 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// A reset password ready to be stored, with its email.
+#[derive(Debug)]
+pub struct QueuedReset<'a> {
+    pub now: Millis,
+    pub password_hash: &'a str,
+    /// The plain password, kept only until its email is delivered.
+    pub password: &'a str,
+    pub expires_at: Millis,
+    pub subject: &'a str,
+}
+
+/// Makes `reset` the account's one pending reset (replacing any earlier
+/// one, whose unsent email is then superseded) and queues its email to
+/// `email`; answers the outbox id. Part of the caller's transaction.
+pub(super) async fn queue_reset(
+    tx: &mut Transaction<'_, Sqlite>,
+    account_id: i64,
+    email: &str,
+    recipient: &ResetRecipient,
+    reset: &QueuedReset<'_>,
+) -> Result<i64, StoreError> {
+    let data = serde_json::to_string(recipient)?;
+    let message_id: i64 = sqlx::query_scalar(
+        "INSERT INTO outbox (kind, account_id, recipient, subject, data, secret, next_attempt_at, created_at)
+         VALUES ('password_reset', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(account_id)
+    .bind(email)
+    .bind(reset.subject)
+    .bind(&data)
+    .bind(reset.password)
+    .bind(reset.now)
+    .bind(reset.now)
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO pending_resets (account_id, password_hash, issued_at, expires_at, message_id)
+         VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (account_id) DO UPDATE
+            SET password_hash = excluded.password_hash, issued_at = excluded.issued_at,
+                expires_at = excluded.expires_at, message_id = excluded.message_id",
+    )
+    .bind(account_id)
+    .bind(reset.password_hash)
+    .bind(reset.now)
+    .bind(reset.expires_at)
+    .bind(message_id)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE accounts SET last_reset_at = ? WHERE id = ?")
+        .bind(reset.now)
+        .bind(account_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(message_id)
 }

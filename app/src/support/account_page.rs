@@ -1,0 +1,334 @@
+//! `/support/accounts/:id`: one account as support sees it, with the
+//! actions that restore access. It follows the account live: every event
+//! of the account refreshes the page in place.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use threshold_core::{
+    clock::utc_text,
+    support::{AccountDetail, AccountStatus, SupportAction, SupportError},
+};
+
+use super::describe::{action_done, confirm_text, done_text};
+use super::gate::SupportGate;
+use super::live::{use_live_events, LiveFeed};
+use super::search_page::FeedItem;
+use super::{support_account, SupportAct};
+use crate::errors::ServiceError;
+
+#[component]
+pub fn SupportAccountPage() -> impl IntoView {
+    view! {
+        <SupportGate>
+            <AccountView/>
+        </SupportGate>
+    }
+}
+
+#[component]
+fn AccountView() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let refresh = RwSignal::new(0_u32);
+    let detail = Resource::new(
+        move || (id(), refresh.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => support_account(id).await,
+                None => Err(ServiceError::Domain(SupportError::NotFound)),
+            }
+        },
+    );
+    let live = use_live_events(
+        LiveFeed {
+            account: id(),
+            backlog: 0,
+        },
+        move |_| refresh.update(|n| *n += 1),
+    );
+    // Held here, above the sections a refresh re-renders, so an action's
+    // answer is not lost when the page updates under it.
+    let act = ServerAction::<SupportAct>::new();
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+    Effect::new(move |_| {
+        if let Some(result) = act.value().get() {
+            let done = act.input().get_untracked().map(|input| input.action);
+            outcome.set(Some(match (result, done) {
+                (Ok(()), Some(action)) => Ok(done_text(&action)),
+                (Ok(()), None) => Ok("Done.".to_owned()),
+                (Err(error), _) => Err(error.to_string()),
+            }));
+            refresh.update(|n| *n += 1);
+        }
+    });
+    view! {
+        <div class="support">
+            <p><a href="/support">"← Support console"</a></p>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || detail.get().map(|answer| match answer {
+                    Ok(detail) => view! { <AccountSections detail live act outcome/> }.into_any(),
+                    Err(error) => view! {
+                        <p class="notice notice--error" role="alert">{error.to_string()}</p>
+                    }.into_any(),
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn AccountSections(
+    detail: AccountDetail,
+    live: ReadSignal<super::live::LiveState>,
+    act: ServerAction<SupportAct>,
+    outcome: RwSignal<Option<Result<String, String>>>,
+) -> impl IntoView {
+    let summary = detail.summary.clone();
+    let security = detail.security.clone();
+    let when = |at: Option<i64>| at.map(utc_text).unwrap_or_else(|| "—".to_owned());
+    view! {
+        <article class="account" aria-labelledby="account-name">
+            <header class="account__header">
+                <h1 id="account-name">{format!("{} {}", summary.first_name, summary.surname)}</h1>
+                <span class="live-state" role="status">{move || live.get().text()}</span>
+            </header>
+
+            <section aria-labelledby="profile-title" class="account__section">
+                <h2 id="profile-title">"Profile"</h2>
+                <dl class="facts">
+                    <dt>"Username"</dt><dd id="account-username">{summary.username.clone()}</dd>
+                    <dt>"Email"</dt><dd id="account-email">{summary.email.clone()}</dd>
+                    <dt>"Type"</dt><dd>{summary.account_type.label()}</dd>
+                    {detail.practice_name.clone().map(|practice| view! {
+                        <dt>"Practice"</dt><dd>{practice}</dd>
+                    })}
+                    <dt>"Status"</dt>
+                    <dd id="account-status" class=format!("status status--{}", summary.status.as_str())>
+                        {summary.status.as_str()}
+                    </dd>
+                    <dt>"Registered"</dt><dd>{utc_text(detail.created_at)}</dd>
+                    <dt>"Registration numbers"</dt>
+                    <dd>{if detail.registration_numbers.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        detail.registration_numbers.iter()
+                            .map(|n| format!("{} {}", n.kind, n.number))
+                            .collect::<Vec<_>>().join(", ")
+                    }}</dd>
+                </dl>
+            </section>
+
+            <section aria-labelledby="security-title" class="account__section">
+                <h2 id="security-title">"Security"</h2>
+                <dl class="facts">
+                    <dt>"Failed logins in a row"</dt><dd id="security-failed-logins">{security.failed_logins}</dd>
+                    <dt>"Delayed until"</dt><dd>{when(security.throttled_until)}</dd>
+                    <dt>"Locked"</dt><dd id="security-locked">{security.locked_at.map(|at| format!("since {}", utc_text(at))).unwrap_or_else(|| "no".to_owned())}</dd>
+                    <dt>"Last login"</dt><dd id="security-last-login">{when(security.last_login_at)}</dd>
+                    <dt>"Last reset issued"</dt><dd>{when(security.last_reset_at)}</dd>
+                    <dt>"Reset password valid until"</dt><dd>{security.reset_expires_at.map(utc_text).unwrap_or_else(|| "no reset pending".to_owned())}</dd>
+                    <dt>"Must choose a new password"</dt><dd>{if security.must_change_password { "yes" } else { "no" }}</dd>
+                    <dt>"Open sessions"</dt><dd>{security.active_sessions}</dd>
+                </dl>
+            </section>
+
+            <AccountActions detail=detail.clone() act outcome/>
+
+            <section aria-labelledby="activity-title" class="account__section">
+                <h2 id="activity-title">"Recent activity"</h2>
+                <ol class="feed" id="account-events">
+                    {detail.events.iter().rev().cloned().map(|event| view! { <FeedItem event/> }).collect_view()}
+                </ol>
+            </section>
+
+            <section aria-labelledby="deliveries-title" class="account__section">
+                <h2 id="deliveries-title">"Email deliveries"</h2>
+                {if detail.deliveries.is_empty() {
+                    view! { <p>"No email sent to this account."</p> }.into_any()
+                } else {
+                    view! {
+                        <div class="table-scroll">
+                            <table class="table" id="deliveries">
+                                <thead><tr>
+                                    <th scope="col">"Queued"</th><th scope="col">"To"</th>
+                                    <th scope="col">"Subject"</th><th scope="col">"Status"</th>
+                                    <th scope="col">"Attempts"</th><th scope="col">"Mail server's reply"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {detail.deliveries.clone().into_iter().map(|delivery| view! {
+                                        <tr>
+                                            <td>{utc_text(delivery.created_at)}</td>
+                                            <td>{delivery.recipient}</td>
+                                            <td>{delivery.subject}</td>
+                                            <td class="delivery-status">{delivery.status}</td>
+                                            <td>{delivery.attempts}</td>
+                                            <td class="delivery-reply">{delivery.last_reply.unwrap_or_default()}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any()
+                }}
+            </section>
+
+            <section aria-labelledby="history-title" class="account__section">
+                <h2 id="history-title">"Email history"</h2>
+                {if detail.email_history.is_empty() {
+                    view! { <p>"The email address has not changed."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul id="email-history">
+                            {detail.email_history.clone().into_iter().map(|past| view! {
+                                <li>{format!("{} — until {}{}", past.email, utc_text(past.changed_at),
+                                    past.changed_by.map(|by| format!(", changed by {by}")).unwrap_or_default())}</li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+            </section>
+
+            <section aria-labelledby="duplicates-title" class="account__section">
+                <h2 id="duplicates-title">"Possible duplicates"</h2>
+                {if detail.possible_duplicates.is_empty() {
+                    view! { <p>"None found."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul>
+                            {detail.possible_duplicates.clone().into_iter().map(|other| view! {
+                                <li>
+                                    <a href=format!("/support/accounts/{}", other.account_id)>
+                                        {format!("{} ({})", other.name, other.username)}
+                                    </a>
+                                    {if other.reason == "registration_number" {
+                                        " — same registration number"
+                                    } else {
+                                        " — same name and number under another kind"
+                                    }}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+            </section>
+
+            <section aria-labelledby="audit-title" class="account__section">
+                <h2 id="audit-title">"Audit trail"</h2>
+                {if detail.audit.is_empty() {
+                    view! { <p>"No support action yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <div class="table-scroll">
+                            <table class="table" id="audit-trail">
+                                <thead><tr>
+                                    <th scope="col">"When"</th><th scope="col">"Who"</th>
+                                    <th scope="col">"What"</th><th scope="col">"Before"</th>
+                                    <th scope="col">"After"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {detail.audit.clone().into_iter().map(|entry| view! {
+                                        <tr>
+                                            <td>{utc_text(entry.occurred_at)}</td>
+                                            <td>{entry.actor}</td>
+                                            <td>{action_done(&entry.action)}</td>
+                                            <td><code>{entry.before}</code></td>
+                                            <td><code>{entry.after}</code></td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any()
+                }}
+            </section>
+        </article>
+    }
+}
+
+/// The actions, each confirmed before it is done.
+#[component]
+fn AccountActions(
+    detail: AccountDetail,
+    act: ServerAction<SupportAct>,
+    outcome: RwSignal<Option<Result<String, String>>>,
+) -> impl IntoView {
+    let account_id = detail.summary.account_id;
+    let email = detail.summary.email.clone();
+    let disabled = detail.summary.status == AccountStatus::Disabled;
+    let is_support = detail.summary.account_type.as_str() == "support";
+    let asking = RwSignal::new(None::<SupportAction>);
+    let new_email = RwSignal::new(String::new());
+    let pending = act.pending();
+    let confirm_button = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if asking.get().is_some() {
+            if let Some(button) = confirm_button.get() {
+                let _ = button.focus();
+            }
+        }
+    });
+    let ask = move |action: SupportAction| {
+        outcome.set(None);
+        asking.set(Some(action));
+    };
+    let email_for_question = email.clone();
+
+    view! {
+        <section aria-labelledby="actions-title" class="account__section account__actions">
+            <h2 id="actions-title">"Restore access"</h2>
+            {is_support.then(|| view! {
+                <p class="field__hint">"Support accounts are managed from the server's command line."</p>
+            })}
+            <div class="actions" hidden=is_support>
+                <button type="button" class="button" disabled=disabled
+                    on:click=move |_| ask(SupportAction::SendReset)>"Send reset email"</button>
+                <button type="button" class="button"
+                    on:click=move |_| ask(SupportAction::Unlock)>"Unlock login"</button>
+                {if disabled {
+                    view! { <button type="button" class="button"
+                        on:click=move |_| ask(SupportAction::Enable)>"Enable account"</button> }.into_any()
+                } else {
+                    view! { <button type="button" class="button button--danger"
+                        on:click=move |_| ask(SupportAction::Disable)>"Disable account"</button> }.into_any()
+                }}
+            </div>
+            <form class="change-email" hidden=is_support
+                on:submit=move |ev: leptos::ev::SubmitEvent| {
+                    ev.prevent_default();
+                    ask(SupportAction::ChangeEmail { email: new_email.get_untracked().trim().to_owned() });
+                }>
+                <label for="new-email">"New email address"</label>
+                <div class="search-form__row">
+                    <input id="new-email" type="email" autocomplete="off" required
+                        prop:value=new_email on:input=move |ev| new_email.set(event_target_value(&ev))/>
+                    <button type="submit" class="button">"Change email"</button>
+                </div>
+            </form>
+            {move || asking.get().map(|action| {
+                let question = confirm_text(&action, &email_for_question);
+                view! {
+                    <div class="confirm" role="group" aria-labelledby="confirm-title" aria-describedby="confirm-text">
+                        <h3 id="confirm-title">"Please confirm"</h3>
+                        <p id="confirm-text">{question}</p>
+                        <div class="actions">
+                            <button type="button" class="button button--primary" node_ref=confirm_button
+                                disabled=pending
+                                on:click=move |_| {
+                                    act.dispatch(SupportAct { account_id, action: action.clone() });
+                                    asking.set(None);
+                                }>
+                                {move || if pending.get() { "Working…" } else { "Confirm" }}
+                            </button>
+                            <button type="button" class="button" on:click=move |_| asking.set(None)>"Cancel"</button>
+                        </div>
+                    </div>
+                }
+            })}
+            {move || pending.get().then(|| view! { <p role="status">"Working…"</p> })}
+            {move || outcome.get().map(|result| match result {
+                Ok(text) => view! { <p class="notice notice--success" role="status" id="action-result">{text}</p> }.into_any(),
+                Err(text) => view! { <p class="notice notice--error" role="alert" id="action-result">{text}</p> }.into_any(),
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,127 @@
+//! What the support console says about events and actions: the one place
+//! their names become words.
+
+use threshold_core::support::{FeedEvent, SupportAction};
+
+/// "Failed login", "Logged in (Caps Lock was on)", "Support: unlocked", …
+pub fn event_text(event: &FeedEvent) -> String {
+    let detail: serde_json::Value = serde_json::from_str(&event.detail).unwrap_or_default();
+    let field = |name: &str| {
+        detail
+            .get(name)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+    };
+    match event.kind.as_str() {
+        "registered" => "Registered".to_owned(),
+        "login" => "Logged in".to_owned(),
+        "login_corrected" => match field("correction") {
+            "caps_lock_inverted" => "Logged in (password typed with Caps Lock on)".to_owned(),
+            "first_letter_case_flipped" => {
+                "Logged in (first letter's case corrected, as phones do)".to_owned()
+            }
+            _ => "Logged in (typing corrected)".to_owned(),
+        },
+        "login_failed" => match detail.get("failed_logins").and_then(|v| v.as_u64()) {
+            Some(n) => format!("Failed login ({n} in a row)"),
+            None => "Failed login".to_owned(),
+        },
+        "login_throttled" => "Failed login: further attempts delayed".to_owned(),
+        "login_locked" => "Failed login: login locked".to_owned(),
+        "reset_requested" => "Asked for a password reset".to_owned(),
+        "login_with_reset" => "Logged in with a reset password".to_owned(),
+        "password_changed" => "Chose a new password".to_owned(),
+        "email_sent" => "Email delivered to the mail server".to_owned(),
+        "email_failed" => match field("reply") {
+            "" => "Email delivery failed; will retry".to_owned(),
+            reply => format!("Email delivery failed; will retry ({reply})"),
+        },
+        "email_abandoned" => "Email could not be delivered; given up".to_owned(),
+        "email_superseded" => "Email not sent: a newer reset replaced it".to_owned(),
+        "support_action" => format!("Support: {}", action_done(field("action"))),
+        other => other.replace('_', " "),
+    }
+}
+
+/// The audit trail's action names, as done.
+pub fn action_done(action: &str) -> &'static str {
+    match action {
+        "send_reset" => "sent a password reset",
+        "change_email" => "changed the email address",
+        "unlock" => "unlocked the login",
+        "disable" => "disabled the account",
+        "enable" => "enabled the account",
+        _ => "changed the account",
+    }
+}
+
+/// The question asked before an action.
+pub fn confirm_text(action: &SupportAction, email: &str) -> String {
+    match action {
+        SupportAction::SendReset => format!(
+            "Email a new password to {email}? Any earlier reset stops working; \
+             their current password keeps working until they use the new one."
+        ),
+        SupportAction::ChangeEmail { email: new } => format!(
+            "Change the email address from {email} to {new}? The old address \
+             stays in the history and no longer works for logging in."
+        ),
+        SupportAction::Unlock => "Clear the failed-login count, the delay and the lock?".to_owned(),
+        SupportAction::Disable => {
+            "Disable this account? They are logged out at once and cannot log in \
+             until it is enabled again."
+                .to_owned()
+        }
+        SupportAction::Enable => "Enable this account again?".to_owned(),
+    }
+}
+
+/// What is said once an action is done.
+pub fn done_text(action: &SupportAction) -> String {
+    match action {
+        SupportAction::SendReset => "Reset email queued. Its delivery shows below.".to_owned(),
+        SupportAction::ChangeEmail { email } => format!("Email address changed to {email}."),
+        SupportAction::Unlock => "Login unlocked.".to_owned(),
+        SupportAction::Disable => "Account disabled; its sessions have ended.".to_owned(),
+        SupportAction::Enable => "Account enabled.".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(kind: &str, detail: &str) -> FeedEvent {
+        FeedEvent {
+            id: 1,
+            occurred_at: 0,
+            kind: kind.into(),
+            account_id: Some(1),
+            username: Some("okafor".into()),
+            detail: detail.into(),
+        }
+    }
+
+    #[test]
+    fn events_read_as_sentences() {
+        assert_eq!(
+            event_text(&event(
+                "login_corrected",
+                r#"{"correction":"caps_lock_inverted"}"#
+            )),
+            "Logged in (password typed with Caps Lock on)"
+        );
+        assert_eq!(
+            event_text(&event("login_failed", r#"{"failed_logins":3}"#)),
+            "Failed login (3 in a row)"
+        );
+        assert_eq!(
+            event_text(&event("support_action", r#"{"action":"unlock"}"#)),
+            "Support: unlocked the login"
+        );
+        assert_eq!(
+            event_text(&event("something_new", "not json")),
+            "something new"
+        );
+    }
+}

@@ -1,0 +1,63 @@
+//! The door of every support page: support users go in; anyone else is
+//! told why not (and the server answers 401 or 403, not 200).
+
+use leptos::prelude::*;
+
+use crate::auth::Auth;
+use crate::dialogs::{DialogKind, Dialogs};
+
+#[component]
+pub fn SupportGate(children: ChildrenFn) -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let dialogs = expect_context::<Dialogs>();
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || auth.user.get().map(|user| match user {
+                Ok(Some(user)) if user.is_support() && !user.must_change_password => {
+                    children.with_value(|children| children()).into_any()
+                }
+                Ok(Some(_)) => {
+                    set_status(403);
+                    view! {
+                        <section class="notice-page" aria-labelledby="gate-title">
+                            <h1 id="gate-title">"Support staff only"</h1>
+                            <p>"The support console is for support staff only. "
+                               <a href="/">"Back to the home page"</a></p>
+                        </section>
+                    }.into_any()
+                }
+                Ok(None) => {
+                    set_status(401);
+                    view! {
+                        <section class="notice-page" aria-labelledby="gate-title">
+                            <h1 id="gate-title">"Log in to continue"</h1>
+                            <p>"Log in with a support account to use the support console."</p>
+                            <button type="button" class="button button--primary"
+                                on:click=move |_| dialogs.open(DialogKind::Login)>
+                                "Log in"
+                            </button>
+                        </section>
+                    }.into_any()
+                }
+                Err(error) => view! {
+                    <p class="notice notice--error" role="alert">{error.to_string()}</p>
+                }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+/// The HTTP status of a server-rendered refusal (the routes render with
+/// `SsrMode::Async`, so this is set before the head is sent).
+fn set_status(code: u16) {
+    #[cfg(feature = "ssr")]
+    if let (Some(response), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        axum::http::StatusCode::from_u16(code),
+    ) {
+        response.set_status(status);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = code;
+}

@@ -1,0 +1,44 @@
+//! Who may use the support console: the one check every support server
+//! function, page and the live feed go through.
+
+use super::SupportError;
+use crate::auth::sessions;
+use crate::Services;
+
+/// A logged-in support user, proven by their session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SupportUser {
+    pub account_id: i64,
+    pub username: String,
+}
+
+/// The support user behind `session_token`, or why there is none:
+/// no session is [`SupportError::NotLoggedIn`], any other account type
+/// (or a session that must first choose a new password) is
+/// [`SupportError::Forbidden`].
+pub async fn require_support(
+    services: &Services,
+    session_token: Option<&str>,
+) -> Result<SupportUser, SupportError> {
+    let Some(token) = session_token else {
+        return Err(SupportError::NotLoggedIn);
+    };
+    let user = sessions::current_user(services, token)
+        .await
+        .map_err(|error| {
+            tracing::error!("reading a session for the support console failed: {error}");
+            SupportError::Unavailable
+        })?
+        .ok_or(SupportError::NotLoggedIn)?;
+    if !user.is_support() || user.must_change_password {
+        tracing::warn!(
+            account_id = user.account_id,
+            "a non-support session asked for the support console"
+        );
+        return Err(SupportError::Forbidden);
+    }
+    Ok(SupportUser {
+        account_id: user.account_id,
+        username: user.username,
+    })
+}

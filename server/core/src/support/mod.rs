@@ -1,0 +1,31 @@
+//! The support console (SPEC.md §5): who may use it, finding accounts,
+//! what support sees of one, and the actions that restore access, each
+//! audited in the same transaction as the change.
+
+mod search_terms;
+mod types;
+
+pub use search_terms::{search_terms, SearchQuery};
+pub use types::{
+    AccountDetail, AccountStatus, AccountSummary, AuditEntry, Delivery, FeedEvent, PastEmail,
+    PossibleDuplicate, RegistrationNumberView, SearchResults, SecurityState, SupportAction,
+    SupportError,
+};
+
+#[cfg(feature = "server")]
+mod access;
+#[cfg(feature = "server")]
+mod account;
+#[cfg(feature = "server")]
+mod actions;
+#[cfg(feature = "server")]
+mod search;
+
+#[cfg(feature = "server")]
+pub use access::{require_support, SupportUser};
+#[cfg(feature = "server")]
+pub use account::account_detail;
+#[cfg(feature = "server")]
+pub use actions::perform;
+#[cfg(feature = "server")]
+pub use search::search;

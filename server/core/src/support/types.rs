@@ -1,0 +1,203 @@
+//! What the support console shows and sends: shared with the browser.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Millis;
+use crate::rules::AccountType;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    Active,
+    Disabled,
+}
+
+impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "active",
+            AccountStatus::Disabled => "disabled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AccountStatus> {
+        match text {
+            "active" => Some(AccountStatus::Active),
+            "disabled" => Some(AccountStatus::Disabled),
+            _ => None,
+        }
+    }
+}
+
+/// One row of the search results.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub account_id: i64,
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub surname: String,
+    pub account_type: AccountType,
+    pub status: AccountStatus,
+    pub last_login_at: Option<Millis>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub accounts: Vec<AccountSummary>,
+    /// More accounts matched than are listed: the query should be narrower.
+    pub truncated: bool,
+}
+
+/// Everything support may see of one account (SPEC.md §5). Never a
+/// password, a hash or a session token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountDetail {
+    pub summary: AccountSummary,
+    pub practice_name: Option<String>,
+    pub created_at: Millis,
+    pub email_history: Vec<PastEmail>,
+    pub registration_numbers: Vec<RegistrationNumberView>,
+    pub security: SecurityState,
+    pub deliveries: Vec<Delivery>,
+    pub possible_duplicates: Vec<PossibleDuplicate>,
+    pub audit: Vec<AuditEntry>,
+    pub events: Vec<FeedEvent>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastEmail {
+    pub email: String,
+    pub changed_at: Millis,
+    /// The support user who changed it; `None`: the person themself.
+    pub changed_by: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationNumberView {
+    pub kind: String,
+    pub number: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityState {
+    /// Consecutive failed logins since the last success.
+    pub failed_logins: u32,
+    pub throttled_until: Option<Millis>,
+    pub locked_at: Option<Millis>,
+    pub last_login_at: Option<Millis>,
+    pub last_reset_at: Option<Millis>,
+    /// The pending reset password's expiry, while one is unused.
+    pub reset_expires_at: Option<Millis>,
+    /// A session started with a reset password has yet to choose a new one.
+    pub must_change_password: bool,
+    pub active_sessions: u32,
+}
+
+/// One email to the account and what became of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub message_id: i64,
+    pub subject: String,
+    pub recipient: String,
+    /// queued, sending, sent, abandoned or superseded.
+    pub status: String,
+    pub attempts: u32,
+    pub created_at: Millis,
+    pub finished_at: Option<Millis>,
+    /// The mail server's last reply (or why there was none).
+    pub last_reply: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PossibleDuplicate {
+    pub account_id: i64,
+    pub username: String,
+    pub name: String,
+    /// registration_number or name_and_number.
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub occurred_at: Millis,
+    /// The support user's username.
+    pub actor: String,
+    pub action: String,
+    /// JSON of the state before and after.
+    pub before: String,
+    pub after: String,
+}
+
+/// One entry of the live feed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedEvent {
+    pub id: i64,
+    pub occurred_at: Millis,
+    /// registered, login, login_corrected, login_failed, login_throttled,
+    /// login_locked, reset_requested, login_with_reset, password_changed,
+    /// email_sent, email_failed, email_abandoned, email_superseded,
+    /// support_action.
+    pub kind: String,
+    pub account_id: Option<i64>,
+    pub username: Option<String>,
+    /// JSON with the particulars (which correction, which action, ...).
+    pub detail: String,
+}
+
+/// What support can do to an account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum SupportAction {
+    /// Email the account a new password, as Forgotten password does.
+    SendReset,
+    /// Replace the current email; the old one goes to the history.
+    ChangeEmail {
+        email: String,
+    },
+    /// Clear the failed-login count, the delay and the lock.
+    Unlock,
+    /// Refuse logins and end every session.
+    Disable,
+    Enable,
+}
+
+impl SupportAction {
+    /// The name in the audit trail and the live feed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SupportAction::SendReset => "send_reset",
+            SupportAction::ChangeEmail { .. } => "change_email",
+            SupportAction::Unlock => "unlock",
+            SupportAction::Disable => "disable",
+            SupportAction::Enable => "enable",
+        }
+    }
+}
+
+/// Why a support request was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum SupportError {
+    #[error("Log in with a support account to use the support console.")]
+    NotLoggedIn,
+    #[error("The support console is for support staff only.")]
+    Forbidden,
+    #[error("There is no such account.")]
+    NotFound,
+    #[error("{message}")]
+    InvalidEmail { message: String },
+    #[error("Another account already uses that email address or has it as its username.")]
+    EmailTaken,
+    #[error("That is already the account's email address.")]
+    SameEmail,
+    #[error("Support accounts are managed from the server's command line, not the console.")]
+    SupportAccount,
+    #[error("The account is disabled: enable it first.")]
+    AccountDisabled,
+    #[error("Type at least one letter or digit to search.")]
+    EmptyQuery,
+    #[error("Searches are limited to {max} characters.")]
+    InvalidQuery { max: usize },
+    #[error("The support console is unavailable just now. Please try again in a minute.")]
+    Unavailable,
+}
