@@ -1,0 +1,466 @@
+//! The support console against a real SQLite database (and a real SMTP
+//! server for the reset it sends): who may use it, search by every field,
+//! and each action's change, audit record and event.
+#![cfg(feature = "server")]
+
+mod support;
+
+use std::time::Duration;
+
+use support::{smtp_sink::SmtpSink, test_db, TestDb};
+use threshold_core::{
+    accounts::{create_support_user, register, RegistrationForm},
+    auth::{login, sessions, LoginError, LoginForm},
+    mail::{DeliveryPolicy, MailTransport, OutboxWorker},
+    reset::{request_reset, ResetForm},
+    support::{
+        account_detail, perform, require_support, search, AccountStatus, SupportAction,
+        SupportError, SupportUser,
+    },
+};
+
+const PASSWORD: &str = "Violet kettle harbour";
+
+struct Console {
+    db: TestDb,
+    staff: SupportUser,
+    /// Ada Okafor, practitioner, GMC 1234567.
+    ada: i64,
+}
+
+async fn console() -> Console {
+    let db = test_db().await;
+    let staff_id = create_support_user(
+        &db.services,
+        &person("Sam", "Staff", "sam@threshold.test", "sam.support"),
+    )
+    .await
+    .unwrap()
+    .account_id;
+    let ada = register(
+        &db.services,
+        &RegistrationForm {
+            registration_kind: "GMC".into(),
+            registration_number: "1234567".into(),
+            ..person("Ada", "Okafor", "ada.okafor@example.org", "dr.okafor")
+        },
+    )
+    .await
+    .unwrap()
+    .account_id;
+    let token = sessions::start(&db.services, staff_id, false)
+        .await
+        .unwrap();
+    let staff = require_support(&db.services, Some(&token)).await.unwrap();
+    Console { db, staff, ada }
+}
+
+fn person(first: &str, surname: &str, email: &str, username: &str) -> RegistrationForm {
+    RegistrationForm {
+        first_name: first.into(),
+        surname: surname.into(),
+        email: email.into(),
+        username: username.into(),
+        account_type: "practitioner".into(),
+        password: PASSWORD.into(),
+        ..RegistrationForm::default()
+    }
+}
+
+async fn log_in(db: &TestDb, identifier: &str, password: &str) -> Result<String, LoginError> {
+    let form = LoginForm {
+        identifier: identifier.into(),
+        password: password.into(),
+    };
+    login(&db.services, &form, "192.0.2.1")
+        .await
+        .map(|done| done.session_token)
+}
+
+async fn found(c: &Console, query: &str) -> Vec<String> {
+    search(&c.db.services, &c.staff, query)
+        .await
+        .unwrap()
+        .accounts
+        .into_iter()
+        .map(|account| account.username)
+        .collect()
+}
+
+#[tokio::test]
+async fn only_support_sessions_get_in() {
+    let c = console().await;
+    let services = &c.db.services;
+    assert_eq!(
+        require_support(services, None).await,
+        Err(SupportError::NotLoggedIn)
+    );
+    assert_eq!(
+        require_support(services, Some("not-a-session")).await,
+        Err(SupportError::NotLoggedIn)
+    );
+    let practitioner = sessions::start(services, c.ada, false).await.unwrap();
+    assert_eq!(
+        require_support(services, Some(&practitioner)).await,
+        Err(SupportError::Forbidden)
+    );
+    let admin = register(
+        services,
+        &RegistrationForm {
+            account_type: "practice_admin".into(),
+            practice_name: "Riverside Surgery".into(),
+            ..person("Pat", "Admin", "pat@example.org", "pat.admin")
+        },
+    )
+    .await
+    .unwrap()
+    .account_id;
+    let admin = sessions::start(services, admin, false).await.unwrap();
+    assert_eq!(
+        require_support(services, Some(&admin)).await,
+        Err(SupportError::Forbidden)
+    );
+    // A support user who logged in with a reset password must choose a
+    // new one before anything else.
+    let restricted = sessions::start(services, c.staff.account_id, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        require_support(services, Some(&restricted)).await,
+        Err(SupportError::Forbidden)
+    );
+}
+
+#[tokio::test]
+async fn search_finds_accounts_by_every_field() {
+    let c = console().await;
+    let services = &c.db.services;
+    register(
+        services,
+        &RegistrationForm {
+            account_type: "practice_admin".into(),
+            practice_name: "Riverside Surgery".into(),
+            ..person("Anna", "Müller", "anna.m@example.org", "")
+        },
+    )
+    .await
+    .unwrap();
+    register(services, &person("Wei", "Li", "wei@example.org", "wei.li"))
+        .await
+        .unwrap();
+
+    assert_eq!(found(&c, "OKAF").await, ["dr.okafor"], "username, partial");
+    assert_eq!(
+        found(&c, "ada.okafor@EXAMPLE").await,
+        ["dr.okafor"],
+        "email"
+    );
+    assert_eq!(found(&c, "ada").await, ["dr.okafor"], "first name");
+    assert_eq!(found(&c, "okafor").await, ["dr.okafor"], "surname");
+    assert_eq!(found(&c, "riverside").await.len(), 1, "practice name");
+    assert_eq!(found(&c, "muller").await.len(), 1, "accents ignored");
+    assert_eq!(found(&c, "Müller").await.len(), 1);
+    assert_eq!(
+        found(&c, "gmc 123 4567").await,
+        ["dr.okafor"],
+        "number with spaces"
+    );
+    assert_eq!(found(&c, "234 56").await, ["dr.okafor"], "part of a number");
+    assert_eq!(
+        found(&c, "Li").await,
+        ["wei.li"],
+        "short names as whole words"
+    );
+    assert!(found(&c, "nobody-like-this").await.is_empty());
+
+    // A previous email, after support changed it.
+    perform(
+        services,
+        &c.staff,
+        c.ada,
+        &SupportAction::ChangeEmail {
+            email: "ada@newpractice.org".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(found(&c, "ada.okafor@example.org").await, ["dr.okafor"]);
+    assert_eq!(found(&c, "newpractice").await, ["dr.okafor"]);
+
+    assert_eq!(
+        search(services, &c.staff, "  ").await,
+        Err(SupportError::EmptyQuery)
+    );
+}
+
+#[tokio::test]
+async fn send_reset_queues_the_email_audits_and_the_person_gets_in() {
+    let c = console().await;
+    let mut feed = c.db.services.events.subscribe();
+    perform(&c.db.services, &c.staff, c.ada, &SupportAction::SendReset)
+        .await
+        .unwrap();
+    assert!(feed.has_changed().unwrap(), "the live feed was woken");
+
+    let detail = account_detail(&c.db.services, &c.staff, c.ada)
+        .await
+        .unwrap();
+    assert_eq!(detail.audit.len(), 1);
+    assert_eq!(detail.audit[0].action, "send_reset");
+    assert_eq!(detail.audit[0].actor, "sam.support");
+    assert!(detail.audit[0].after.contains("ada.okafor@example.org"));
+    assert!(detail.security.reset_expires_at.is_some());
+    assert_eq!(detail.deliveries.len(), 1);
+    assert_eq!(detail.deliveries[0].status, "queued");
+    assert_eq!(
+        detail.events.last().map(|e| e.kind.as_str()),
+        Some("support_action")
+    );
+
+    // Delivered over SMTP; the person logs in with it.
+    let sink = SmtpSink::start();
+    let transport = MailTransport::smtp(
+        &sink.url(),
+        "Threshold <no-reply@threshold.test>",
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    let worker = OutboxWorker::new(c.db.services.clone(), transport, DeliveryPolicy::default());
+    worker.deliver_next().await.unwrap().unwrap();
+    let email = sink.wait_for(1, Duration::from_secs(5)).await;
+    assert_eq!(email[0].to, ["ada.okafor@example.org"]);
+    log_in(&c.db, "dr.okafor", &email[0].field("New password:"))
+        .await
+        .unwrap();
+    let detail = account_detail(&c.db.services, &c.staff, c.ada)
+        .await
+        .unwrap();
+    assert_eq!(detail.deliveries[0].status, "sent");
+    assert!(detail.deliveries[0]
+        .last_reply
+        .as_deref()
+        .unwrap_or_default()
+        .starts_with("250"));
+}
+
+#[tokio::test]
+async fn change_email_keeps_the_old_one_in_history_and_keeps_names_unique() {
+    let c = console().await;
+    let services = &c.db.services;
+    register(
+        services,
+        &person("Bo", "Other", "bo@example.org", "bo.other"),
+    )
+    .await
+    .unwrap();
+    // A reset already on its way to the old address is withdrawn.
+    request_reset(
+        services,
+        &ResetForm {
+            email: "ada.okafor@example.org".into(),
+        },
+        "192.0.2.9",
+    )
+    .await
+    .unwrap();
+
+    let change = |email: &str| SupportAction::ChangeEmail {
+        email: email.into(),
+    };
+    assert_eq!(
+        perform(services, &c.staff, c.ada, &change("BO@example.org")).await,
+        Err(SupportError::EmailTaken)
+    );
+    assert!(matches!(
+        perform(services, &c.staff, c.ada, &change("bo.other")).await,
+        Err(SupportError::InvalidEmail { .. })
+    ));
+    assert_eq!(
+        perform(services, &c.staff, c.ada, &change("ADA.OKAFOR@example.org")).await,
+        Err(SupportError::SameEmail)
+    );
+    let untouched = account_detail(services, &c.staff, c.ada).await.unwrap();
+    assert!(untouched.audit.is_empty() && untouched.email_history.is_empty());
+
+    perform(services, &c.staff, c.ada, &change("ada@newpractice.org"))
+        .await
+        .unwrap();
+    let detail = account_detail(services, &c.staff, c.ada).await.unwrap();
+    assert_eq!(detail.summary.email, "ada@newpractice.org");
+    assert_eq!(detail.email_history.len(), 1);
+    assert_eq!(detail.email_history[0].email, "ada.okafor@example.org");
+    assert_eq!(
+        detail.email_history[0].changed_by.as_deref(),
+        Some("sam.support")
+    );
+    assert_eq!(detail.audit[0].action, "change_email");
+    assert!(detail.audit[0].before.contains("ada.okafor@example.org"));
+    assert!(detail.audit[0].after.contains("ada@newpractice.org"));
+    assert_eq!(
+        detail.security.reset_expires_at, None,
+        "the old reset is withdrawn"
+    );
+
+    // The old address no longer logs in; the new one does.
+    assert_eq!(
+        log_in(&c.db, "ada.okafor@example.org", PASSWORD).await,
+        Err(LoginError::Incorrect)
+    );
+    log_in(&c.db, "ADA@newpractice.org", PASSWORD)
+        .await
+        .unwrap();
+    // The old address is free for someone else.
+    register(
+        services,
+        &person("Ann", "New", "ada.okafor@example.org", ""),
+    )
+    .await
+    .unwrap();
+    // The reset queued for the old address is not sent.
+    let sink = SmtpSink::start();
+    let transport = MailTransport::smtp(
+        &sink.url(),
+        "Threshold <no-reply@threshold.test>",
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    let worker = OutboxWorker::new(services.clone(), transport, DeliveryPolicy::default());
+    while worker.deliver_next().await.unwrap().is_some() {}
+    assert!(sink.received().is_empty());
+}
+
+#[tokio::test]
+async fn unlock_clears_the_lock_and_is_audited() {
+    let c = console().await;
+    for _ in 0..100 {
+        let _ = log_in(&c.db, "dr.okafor", "wrong password here").await;
+        c.db.clock.advance(Duration::from_secs(16 * 60));
+    }
+    assert!(matches!(
+        log_in(&c.db, "dr.okafor", PASSWORD).await,
+        Err(LoginError::Locked)
+    ));
+    let before = account_detail(&c.db.services, &c.staff, c.ada)
+        .await
+        .unwrap();
+    assert_eq!(before.security.failed_logins, 100);
+    assert!(before.security.locked_at.is_some());
+
+    perform(&c.db.services, &c.staff, c.ada, &SupportAction::Unlock)
+        .await
+        .unwrap();
+    let after = account_detail(&c.db.services, &c.staff, c.ada)
+        .await
+        .unwrap();
+    assert_eq!(after.security.failed_logins, 0);
+    assert_eq!(after.security.locked_at, None);
+    assert_eq!(after.audit[0].action, "unlock");
+    assert!(after.audit[0].before.contains("\"failed_logins\":100"));
+    assert_eq!(
+        after
+            .events
+            .last()
+            .map(|e| (e.kind.as_str(), e.detail.contains("unlock"))),
+        Some(("support_action", true))
+    );
+    log_in(&c.db, "dr.okafor", PASSWORD).await.unwrap();
+}
+
+#[tokio::test]
+async fn disable_ends_sessions_and_refuses_logins_until_enabled() {
+    let c = console().await;
+    let token = log_in(&c.db, "dr.okafor", PASSWORD).await.unwrap();
+    perform(&c.db.services, &c.staff, c.ada, &SupportAction::Disable)
+        .await
+        .unwrap();
+    assert_eq!(
+        sessions::current_user(&c.db.services, &token)
+            .await
+            .unwrap(),
+        None,
+        "logged out at once"
+    );
+    assert_eq!(
+        log_in(&c.db, "dr.okafor", PASSWORD).await,
+        Err(LoginError::Incorrect)
+    );
+    assert_eq!(
+        perform(&c.db.services, &c.staff, c.ada, &SupportAction::SendReset).await,
+        Err(SupportError::AccountDisabled)
+    );
+    let detail = account_detail(&c.db.services, &c.staff, c.ada)
+        .await
+        .unwrap();
+    assert_eq!(detail.summary.status, AccountStatus::Disabled);
+    assert_eq!(detail.audit[0].action, "disable");
+
+    perform(&c.db.services, &c.staff, c.ada, &SupportAction::Enable)
+        .await
+        .unwrap();
+    log_in(&c.db, "dr.okafor", PASSWORD).await.unwrap();
+    let detail = account_detail(&c.db.services, &c.staff, c.ada)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = detail.audit.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(actions, ["enable", "disable"]);
+}
+
+#[tokio::test]
+async fn support_accounts_and_unknown_accounts_are_not_touched() {
+    let c = console().await;
+    let other_staff = create_support_user(
+        &c.db.services,
+        &person("Kim", "Staff", "kim@threshold.test", "kim.support"),
+    )
+    .await
+    .unwrap()
+    .account_id;
+    for target in [other_staff, c.staff.account_id] {
+        assert_eq!(
+            perform(&c.db.services, &c.staff, target, &SupportAction::Disable).await,
+            Err(SupportError::SupportAccount)
+        );
+    }
+    assert_eq!(
+        perform(&c.db.services, &c.staff, 9_999, &SupportAction::Unlock).await,
+        Err(SupportError::NotFound)
+    );
+    assert_eq!(
+        account_detail(&c.db.services, &c.staff, 9_999).await,
+        Err(SupportError::NotFound)
+    );
+    assert_eq!(c.db.scalar("SELECT COUNT(*) FROM audit_log").await, 0);
+}
+
+#[tokio::test]
+async fn the_event_log_carries_what_happened_in_order() {
+    let c = console().await;
+    let start = c.db.services.store.newest_event_id().await.unwrap();
+    let _ = log_in(&c.db, "dr.okafor", "wrong password here").await;
+    log_in(&c.db, "Dr.Okafor", "vIOLET KETTLE HARBOUR")
+        .await
+        .unwrap();
+    request_reset(
+        &c.db.services,
+        &ResetForm {
+            email: "ada.okafor@example.org".into(),
+        },
+        "192.0.2.9",
+    )
+    .await
+    .unwrap();
+    let events =
+        c.db.services
+            .store
+            .events_after(start, Some(c.ada), 100)
+            .await
+            .unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["login_failed", "login_corrected", "reset_requested"]
+    );
+    assert!(events
+        .iter()
+        .all(|e| e.username.as_deref() == Some("dr.okafor")));
+}
