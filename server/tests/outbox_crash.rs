@@ -5,16 +5,17 @@
 //! may arrive twice (same Message-ID), every other message exactly once, and
 //! none is lost.
 
+mod common;
 #[path = "../core/tests/support/smtp_sink.rs"]
 mod smtp_sink;
 
 use std::{
     collections::HashMap,
-    net::TcpListener,
     path::Path,
-    process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
+
+use common::{server_command, ServerProcess};
 
 use smtp_sink::{Mode, SmtpSink};
 use sqlx::SqlitePool;
@@ -42,7 +43,7 @@ async fn killed_servers_lose_no_email_and_concurrent_servers_send_none_twice() {
 
     // Killed twice while sending.
     for kills in 1..=2 {
-        let mut server = Server::start(dir.path(), &database_url, &sink);
+        let mut server = start_server(dir.path(), &database_url, &sink);
         sink.wait_for(kills * 4, Duration::from_secs(60)).await;
         server.kill();
         let sending: i64 =
@@ -61,8 +62,8 @@ async fn killed_servers_lose_no_email_and_concurrent_servers_send_none_twice() {
     assert!(unsent > 0, "the kills came before the work was done");
 
     // Two servers at once on the same database finish the rest.
-    let mut first = Server::start(dir.path(), &database_url, &sink);
-    let mut second = Server::start(dir.path(), &database_url, &sink);
+    let mut first = start_server(dir.path(), &database_url, &sink);
+    let mut second = start_server(dir.path(), &database_url, &sink);
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let unsent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status <> 'sent'")
@@ -144,44 +145,12 @@ async fn queue_resets(database_url: &str) -> Vec<String> {
     recipients
 }
 
-/// A server process, killed when dropped.
-struct Server(Child);
-
-impl Server {
-    fn start(dir: &Path, database_url: &str, sink: &SmtpSink) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_server"))
-            // Away from the checkout, so no .env is read.
-            .current_dir(dir)
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("LEPTOS_SITE_ROOT", dir)
-            .env("LEPTOS_OUTPUT_NAME", "threshold")
-            .env("DATABASE_URL", database_url)
-            .env("SMTP_URL", sink.url())
-            .env("MAIL_FROM", "Threshold <no-reply@threshold.test>")
-            .env("MAIL_LEASE_SECONDS", "2")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the server binary runs");
-        Self(child)
-    }
-
-    /// SIGKILL: no shutdown code runs.
-    fn kill(&mut self) {
-        self.0.kill().unwrap();
-        self.0.wait().unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// A server delivering through `sink` with a 2-second lease.
+fn start_server(dir: &Path, database_url: &str, sink: &SmtpSink) -> ServerProcess {
+    let mut command = server_command(dir, database_url);
+    command
+        .env("SMTP_URL", sink.url())
+        .env("MAIL_FROM", "Threshold <no-reply@threshold.test>")
+        .env("MAIL_LEASE_SECONDS", "2");
+    ServerProcess::start(command)
 }

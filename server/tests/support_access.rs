@@ -1,0 +1,172 @@
+//! Who gets into the support console, over HTTP against the real server:
+//! every support server function, page and the live feed, for an anonymous
+//! visitor (401), a practitioner and a practice admin (403) and a support
+//! user (200). The support user is made with the command line.
+
+mod common;
+
+use std::{io::Write, process::Stdio};
+
+use common::{server_command, temp_database, ServerProcess};
+use reqwest::{Client, StatusCode};
+
+const PASSWORD: &str = "Violet kettle harbour";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_support_endpoint_answers_only_support_users() {
+    let (dir, database_url, _) = temp_database();
+
+    // The command line refuses a weak password and creates nothing...
+    let refused = create_support_user(dir.path(), &database_url, "short");
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("Password"), "{message}");
+    // ...and creates the support user with a good one.
+    let created = create_support_user(dir.path(), &database_url, PASSWORD);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(String::from_utf8_lossy(&created.stdout).contains("Support user sam.support created"));
+
+    let server = ServerProcess::start(server_command(dir.path(), &database_url));
+    server.ready().await;
+
+    let anonymous = client();
+    let practitioner = client();
+    register(&server, &practitioner, "practitioner", "okafor").await;
+    let admin = client();
+    register(&server, &admin, "practice_admin", "admin").await;
+    let support = client();
+    let login = support
+        .post(server.url("/api/login"))
+        .form(&[
+            ("form[identifier]", "sam.support"),
+            ("form[password]", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+
+    // The practitioner registered first after the support user: account 2.
+    let target = 2;
+    for (who, client, expected) in [
+        ("anonymous", &anonymous, StatusCode::UNAUTHORIZED),
+        ("practitioner", &practitioner, StatusCode::FORBIDDEN),
+        ("practice admin", &admin, StatusCode::FORBIDDEN),
+        ("support", &support, StatusCode::OK),
+    ] {
+        let search = client
+            .post(server.url("/api/support_search"))
+            .form(&[("query", "okafor")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(search.status(), expected, "{who}: support_search");
+        let body = search.text().await.unwrap();
+        assert_eq!(
+            body.contains("okafor@example.org"),
+            expected == StatusCode::OK,
+            "{who}: search results only for support: {body}"
+        );
+
+        let account = client
+            .post(server.url("/api/support_account"))
+            .form(&[("account_id", target.to_string())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(account.status(), expected, "{who}: support_account");
+
+        let act = client
+            .post(server.url("/api/support_act"))
+            .json(&serde_json::json!({ "account_id": target, "action": { "action": "unlock" } }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(act.status(), expected, "{who}: support_act");
+
+        for page in ["/support", &format!("/support/accounts/{target}")] {
+            let response = client.get(server.url(page)).send().await.unwrap();
+            assert_eq!(response.status(), expected, "{who}: {page}");
+        }
+
+        let mut feed = client
+            .get(server.url("/support/events"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(feed.status(), expected, "{who}: /support/events");
+        if expected == StatusCode::OK {
+            assert_eq!(
+                feed.headers()["content-type"].to_str().unwrap(),
+                "text/event-stream"
+            );
+            let first = feed.chunk().await.unwrap().unwrap();
+            assert!(String::from_utf8_lossy(&first).contains("event: ready"));
+        }
+    }
+
+    // Only the support user's action happened, and it was audited.
+    let audit = support
+        .post(server.url("/api/support_account"))
+        .form(&[("account_id", target.to_string())])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(audit.matches("\"action\":\"unlock\"").count(), 1, "{audit}");
+}
+
+fn client() -> Client {
+    Client::builder().cookie_store(true).build().unwrap()
+}
+
+async fn register(server: &ServerProcess, client: &Client, account_type: &str, who: &str) {
+    let email = format!("{who}@example.org");
+    let response = client
+        .post(server.url("/api/register"))
+        .form(&[
+            ("form[first_name]", "Ada"),
+            ("form[surname]", who),
+            ("form[email]", email.as_str()),
+            ("form[username]", who),
+            ("form[account_type]", account_type),
+            ("form[practice_name]", "Riverside Surgery"),
+            ("form[password]", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "registering {who}");
+}
+
+fn create_support_user(
+    dir: &std::path::Path,
+    database_url: &str,
+    password: &str,
+) -> std::process::Output {
+    let mut child = server_command(dir, database_url)
+        .args([
+            "create-support-user",
+            "--username",
+            "sam.support",
+            "--email",
+            "sam@threshold.test",
+            "--first-name",
+            "Sam",
+            "--surname",
+            "Staff",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    child.wait_with_output().unwrap()
+}
