@@ -48,11 +48,14 @@ fn AccountView() -> impl IntoView {
     );
     // Held here, above the sections a refresh re-renders, so an action's
     // answer is not lost when the page updates under it.
+    let last_sent = RwSignal::new(None::<SupportAction>);
     let act = ServerAction::<SupportAct>::new();
     let outcome = RwSignal::new(None::<Result<String, String>>);
     Effect::new(move |_| {
         if let Some(result) = act.value().get() {
-            let done = act.input().get_untracked().map(|input| input.action);
+            // The action's input is cleared once it answers: what was sent
+            // is kept by the page.
+            let done = last_sent.get_untracked();
             outcome.set(Some(match (result, done) {
                 (Ok(()), Some(action)) => Ok(done_text(&action)),
                 (Ok(()), None) => Ok("Done.".to_owned()),
@@ -66,7 +69,7 @@ fn AccountView() -> impl IntoView {
             <p><a href="/support">"← Support console"</a></p>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || detail.get().map(|answer| match answer {
-                    Ok(detail) => view! { <AccountSections detail live act outcome/> }.into_any(),
+                    Ok(detail) => view! { <AccountSections detail live act last_sent outcome/> }.into_any(),
                     Err(error) => view! {
                         <p class="notice notice--error" role="alert">{error.to_string()}</p>
                     }.into_any(),
@@ -81,6 +84,7 @@ fn AccountSections(
     detail: AccountDetail,
     live: ReadSignal<super::live::LiveState>,
     act: ServerAction<SupportAct>,
+    last_sent: RwSignal<Option<SupportAction>>,
     outcome: RwSignal<Option<Result<String, String>>>,
 ) -> impl IntoView {
     let summary = detail.summary.clone();
@@ -132,7 +136,7 @@ fn AccountSections(
                 </dl>
             </section>
 
-            <AccountActions detail=detail.clone() act outcome/>
+            <AccountActions detail=detail.clone() act last_sent outcome/>
 
             <section aria-labelledby="activity-title" class="account__section">
                 <h2 id="activity-title">"Recent activity"</h2>
@@ -250,6 +254,7 @@ fn AccountSections(
 fn AccountActions(
     detail: AccountDetail,
     act: ServerAction<SupportAct>,
+    last_sent: RwSignal<Option<SupportAction>>,
     outcome: RwSignal<Option<Result<String, String>>>,
 ) -> impl IntoView {
     let account_id = detail.summary.account_id;
@@ -314,6 +319,7 @@ fn AccountActions(
                             <button type="button" class="button button--primary" node_ref=confirm_button
                                 disabled=pending
                                 on:click=move |_| {
+                                    last_sent.set(Some(action.clone()));
                                     act.dispatch(SupportAct { account_id, action: action.clone() });
                                     asking.set(None);
                                 }>

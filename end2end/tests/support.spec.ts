@@ -1,0 +1,180 @@
+import { Browser, expect, Page, test } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+
+// Two people at once: a support user watching an account page, and the
+// person whose account it is, each in their own browser context.
+
+const run = Date.now().toString(36);
+const PASSWORD = "violet kettle harbour";
+const STAFF = { username: `sam.${run}`, password: "harbour lantern orchard" };
+const repo = path.resolve(__dirname, "../..");
+const serverBinary = path.join(process.env.CARGO_TARGET_DIR ?? path.join(repo, "target"), "debug/server");
+
+test.beforeAll(() => {
+  // As an operator would: the server's command line, the password on stdin.
+  execFileSync(
+    serverBinary,
+    [
+      "create-support-user",
+      "--username",
+      STAFF.username,
+      "--email",
+      `${STAFF.username}@threshold.test`,
+      "--first-name",
+      "Sam",
+      "--surname",
+      "Staff",
+    ],
+    {
+      input: `${STAFF.password}\n`,
+      cwd: process.env.E2E_DATA_DIR,
+      env: { ...process.env, DATABASE_URL: `sqlite://${process.env.E2E_DATA_DIR}/e2e.db`, RUST_LOG: "warn" },
+    },
+  );
+});
+
+async function hydrated(page: Page, url: string) {
+  await page.goto(url);
+  await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
+}
+
+async function logIn(page: Page, identifier: string, password: string) {
+  await hydrated(page, "/");
+  await page.locator("#open-login").click();
+  const dialog = page.getByRole("dialog", { name: "Log in" });
+  await dialog.getByLabel("Username or email").fill(identifier);
+  await dialog.getByLabel("Password", { exact: true }).fill(password);
+  await dialog.getByRole("button", { name: "Log in" }).click();
+  return dialog;
+}
+
+async function newPerson(browser: Browser, who: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const username = `${who}.${run}`;
+  const email = `${who}.${run}@example.org`;
+  const response = await page.request.post("/api/register", {
+    form: {
+      "form[first_name]": "Ines",
+      "form[surname]": who,
+      "form[email]": email,
+      "form[username]": username,
+      "form[account_type]": "practitioner",
+      "form[password]": PASSWORD,
+    },
+  });
+  expect(response.ok()).toBe(true);
+  // Registering logs in; this person starts logged out.
+  await page.request.post("/api/logout");
+  return { page, username, email };
+}
+
+/// Logs the support user in and opens the account page of `username`,
+/// found with the console's search.
+async function supportWatching(browser: Browser, username: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const dialog = await logIn(page, STAFF.username, STAFF.password);
+  await expect(dialog).toBeHidden();
+  await page.getByRole("link", { name: "Support console" }).click();
+  await expect(page.getByRole("heading", { name: "Support console" })).toBeVisible();
+  await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
+  await page.getByLabel("Search accounts").fill(username.toUpperCase());
+  await page.getByRole("button", { name: "Search" }).click();
+  const results = page.locator("#search-results");
+  await expect(results.getByRole("row")).toHaveCount(2);
+  await results.getByRole("link").first().click();
+  await expect(page.locator("#account-username")).toHaveText(username);
+  await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
+  await expect(page.locator(".live-state")).toHaveText("Live");
+  return page;
+}
+
+async function readResetEmail(page: Page, email: string) {
+  const link = page.locator(".mailbox__item", { hasText: `to ${email}` }).first().getByRole("link");
+  await expect(async () => {
+    await page.goto("/dev/mailbox");
+    await expect(link).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await link.click();
+  const text = await page.locator("#message-body").innerText();
+  const line = text.split("\n").find((l) => l.trim().startsWith("New password:"));
+  expect(line).toBeTruthy();
+  return line!.trim().slice("New password:".length).trim();
+}
+
+test("support sees a failed login, a login and a reset request live, without reloading", async ({ browser }) => {
+  const person = await newPerson(browser, "Achebe");
+  const support = await supportWatching(browser, person.username);
+  const activity = support.locator("#account-events");
+  const live = { timeout: 2_000 };
+
+  let dialog = await logIn(person.page, person.username, "not my password at all");
+  await expect(dialog.getByRole("alert")).toContainText("incorrect");
+  await expect(activity).toContainText("Failed login", live);
+  await expect(support.locator("#security-failed-logins")).toHaveText("1", live);
+
+  dialog = await logIn(person.page, person.username, PASSWORD);
+  await expect(dialog).toBeHidden();
+  await expect(activity).toContainText("Logged in", live);
+  await expect(support.locator("#security-failed-logins")).toHaveText("0", live);
+
+  await person.page.getByRole("button", { name: "Log out" }).click();
+  await person.page.locator("#open-login").click();
+  await person.page.getByRole("dialog", { name: "Log in" }).getByRole("button", { name: "Forgotten password" }).click();
+  const reset = person.page.getByRole("dialog", { name: "Forgotten password" });
+  await reset.getByLabel("Email address").fill(person.email);
+  await reset.getByRole("button", { name: "Send reset email" }).click();
+  await expect(activity).toContainText("Asked for a password reset", live);
+  await expect(support.locator("#deliveries")).toContainText(person.email, live);
+
+  // The console's own feed carries the same events.
+  await support.getByRole("link", { name: "← Support console" }).click();
+  await expect(support.locator("#live-feed")).toContainText("Asked for a password reset");
+});
+
+test("support changes a person's email and sends a reset; the person gets in with it", async ({ browser }) => {
+  const person = await newPerson(browser, "Adichie");
+  const support = await supportWatching(browser, person.username);
+  const newEmail = `adichie.new.${run}@example.org`;
+
+  await support.getByLabel("New email address").fill(newEmail);
+  await support.getByRole("button", { name: "Change email" }).click();
+  await expect(support.locator("#confirm-text")).toContainText(newEmail);
+  await support.getByRole("button", { name: "Confirm" }).click();
+  await expect(support.locator("#action-result")).toHaveText(`Email address changed to ${newEmail}.`);
+  await expect(support.locator("#account-email")).toHaveText(newEmail);
+  await expect(support.locator("#email-history")).toContainText(person.email);
+  await expect(support.locator("#audit-trail")).toContainText("changed the email address");
+
+  await support.getByRole("button", { name: "Send reset email" }).click();
+  await expect(support.locator("#confirm-text")).toContainText(newEmail);
+  await support.getByRole("button", { name: "Confirm" }).click();
+  await expect(support.locator("#action-result")).toContainText("Reset email queued");
+  await expect(support.locator("#deliveries")).toContainText(newEmail);
+
+  const password = await readResetEmail(person.page, newEmail);
+  const dialog = await logIn(person.page, newEmail, password);
+  await expect(dialog).toBeHidden();
+  const choose = person.page.getByRole("dialog", { name: "Choose a new password" });
+  await choose.getByLabel("New password").fill("copper meadow lantern");
+  await choose.getByRole("button", { name: "Save password" }).click();
+  await expect(choose).toBeHidden();
+  await expect(person.page.locator("#current-user")).toHaveText("Ines Adichie");
+
+  await expect(support.locator("#account-events")).toContainText("Chose a new password", { timeout: 2_000 });
+  await expect(support.locator("#deliveries .delivery-status").first()).toHaveText("sent");
+});
+
+test("people who are not support are refused the console", async ({ browser }) => {
+  const person = await newPerson(browser, "Okri");
+  await hydrated(person.page, "/support");
+  await expect(person.page.getByRole("heading", { name: "Log in to continue" })).toBeVisible();
+  const dialog = await logIn(person.page, person.username, PASSWORD);
+  await expect(dialog).toBeHidden();
+  const response = await person.page.goto("/support");
+  expect(response?.status()).toBe(403);
+  await expect(person.page.getByRole("heading", { name: "Support staff only" })).toBeVisible();
+  await expect(person.page.getByRole("link", { name: "Support console" })).toHaveCount(0);
+});
