@@ -178,3 +178,76 @@ test("people who are not support are refused the console", async ({ browser }) =
   await expect(person.page.getByRole("heading", { name: "Support staff only" })).toBeVisible();
   await expect(person.page.getByRole("link", { name: "Support console" })).toHaveCount(0);
 });
+
+test("the live feed reconnects by itself after the server restarts", async ({ browser }) => {
+  // A server of this test's own, so it can be killed and started again on
+  // the same address while the page stays open.
+  const { spawn } = await import("node:child_process");
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const net = await import("node:net");
+  const port: number = await new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+  const dir = mkdtempSync(path.join(tmpdir(), "threshold-restart-"));
+  const env = {
+    ...process.env,
+    LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+    LEPTOS_SITE_ROOT: path.join(repo, "target/site"),
+    LEPTOS_SITE_PKG_DIR: "pkg",
+    LEPTOS_OUTPUT_NAME: "threshold",
+    DATABASE_URL: `sqlite://${dir}/restart.db`,
+    RUST_LOG: "warn",
+  };
+  execFileSync(
+    serverBinary,
+    ["create-support-user", "--username", "kim.support", "--email", "kim@threshold.test", "--first-name", "Kim", "--surname", "Staff"],
+    { input: `${STAFF.password}\n`, cwd: dir, env },
+  );
+  const base = `http://127.0.0.1:${port}`;
+  const start = async () => {
+    const child = spawn(serverBinary, [], { cwd: dir, env, stdio: "ignore" });
+    await expect(async () => {
+      const response = await fetch(`${base}/healthz`);
+      expect(response.ok).toBe(true);
+    }).toPass({ timeout: 20_000 });
+    return child;
+  };
+
+  let server = await start();
+  try {
+    const context = await browser.newContext({ baseURL: base });
+    const page = await context.newPage();
+    const dialog = await logIn(page, "kim.support", STAFF.password);
+    await expect(dialog).toBeHidden();
+    await hydrated(page, "/support");
+    const state = page.locator(".live-state");
+    await expect(state).toHaveText("Live");
+
+    server.kill("SIGKILL");
+    await expect(state).toHaveText("Reconnecting…");
+    server = await start();
+    await expect(state).toHaveText("Live", { timeout: 10_000 });
+
+    // An event after the restart arrives without a reload.
+    const response = await page.request.post(`${base}/api/register`, {
+      form: {
+        "form[first_name]": "Ines",
+        "form[surname]": "Soyinka",
+        "form[email]": `soyinka.${run}@example.org`,
+        "form[username]": `soyinka.${run}`,
+        "form[account_type]": "practitioner",
+        "form[password]": PASSWORD,
+      },
+    });
+    expect(response.ok()).toBe(true);
+    await expect(page.locator("#live-feed")).toContainText(`soyinka.${run}`, { timeout: 3_000 });
+    await context.close();
+  } finally {
+    server.kill("SIGKILL");
+  }
+});

@@ -61,93 +61,144 @@ pub fn use_live_events(
 
 #[cfg(feature = "hydrate")]
 mod browser {
-    use std::{
-        sync::{
-            atomic::{AtomicBool, Ordering},
-            Arc,
-        },
-        time::Duration,
-    };
+    //! Written on `web_sys::EventSource` itself: its error event is what
+    //! tells "reconnecting" from "live", and the browser's own retry (with
+    //! `Last-Event-ID`) does the reconnecting. Only a source the browser
+    //! gave up on (CLOSED) is replaced, carrying on after the last event.
 
-    use futures::StreamExt;
-    use gloo_net::eventsource::futures::EventSource;
+    use std::{rc::Rc, time::Duration};
+
     use leptos::prelude::*;
     use threshold_core::support::FeedEvent;
+    use wasm_bindgen::{closure::Closure, JsCast};
+    use web_sys::{Event, EventSource, MessageEvent};
 
     use super::{LiveFeed, LiveMessage, LiveState};
 
     /// The SSE event names the server sends.
     const EVENT_NAME: &str = "account-event";
     const READY_NAME: &str = "ready";
-    /// Wait before reconnecting ourselves (the browser's own retry is used
-    /// first; this covers a source it gave up on).
-    const RECONNECT_DELAY: Duration = Duration::from_secs(1);
+    /// Wait before replacing a source the browser gave up on.
+    const REPLACE_AFTER: Duration = Duration::from_secs(1);
+
+    /// An open source and the handlers it calls (dropped with it).
+    struct Connection {
+        source: EventSource,
+        _on_ready: Closure<dyn FnMut(MessageEvent)>,
+        _on_event: Closure<dyn FnMut(MessageEvent)>,
+        _on_error: Closure<dyn FnMut(Event)>,
+    }
+
+    #[derive(Clone)]
+    struct Stream {
+        feed: LiveFeed,
+        on_message: Rc<dyn Fn(LiveMessage)>,
+        set_state: WriteSignal<LiveState>,
+        connection: StoredValue<Option<Connection>, LocalStorage>,
+        last_seen: StoredValue<Option<i64>, LocalStorage>,
+    }
 
     pub fn stream(
         feed: LiveFeed,
         on_message: impl Fn(LiveMessage) + 'static,
         set_state: WriteSignal<LiveState>,
     ) {
-        let alive = Arc::new(AtomicBool::new(true));
-        {
-            let alive = Arc::clone(&alive);
-            on_cleanup(move || alive.store(false, Ordering::Relaxed));
-        }
-        leptos::task::spawn_local(async move {
-            let mut last_seen: Option<i64> = None;
-            while alive.load(Ordering::Relaxed) {
-                let mut params = Vec::new();
-                if let Some(account) = feed.account {
-                    params.push(format!("account={account}"));
+        let stream = Stream {
+            feed,
+            on_message: Rc::new(on_message),
+            set_state,
+            connection: StoredValue::new_local(None),
+            last_seen: StoredValue::new_local(None),
+        };
+        let connection = stream.connection;
+        on_cleanup(move || {
+            connection.try_update_value(|open| {
+                if let Some(open) = open.take() {
+                    open.source.close();
                 }
-                match last_seen {
-                    Some(last) => params.push(format!("after={last}")),
-                    None => params.push(format!("backlog={}", feed.backlog)),
-                }
-                let url = format!("/support/events?{}", params.join("&"));
-                if let Ok(mut source) = EventSource::new(&url) {
-                    if let (Ok(ready), Ok(events)) =
-                        (source.subscribe(READY_NAME), source.subscribe(EVENT_NAME))
-                    {
-                        let mut messages = futures::stream::select(ready, events);
-                        while let Some(item) = messages.next().await {
-                            if !alive.load(Ordering::Relaxed) {
-                                break;
-                            }
-                            let Ok((name, message)) = item else { break };
-                            set_state.set(LiveState::Live);
-                            if name == READY_NAME {
-                                on_message(LiveMessage::Ready);
-                                continue;
-                            }
-                            let Some(text) = message.data().as_string() else {
-                                continue;
-                            };
-                            if let Ok(event) = serde_json::from_str::<FeedEvent>(&text) {
-                                last_seen = Some(event.id);
-                                on_message(LiveMessage::Event(event));
-                            }
-                        }
-                    }
-                    source.close();
-                }
-                if !alive.load(Ordering::Relaxed) {
-                    break;
-                }
-                set_state.set(LiveState::Reconnecting);
-                sleep(RECONNECT_DELAY).await;
-            }
+            });
         });
+        stream.connect();
     }
 
-    async fn sleep(duration: Duration) {
-        let (done, wait) = futures::channel::oneshot::channel::<()>();
-        set_timeout(
-            move || {
-                let _ = done.send(());
-            },
-            duration,
-        );
-        let _ = wait.await;
+    impl Stream {
+        fn url(&self) -> String {
+            let mut params = Vec::new();
+            if let Some(account) = self.feed.account {
+                params.push(format!("account={account}"));
+            }
+            match self.last_seen.get_value() {
+                Some(last) => params.push(format!("after={last}")),
+                None => params.push(format!("backlog={}", self.feed.backlog)),
+            }
+            format!("/support/events?{}", params.join("&"))
+        }
+
+        fn connect(self) {
+            let Ok(source) = EventSource::new(&self.url()) else {
+                self.replace_later();
+                return;
+            };
+            let on_ready = {
+                let stream = self.clone();
+                Closure::<dyn FnMut(MessageEvent)>::new(move |_| {
+                    stream.set_state.set(LiveState::Live);
+                    (stream.on_message)(LiveMessage::Ready);
+                })
+            };
+            let on_event = {
+                let stream = self.clone();
+                Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
+                    let Some(text) = message.data().as_string() else {
+                        return;
+                    };
+                    if let Ok(event) = serde_json::from_str::<FeedEvent>(&text) {
+                        stream.last_seen.set_value(Some(event.id));
+                        (stream.on_message)(LiveMessage::Event(event));
+                    }
+                })
+            };
+            let on_error = {
+                let stream = self.clone();
+                let source = source.clone();
+                Closure::<dyn FnMut(Event)>::new(move |_| {
+                    stream.set_state.set(LiveState::Reconnecting);
+                    if source.ready_state() == EventSource::CLOSED {
+                        stream.clone().replace_later();
+                    }
+                })
+            };
+            let _ = source
+                .add_event_listener_with_callback(READY_NAME, on_ready.as_ref().unchecked_ref());
+            let _ = source
+                .add_event_listener_with_callback(EVENT_NAME, on_event.as_ref().unchecked_ref());
+            source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            let replaced = self.connection.try_update_value(|open| {
+                if let Some(old) = open.replace(Connection {
+                    source: source.clone(),
+                    _on_ready: on_ready,
+                    _on_event: on_event,
+                    _on_error: on_error,
+                }) {
+                    old.source.close();
+                }
+            });
+            if replaced.is_none() {
+                // The page is gone.
+                source.close();
+            }
+        }
+
+        fn replace_later(self) {
+            set_timeout(
+                move || {
+                    // Still wanted (the page is open)?
+                    if self.connection.try_with_value(|_| ()).is_some() {
+                        self.connect();
+                    }
+                },
+                REPLACE_AFTER,
+            );
+        }
     }
 }
