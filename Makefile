@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 
-.PHONY: run test setup lint unit e2e bench-login
+.PHONY: run test setup lint unit e2e bench-login bench-search
 
 ## Build and serve Threshold on http://127.0.0.1:3000 (SQLite, dev mailbox).
 run: setup
@@ -28,3 +28,7 @@ e2e: setup
 ## Login throughput against a release server (see README, Performance).
 bench-login: setup
 	@bash scripts/bench-login.sh
+
+## Support search on 100,000 accounts: p50/p95 per kind of query (README).
+bench-search: setup
+	@$(ENV) cargo bench -p threshold-core --features server --bench support_search
