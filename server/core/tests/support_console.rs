@@ -196,7 +196,7 @@ async fn search_finds_accounts_by_every_field() {
 #[tokio::test]
 async fn send_reset_queues_the_email_audits_and_the_person_gets_in() {
     let c = console().await;
-    let mut feed = c.db.services.events.subscribe();
+    let feed = c.db.services.events.subscribe();
     perform(&c.db.services, &c.staff, c.ada, &SupportAction::SendReset)
         .await
         .unwrap();
