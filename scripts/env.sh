@@ -12,3 +12,9 @@ fi
 # starting cold. Nothing depends on it being there; set CARGO_TARGET_DIR to
 # choose another place.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/threshold/target}"
+
+# Every CI run builds in a fresh clone at a new path, so incremental state
+# from one run never helps the next; it only fills the disk (tens of GB).
+if [ "${CI:-}" = true ]; then
+  export CARGO_INCREMENTAL=0
+fi

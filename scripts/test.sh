@@ -8,6 +8,19 @@ source scripts/env.sh
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+# The shared build directory keeps third-party crates across clones; this
+# project's own crates are rebuilt for each clone's path, so their old
+# copies (over a day old) are only weight.
+prune_old_builds() {
+  local deps="$CARGO_TARGET_DIR/debug/deps"
+  [ -d "$deps" ] || return 0
+  find "$deps" -maxdepth 1 -mtime +1 \( -name 'libthreshold_core-*' -o -name 'threshold_core-*' \
+    -o -name 'libapp-*' -o -name 'app-*' -o -name 'server-*' -o -name 'libfrontend-*' \
+    -o -name 'login-*' -o -name 'reset-*' -o -name 'registration-*' -o -name 'support_*' \
+    -o -name 'outbox_crash-*' \) -delete 2>/dev/null || true
+}
+prune_old_builds
+
 lint() {
   step "rustfmt"
   cargo fmt --all -- --check
