@@ -12,6 +12,7 @@ use leptos::server_fn::{
 };
 use serde::{Deserialize, Serialize};
 use threshold_core::{
+    access::{ContactError, ContactField},
     accounts::{RegistrationError, RegistrationField},
     auth::{LoginError, LoginField},
     reset::{ChoosePasswordError, ResetError},
@@ -217,6 +218,40 @@ pub fn choose_password_messages(
         },
         other => ChoosePasswordMessages {
             password: Vec::new(),
+            form: Some(other.to_string()),
+        },
+    }
+}
+
+/// A "Contact support" refusal: each problem next to its field, anything
+/// else above the button.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContactMessages {
+    pub fields: Vec<(ContactField, String)>,
+    pub form: Option<String>,
+}
+
+impl ContactMessages {
+    pub fn for_field(&self, field: ContactField) -> Vec<String> {
+        self.fields
+            .iter()
+            .filter(|(f, _)| *f == field)
+            .map(|(_, text)| text.clone())
+            .collect()
+    }
+}
+
+pub fn contact_messages(error: &ServiceError<ContactError>) -> ContactMessages {
+    match error {
+        ServiceError::Domain(ContactError::Invalid { problems }) => ContactMessages {
+            fields: problems
+                .iter()
+                .map(|problem| (problem.field, problem.message.clone()))
+                .collect(),
+            form: Some("Some details need correcting: see the marked fields.".to_owned()),
+        },
+        other => ContactMessages {
+            fields: Vec::new(),
             form: Some(other.to_string()),
         },
     }

@@ -12,6 +12,9 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="site-header">
             <a class="site-header__brand" href="/">"Threshold"</a>
+            <nav class="site-header__links" aria-label="Site">
+                <a href="/help">"Help"</a>
+            </nav>
             <nav class="site-header__actions" aria-label="Account">
                 <Transition fallback=|| view! { <GuestActions/> }>
                     {move || match user() {

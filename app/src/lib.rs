@@ -4,10 +4,12 @@
 //! bodies) and with `hydrate` into the WASM bundle.
 
 pub mod auth;
+mod contact;
 mod dev_mailbox;
 pub mod dialogs;
 pub mod errors;
 mod header;
+mod help;
 mod home;
 pub mod support;
 
@@ -62,12 +64,20 @@ pub fn App() -> impl IntoView {
                         path=(StaticSegment("dev"), StaticSegment("mailbox"), ParamSegment("id"))
                         view=dev_mailbox::MailboxMessagePage
                     />
+                    <Route path=StaticSegment("help") view=help::HelpPage/>
+                    <Route path=StaticSegment("contact-support") view=contact::ContactSupportPage/>
+                    <Route path=(StaticSegment("help"), ParamSegment("slug")) view=help::HelpArticlePage ssr=SsrMode::Async/>
                     // Async: the page is rendered whole before the head is
                     // sent, so a refusal carries its status (401, 403).
                     <Route path=StaticSegment("support") view=support::SupportPage ssr=SsrMode::Async/>
                     <Route
                         path=(StaticSegment("support"), StaticSegment("accounts"), ParamSegment("id"))
                         view=support::SupportAccountPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("support"), StaticSegment("requests"), ParamSegment("id"))
+                        view=support::SupportRequestPage
                         ssr=SsrMode::Async
                     />
                 </Routes>

@@ -1,6 +1,6 @@
 import { Browser, expect, Page, test } from "@playwright/test";
-import { execFileSync } from "node:child_process";
 import path from "node:path";
+import { createSupportUser, serverBinary } from "./operator";
 
 // Two people at once: a support user watching an account page, and the
 // person whose account it is, each in their own browser context.
@@ -9,29 +9,10 @@ const run = Date.now().toString(36);
 const PASSWORD = "violet kettle harbour";
 const STAFF = { username: `sam.${run}`, password: "harbour lantern orchard" };
 const repo = path.resolve(__dirname, "../..");
-const serverBinary = path.join(process.env.CARGO_TARGET_DIR ?? path.join(repo, "target"), "debug/server");
 
 test.beforeAll(() => {
   // As an operator would: the server's command line, the password on stdin.
-  execFileSync(
-    serverBinary,
-    [
-      "create-support-user",
-      "--username",
-      STAFF.username,
-      "--email",
-      `${STAFF.username}@threshold.test`,
-      "--first-name",
-      "Sam",
-      "--surname",
-      "Staff",
-    ],
-    {
-      input: `${STAFF.password}\n`,
-      cwd: process.env.E2E_DATA_DIR,
-      env: { ...process.env, DATABASE_URL: `sqlite://${process.env.E2E_DATA_DIR}/e2e.db`, RUST_LOG: "warn" },
-    },
-  );
+  createSupportUser(STAFF.username, STAFF.password);
 });
 
 async function hydrated(page: Page, url: string) {
@@ -203,11 +184,7 @@ test("the live feed reconnects by itself after the server restarts", async ({ br
     DATABASE_URL: `sqlite://${dir}/restart.db`,
     RUST_LOG: "warn",
   };
-  execFileSync(
-    serverBinary,
-    ["create-support-user", "--username", "kim.support", "--email", "kim@threshold.test", "--first-name", "Kim", "--surname", "Staff"],
-    { input: `${STAFF.password}\n`, cwd: dir, env },
-  );
+  createSupportUser("kim.support", STAFF.password, env.DATABASE_URL, dir);
   const base = `http://127.0.0.1:${port}`;
   const start = async () => {
     const child = spawn(serverBinary, [], { cwd: dir, env, stdio: "ignore" });

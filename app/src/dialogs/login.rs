@@ -97,6 +97,9 @@ pub fn LoginDialog() -> impl IntoView {
                         <li>"Apostrophes and quotes can differ between devices; we treat curly and straight ones the same."</li>
                         <li>"Usernames are often your surname and four digits, like Okafor4821. You can use your email address instead."</li>
                         <li>"Still stuck? Use Forgotten password: we email your username and a new password."</li>
+                        <li><a href="/help/unable-to-log-in" on:click=move |_| dialogs.close()>
+                            "Help: Unable to log in"
+                        </a></li>
                     </ul>
                 </details>
                 <p class="form__footer">

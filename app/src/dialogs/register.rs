@@ -120,7 +120,10 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
 
     view! {
         <ActionForm action attr:class="form" attr:novalidate=true>
-            <p class="field__hint">"All fields are required unless marked optional."</p>
+            <p class="field__hint">
+                "All fields are required unless marked optional. "
+                <a href="/help/registration-rules" on:click=move |_| dialogs.close()>"Help: creating an account"</a>
+            </p>
             <div class="form__row">
                 <TextField id="register-first-name" name="form[first_name]" label="First name"
                     autocomplete="given-name" autofocus=true errors=errors(RegistrationField::FirstName)/>

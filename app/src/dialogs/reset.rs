@@ -127,7 +127,9 @@ fn ResetSent(address: String, action: ServerAction<RequestReset>) -> impl IntoVi
                 <li>"It must be the email address held on your account; an old address will not get it."</li>
                 <li>"Only the latest reset email works. If you asked more than once, use the newest."</li>
                 <li>"Your current password keeps working until you use the new one."</li>
-                <li>"Nothing after 15 minutes? Contact support and we will help you get in."</li>
+                <li>"Nothing after 15 minutes? "
+                    <a href="/contact-support" on:click=move |_| dialogs.close()>"Contact support"</a>
+                    " and we will help you get in."</li>
             </ul>
             <button type="button" class="button button--primary button--block"
                 on:click=move |_| dialogs.open(DialogKind::Login)>

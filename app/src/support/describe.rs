@@ -39,6 +39,20 @@ pub fn event_text(event: &FeedEvent) -> String {
         "email_abandoned" => "Email could not be delivered; given up".to_owned(),
         "email_superseded" => "Email not sent: a newer reset replaced it".to_owned(),
         "support_action" => format!("Support: {}", action_done(field("action"))),
+        "access_request" => match detail.get("request_id").and_then(|v| v.as_i64()) {
+            Some(id) => format!(
+                "New access request {}",
+                threshold_core::access::reference(id)
+            ),
+            None => "New access request".to_owned(),
+        },
+        "access_request_updated" => match detail.get("request_id").and_then(|v| v.as_i64()) {
+            Some(id) => format!(
+                "Access request {} updated",
+                threshold_core::access::reference(id)
+            ),
+            None => "Access request updated".to_owned(),
+        },
         other => other.replace('_', " "),
     }
 }

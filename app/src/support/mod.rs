@@ -7,9 +7,11 @@ mod account_page;
 mod describe;
 mod gate;
 mod live;
+mod requests;
 mod search_page;
 
 pub use account_page::SupportAccountPage;
+pub use requests::SupportRequestPage;
 pub use search_page::SupportPage;
 
 use leptos::prelude::*;

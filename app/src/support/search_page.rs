@@ -7,6 +7,7 @@ use threshold_core::{clock::utc_text, support::FeedEvent};
 use super::describe::event_text;
 use super::gate::SupportGate;
 use super::live::{use_live_events, LiveFeed, LiveMessage};
+use super::requests::{is_request_event, RequestQueue};
 use super::support_search;
 
 /// Entries kept in the live feed.
@@ -16,14 +17,26 @@ const FEED_LENGTH: usize = 100;
 pub fn SupportPage() -> impl IntoView {
     view! {
         <SupportGate>
-            <div class="support">
-                <h1>"Support console"</h1>
-                <div class="support__columns">
-                    <AccountSearch/>
-                    <LiveActivity/>
+            <SupportHome/>
+        </SupportGate>
+    }
+}
+
+#[component]
+fn SupportHome() -> impl IntoView {
+    // Bumped by the live feed whenever a request arrives or changes.
+    let requests_changed = RwSignal::new(0_u32);
+    view! {
+        <div class="support">
+            <h1>"Support console"</h1>
+            <div class="support__columns">
+                <AccountSearch/>
+                <div>
+                    <RequestQueue changed=requests_changed/>
+                    <LiveActivity requests_changed/>
                 </div>
             </div>
-        </SupportGate>
+        </div>
     }
 }
 
@@ -110,7 +123,7 @@ fn AccountSearch() -> impl IntoView {
 
 /// Everything happening, newest first, as it happens.
 #[component]
-fn LiveActivity() -> impl IntoView {
+fn LiveActivity(requests_changed: RwSignal<u32>) -> impl IntoView {
     let feed = RwSignal::new(Vec::<FeedEvent>::new());
     let state = use_live_events(
         LiveFeed {
@@ -118,6 +131,9 @@ fn LiveActivity() -> impl IntoView {
             backlog: 50,
         },
         move |message| {
+            if is_request_event(&message) {
+                requests_changed.update(|n| *n += 1);
+            }
             if let LiveMessage::Event(event) = message {
                 feed.update(|feed| {
                     feed.insert(0, event);

@@ -5,9 +5,11 @@
 //! map its typed result to words. Without the `server` feature only the pure
 //! rules are compiled (for the WASM bundle).
 
+pub mod access;
 pub mod accounts;
 pub mod auth;
 pub mod clock;
+pub mod help;
 pub mod reset;
 pub mod rules;
 pub mod support;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
+use crate::access::ContactPolicy;
 use crate::auth::{rate_limit::RateLimit, sessions::SessionPolicy};
 use crate::clock::{Clock, SystemClock};
 use crate::events::EventFeed;
@@ -23,6 +24,8 @@ pub struct Services {
     /// Login attempts per client address.
     pub login_rate: RateLimit,
     pub reset_policy: ResetPolicy,
+    /// Limits of the public "Contact support" form.
+    pub contact_policy: ContactPolicy,
     /// Woken when a message is queued, so the outbox worker sends it now
     /// rather than at its next poll.
     pub outbox_wakeup: Arc<Notify>,
@@ -51,6 +54,7 @@ impl Services {
             session_policy: SessionPolicy::default(),
             login_rate: DEFAULT_LOGIN_RATE,
             reset_policy: ResetPolicy::default(),
+            contact_policy: ContactPolicy::default(),
             outbox_wakeup: Arc::new(Notify::new()),
             site_url: "http://127.0.0.1:3000".to_owned(),
             dev_mailbox: true,

@@ -28,7 +28,71 @@ pub fn render(
             })?;
             Ok(password_reset(subject, &recipient, password, site_url))
         }
+        "access_request_ack" => {
+            let ack: RequestAcknowledgement = serde_json::from_str(data)
+                .map_err(|error| MailError::Render(format!("acknowledgement data: {error}")))?;
+            Ok(access_request_ack(subject, &ack, site_url))
+        }
         other => Err(MailError::Render(format!("unknown kind {other:?}"))),
+    }
+}
+
+/// What the acknowledgement of a "Contact support" request is made from.
+#[derive(Debug, serde::Deserialize)]
+struct RequestAcknowledgement {
+    first_name: String,
+    reference: String,
+}
+
+fn access_request_ack(
+    subject: &str,
+    ack: &RequestAcknowledgement,
+    site_url: &str,
+) -> RenderedEmail {
+    let site = site_url.trim_end_matches('/');
+    let text = format!(
+        "Hello {first_name},
+
+We have your request for help with Threshold. Your reference is {reference}.
+
+What happens next:
+- Someone in support looks for your account using the details you gave.
+- If we can match it, we may update the email address on your account and
+  send you a reset email with your username and a new password.
+- We reply to this address. We never ask for your password.
+
+While you wait, the Help centre may get you in sooner: {site}/help
+
+Threshold
+",
+        first_name = ack.first_name,
+        reference = ack.reference,
+    );
+    let html = format!(
+        r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{subject}</title></head>
+<body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1b2430; max-width: 36rem;">
+<p>Hello {first_name},</p>
+<p>We have your request for help with Threshold. Your reference is <strong>{reference}</strong>.</p>
+<p>What happens next:</p>
+<ul>
+<li>Someone in support looks for your account using the details you gave.</li>
+<li>If we can match it, we may update the email address on your account and send you a reset email with your username and a new password.</li>
+<li>We reply to this address. We never ask for your password.</li>
+</ul>
+<p>While you wait, the <a href="{site}/help">Help centre</a> may get you in sooner.</p>
+<p>Threshold</p>
+</body></html>
+"#,
+        subject = escape(subject),
+        first_name = escape(&ack.first_name),
+        reference = escape(&ack.reference),
+        site = escape(site),
+    );
+    RenderedEmail {
+        subject: subject.to_owned(),
+        text,
+        html,
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::{path::Path, str::FromStr, time::Duration};
 
+mod access;
 mod accounts;
 mod auth;
 mod outbox;

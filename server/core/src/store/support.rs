@@ -581,11 +581,11 @@ pub(super) async fn reindex_account(
     Ok(())
 }
 
-const SUMMARY_COLUMNS: &str =
+pub(super) const SUMMARY_COLUMNS: &str =
     "a.id, a.username, a.email, a.first_name, a.surname, a.account_type, \
                                a.status, a.last_login_at";
 
-fn summary(row: &SqliteRow) -> Result<AccountSummary, StoreError> {
+pub(super) fn summary(row: &SqliteRow) -> Result<AccountSummary, StoreError> {
     let account_type: String = row.try_get("account_type")?;
     let status: String = row.try_get("status")?;
     Ok(AccountSummary {

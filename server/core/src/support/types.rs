@@ -198,6 +198,8 @@ pub enum SupportError {
     EmptyQuery,
     #[error("Searches are limited to {max} characters.")]
     InvalidQuery { max: usize },
+    #[error("Keep the note to {max} characters.")]
+    NoteTooLong { max: usize },
     #[error("The support console is unavailable just now. Please try again in a minute.")]
     Unavailable,
 }

@@ -1,0 +1,298 @@
+//! Access requests in the support console: the live queue on `/support`
+//! and `/support/requests/:id`, where support matches the request to an
+//! account, restores access and closes it.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use leptos_router::hooks::use_params_map;
+use threshold_core::{
+    access::{AccessRequestPage, AccessRequestView, RequestAction},
+    clock::utc_text,
+    support::SupportError,
+};
+
+use super::gate::SupportGate;
+use super::live::{use_live_events, LiveFeed, LiveMessage};
+use crate::errors::ServiceError;
+
+#[server(endpoint = "support_requests")]
+pub async fn support_requests() -> Result<Vec<AccessRequestView>, ServiceError<SupportError>> {
+    let (services, by) = super::server::support_user().await?;
+    threshold_core::access::request_queue(&services, &by)
+        .await
+        .map_err(super::server::refused)
+}
+
+#[server(endpoint = "support_request")]
+pub async fn support_request(
+    request_id: i64,
+) -> Result<AccessRequestPage, ServiceError<SupportError>> {
+    let (services, by) = super::server::support_user().await?;
+    threshold_core::access::request_page(&services, &by, request_id)
+        .await
+        .map_err(super::server::refused)
+}
+
+#[server(endpoint = "support_request_act", input = Json)]
+pub async fn support_request_act(
+    request_id: i64,
+    action: RequestAction,
+) -> Result<(), ServiceError<SupportError>> {
+    let (services, by) = super::server::support_user().await?;
+    threshold_core::access::act_on_request(&services, &by, request_id, &action)
+        .await
+        .map_err(super::server::refused)
+}
+
+/// True for the events that change the request queue.
+pub fn is_request_event(message: &LiveMessage) -> bool {
+    match message {
+        LiveMessage::Ready => true,
+        LiveMessage::Event(event) => event.kind.starts_with("access_request"),
+    }
+}
+
+/// The open requests, oldest first; refreshed by `changed`.
+#[component]
+pub fn RequestQueue(changed: RwSignal<u32>) -> impl IntoView {
+    let requests = Resource::new(move || changed.get(), |_| support_requests());
+    view! {
+        <section class="support__requests" aria-labelledby="requests-title">
+            <h2 id="requests-title">"Access requests"</h2>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || requests.get().map(|answer| match answer {
+                    Err(error) => view! {
+                        <p class="notice notice--error" role="alert">{error.to_string()}</p>
+                    }.into_any(),
+                    Ok(all) => {
+                        let open: Vec<AccessRequestView> =
+                            all.into_iter().filter(|r| r.status == "open").collect();
+                        if open.is_empty() {
+                            view! { <p id="request-queue">"No open requests."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ol class="feed" id="request-queue">
+                                    {open.into_iter().map(|request| view! {
+                                        <li class="feed__item">
+                                            <span class="feed__time">{utc_text(request.created_at)}</span>
+                                            <a class="feed__who" href=format!("/support/requests/{}", request.id)>
+                                                {format!("{} — {} {}", request.reference, request.first_name, request.surname)}
+                                            </a>
+                                            <span class="feed__what">{request.email}</span>
+                                        </li>
+                                    }).collect_view()}
+                                </ol>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+pub fn SupportRequestPage() -> impl IntoView {
+    view! {
+        <SupportGate>
+            <RequestView/>
+        </SupportGate>
+    }
+}
+
+#[component]
+fn RequestView() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let refresh = RwSignal::new(0_u32);
+    let page = Resource::new(
+        move || (id(), refresh.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => support_request(id).await,
+                None => Err(ServiceError::Domain(SupportError::NotFound)),
+            }
+        },
+    );
+    // Any account event may change a suggestion (an email changed, a
+    // reset sent): refresh on each.
+    let _live = use_live_events(
+        LiveFeed {
+            account: None,
+            backlog: 0,
+        },
+        move |_| refresh.update(|n| *n += 1),
+    );
+    let act = ServerAction::<SupportRequestAct>::new();
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+    Effect::new(move |_| {
+        if let Some(result) = act.value().get() {
+            outcome.set(Some(match result {
+                Ok(()) => Ok("Done. The request's history shows it.".to_owned()),
+                Err(error) => Err(error.to_string()),
+            }));
+            refresh.update(|n| *n += 1);
+        }
+    });
+    view! {
+        <div class="support">
+            <p><a href="/support">"← Support console"</a></p>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || page.get().map(|answer| match answer {
+                    Ok(page) => view! { <RequestSections page act outcome/> }.into_any(),
+                    Err(error) => view! {
+                        <p class="notice notice--error" role="alert">{error.to_string()}</p>
+                    }.into_any(),
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn RequestSections(
+    page: AccessRequestPage,
+    act: ServerAction<SupportRequestAct>,
+    outcome: RwSignal<Option<Result<String, String>>>,
+) -> impl IntoView {
+    let request = page.request;
+    let request_id = request.id;
+    let open = request.status == "open";
+    let email = request.email.clone();
+    let note = RwSignal::new(String::new());
+    let pending = act.pending();
+    let dash = |text: &str| {
+        if text.is_empty() {
+            "—".to_owned()
+        } else {
+            text.to_owned()
+        }
+    };
+    view! {
+        <article class="account" aria-labelledby="request-title">
+            <header class="account__header">
+                <h1 id="request-title">{format!("{} — {} {}", request.reference, request.first_name, request.surname)}</h1>
+                <span id="request-status" class=format!("status status--{}", request.status)>{request.status.clone()}</span>
+            </header>
+            <section class="account__section" aria-labelledby="request-details-title">
+                <h2 id="request-details-title">"What they told us"</h2>
+                <dl class="facts">
+                    <dt>"Reply to"</dt><dd id="request-email">{request.email.clone()}</dd>
+                    <dt>"Username"</dt><dd>{dash(&request.username)}</dd>
+                    <dt>"Earlier emails"</dt><dd>{dash(&request.previous_emails.join(", "))}</dd>
+                    <dt>"Registration numbers"</dt><dd>{dash(&request.registration_numbers.join(", "))}</dd>
+                    <dt>"Last post"</dt><dd>{dash(&request.last_post)}</dd>
+                    <dt>"Trainees supervised"</dt><dd>{dash(&request.supervised_trainees)}</dd>
+                    <dt>"Message"</dt><dd class="request__message">{request.message.clone()}</dd>
+                    <dt>"Received"</dt><dd>{utc_text(request.created_at)}</dd>
+                </dl>
+            </section>
+
+            <section class="account__section" aria-labelledby="suggestions-title">
+                <h2 id="suggestions-title">"Matching accounts"</h2>
+                {if page.suggestions.is_empty() {
+                    view! { <p>"No account matches any detail. Try the search on the console."</p> }.into_any()
+                } else {
+                    view! {
+                        <div class="table-scroll">
+                            <table class="table" id="suggestions">
+                                <thead><tr>
+                                    <th scope="col">"Account"</th><th scope="col">"Email now"</th>
+                                    <th scope="col">"Matched on"</th><th scope="col">"Restore access"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {page.suggestions.into_iter().map(|suggestion| {
+                                        let account = suggestion.account;
+                                        let account_id = account.account_id;
+                                        let already = account.email.eq_ignore_ascii_case(&email);
+                                        view! {
+                                            <tr>
+                                                <td><a href=format!("/support/accounts/{account_id}")>
+                                                    {format!("{} {} ({})", account.first_name, account.surname, account.username)}
+                                                </a></td>
+                                                <td>{account.email.clone()}</td>
+                                                <td>{format!("{} of the details: {}", suggestion.matched.len(), suggestion.matched.join("; "))}</td>
+                                                <td class="actions">
+                                                    <button type="button" class="button" disabled=move || already || pending.get() || !open
+                                                        on:click=move |_| {
+                                                            act.dispatch(SupportRequestAct {
+                                                                request_id,
+                                                                action: RequestAction::UseRequestEmail { account_id },
+                                                            });
+                                                        }>
+                                                        {if already { "Email already set".to_owned() } else { format!("Set email to {}", email.clone()) }}
+                                                    </button>
+                                                    <button type="button" class="button" disabled=move || pending.get() || !open
+                                                        on:click=move |_| {
+                                                            act.dispatch(SupportRequestAct {
+                                                                request_id,
+                                                                action: RequestAction::SendReset { account_id },
+                                                            });
+                                                        }>
+                                                        "Send reset email"
+                                                    </button>
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any()
+                }}
+            </section>
+
+            {move || pending.get().then(|| view! { <p role="status">"Working…"</p> })}
+            {move || outcome.get().map(|result| match result {
+                Ok(text) => view! { <p class="notice notice--success" role="status" id="request-result">{text}</p> }.into_any(),
+                Err(text) => view! { <p class="notice notice--error" role="alert" id="request-result">{text}</p> }.into_any(),
+            })}
+
+            {open.then(|| view! {
+                <section class="account__section" aria-labelledby="close-title">
+                    <h2 id="close-title">"Close the request"</h2>
+                    <form class="change-email" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                        ev.prevent_default();
+                        act.dispatch(SupportRequestAct {
+                            request_id,
+                            action: RequestAction::Close { note: note.get_untracked() },
+                        });
+                    }>
+                        <label for="close-note">"Note for the history (optional)"</label>
+                        <textarea id="close-note" rows=2
+                            on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                        <button type="submit" class="button button--primary" disabled=pending>"Close request"</button>
+                    </form>
+                </section>
+            })}
+
+            <section class="account__section" aria-labelledby="steps-title">
+                <h2 id="steps-title">"History"</h2>
+                <ol class="feed" id="request-steps">
+                    {request.steps.into_iter().map(|step| view! {
+                        <li class="feed__item">
+                            <span class="feed__time">{utc_text(step.occurred_at)}</span>
+                            <span class="feed__who">{step.actor.unwrap_or_else(|| "the person".to_owned())}</span>
+                            <span class="feed__what">{step_text(&step.action, &step.detail)}</span>
+                        </li>
+                    }).collect_view()}
+                </ol>
+            </section>
+        </article>
+    }
+}
+
+fn step_text(action: &str, detail: &str) -> String {
+    let what = match action {
+        "submitted" => "sent the request",
+        "changed_email" => "changed the email",
+        "sent_reset" => "sent a reset email",
+        "closed" => "closed the request",
+        _ => "noted",
+    };
+    if detail.is_empty() {
+        what.to_owned()
+    } else {
+        format!("{what}: {detail}")
+    }
+}

@@ -1,0 +1,119 @@
+import { Browser, expect, Page, test } from "@playwright/test";
+import { createSupportUser } from "./operator";
+
+// "Contact support": a person whose email changed asks for help without
+// logging in; support sees the request arrive live with the right account
+// suggested, restores access from it, and the person gets in.
+
+const run = Date.now().toString(36);
+const PASSWORD = "violet kettle harbour";
+const STAFF = { username: `kim.${run}`, password: "harbour lantern orchard" };
+
+test.beforeAll(() => createSupportUser(STAFF.username, STAFF.password));
+
+async function hydrated(page: Page, url: string) {
+  await page.goto(url);
+  await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
+}
+
+async function logIn(page: Page, identifier: string, password: string) {
+  await hydrated(page, "/");
+  await page.locator("#open-login").click();
+  const dialog = page.getByRole("dialog", { name: "Log in" });
+  await dialog.getByLabel("Username or email").fill(identifier);
+  await dialog.getByLabel("Password", { exact: true }).fill(password);
+  await dialog.getByRole("button", { name: "Log in" }).click();
+  return dialog;
+}
+
+async function supportConsole(browser: Browser) {
+  const page = await (await browser.newContext()).newPage();
+  const dialog = await logIn(page, STAFF.username, STAFF.password);
+  await expect(dialog).toBeHidden();
+  await hydrated(page, "/support");
+  await expect(page.locator(".live-state")).toHaveText("Live");
+  return page;
+}
+
+test("the form explains what is wrong, field by field", async ({ page }) => {
+  await hydrated(page, "/contact-support");
+  await page.getByLabel("Email address we can reach you at").fill("not an address");
+  await page.getByRole("button", { name: "Send to support" }).click();
+  for (const label of ["First name", "Surname", "Email address we can reach you at", "What happened?"]) {
+    await expect(page.getByLabel(label)).toHaveAttribute("aria-invalid", "true");
+  }
+  await expect(page.locator("#contact-email-error").getByRole("alert")).toBeVisible();
+  await expect(page.locator("#contact-message-error").getByRole("alert")).toBeVisible();
+});
+
+test("an old email and a registration number lead support to the account; the person gets back in", async ({
+  browser,
+}) => {
+  // The account, registered years ago with an address that no longer works.
+  const person = await (await browser.newContext()).newPage();
+  const oldEmail = `okri.${run}@oldtrust.example.org`;
+  const newEmail = `okri.${run}@newpractice.example.org`;
+  const number = String(7_000_000 + Math.floor(Math.random() * 999_999));
+  const registered = await person.request.post("/api/register", {
+    form: {
+      "form[first_name]": "Ben",
+      "form[surname]": "Okri",
+      "form[email]": oldEmail,
+      "form[username]": `okri.${run}`,
+      "form[account_type]": "practitioner",
+      "form[registration_kind]": "GMC",
+      "form[registration_number]": number,
+      "form[password]": PASSWORD,
+    },
+  });
+  expect(registered.ok()).toBe(true);
+  await person.request.post("/api/logout");
+
+  const support = await supportConsole(browser);
+
+  await hydrated(person, "/contact-support");
+  await person.getByLabel("First name").fill("Ben");
+  await person.getByLabel("Surname").fill("Okri");
+  await person.getByLabel("Email address we can reach you at").fill(newEmail);
+  await person.getByLabel("Email addresses you used before (optional)").fill(oldEmail);
+  await person.getByLabel("Registration numbers (optional)").fill(`gmc ${number.slice(0, 3)} ${number.slice(3)}`);
+  await person.getByLabel("What happened?").fill("My old trust email was closed when I moved practice.");
+  await person.getByRole("button", { name: "Send to support" }).click();
+  const reference = await person.locator("#contact-reference").innerText();
+  expect(reference).toMatch(/^R-\d{6}$/);
+
+  // It arrives in the console's queue without a reload.
+  const queued = support.locator("#request-queue").getByRole("link", { name: new RegExp(reference) });
+  await expect(queued).toBeVisible({ timeout: 2_000 });
+  await queued.click();
+  await expect(support.locator("#request-email")).toHaveText(newEmail);
+  const suggestion = support.locator("#suggestions tbody tr").first();
+  await expect(suggestion).toContainText(`okri.${run}`);
+  await expect(suggestion).toContainText("3 of the details");
+
+  await suggestion.getByRole("button", { name: `Set email to ${newEmail}` }).click();
+  await expect(support.locator("#request-result")).toContainText("Done");
+  await expect(suggestion).toContainText(newEmail);
+  await suggestion.getByRole("button", { name: "Send reset email" }).click();
+  await expect(support.locator("#request-steps")).toContainText("sent a reset email");
+  await support.getByLabel("Note for the history (optional)").fill("Matched on GMC number and old email.");
+  await support.getByRole("button", { name: "Close request" }).click();
+  await expect(support.locator("#request-status")).toHaveText("closed");
+  await expect(support.locator("#request-steps")).toContainText("closed the request: Matched on GMC number");
+
+  // The person reads the reset at the new address and gets in.
+  const link = person.locator(".mailbox__item", { hasText: `to ${newEmail}` }).filter({ hasText: "new password" }).first().getByRole("link");
+  await expect(async () => {
+    await person.goto("/dev/mailbox");
+    await expect(link).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await link.click();
+  const text = await person.locator("#message-body").innerText();
+  const password = text.split("\n").find((l) => l.trim().startsWith("New password:"))!.trim().slice("New password:".length).trim();
+  const dialog = await logIn(person, newEmail, password);
+  await expect(dialog).toBeHidden();
+  const choose = person.getByRole("dialog", { name: "Choose a new password" });
+  await choose.getByLabel("New password").fill("copper meadow lantern");
+  await choose.getByRole("button", { name: "Save password" }).click();
+  await expect(person.locator("#current-user")).toHaveText("Ben Okri");
+});

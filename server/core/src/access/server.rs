@@ -1,0 +1,192 @@
+//! Access requests on the server: taking one from the public form, and the
+//! support side (queue, request page, steps).
+
+use super::{
+    AccessRequestPage, AccessRequestView, ContactError, ContactForm, ContactReceived,
+    RequestAction, MAX_NOTE_CHARS,
+};
+use crate::auth::rate_limit::RateLimit;
+use crate::rules::text::{fold_key, identifier_key};
+use crate::support::{perform, SupportAction, SupportError, SupportUser};
+use crate::Services;
+
+pub const ACK_SUBJECT: &str = "We have your request for help with Threshold";
+
+/// How much one network address and one reply address may ask.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ContactPolicy {
+    pub per_client: RateLimit,
+    pub per_email: RateLimit,
+}
+
+impl Default for ContactPolicy {
+    fn default() -> Self {
+        Self {
+            per_client: RateLimit::per_hour(5),
+            // Three, then one every eight hours.
+            per_email: RateLimit {
+                burst: 3,
+                refill_ms: 8 * 3_600_000,
+            },
+        }
+    }
+}
+
+/// Takes a request from the public form: validated, rate-limited, stored
+/// with its acknowledgement email in one transaction.
+pub async fn submit(
+    services: &Services,
+    form: &ContactForm,
+    client_address: &str,
+) -> Result<ContactReceived, ContactError> {
+    let details = form
+        .validate()
+        .map_err(|problems| ContactError::Invalid { problems })?;
+    let policy = services.contact_policy;
+    for (limit, bucket) in [
+        (policy.per_client, format!("contact:{client_address}")),
+        (
+            policy.per_email,
+            format!("contact-email:{}", details.email.key()),
+        ),
+    ] {
+        if let Some(retry_after_seconds) = limit
+            .take(services, &bucket)
+            .await
+            .map_err(|error| unavailable("taking a rate-limit token", error))?
+        {
+            return Err(ContactError::RateLimited {
+                retry_after_seconds,
+            });
+        }
+    }
+    let id = services
+        .store
+        .create_access_request(&details, ACK_SUBJECT, services.clock.now())
+        .await
+        .map_err(|error| unavailable("storing an access request", error))?;
+    tracing::info!(request_id = id, "access request received");
+    services.outbox_wakeup.notify_one();
+    services.events.published();
+    Ok(ContactReceived {
+        reference: super::reference(id),
+        email: details.email.as_str().to_owned(),
+    })
+}
+
+/// Open requests, oldest first, then recently closed ones.
+pub async fn request_queue(
+    services: &Services,
+    _by: &SupportUser,
+) -> Result<Vec<AccessRequestView>, SupportError> {
+    services
+        .store
+        .access_requests(100)
+        .await
+        .map_err(|error| support_unavailable("reading the request queue", error))
+}
+
+/// A request with the accounts matching any detail in it.
+pub async fn request_page(
+    services: &Services,
+    _by: &SupportUser,
+    request_id: i64,
+) -> Result<AccessRequestPage, SupportError> {
+    let request = services
+        .store
+        .access_request(request_id)
+        .await
+        .map_err(|error| support_unavailable("reading a request", error))?
+        .ok_or(SupportError::NotFound)?;
+    let email_keys: Vec<String> = std::iter::once(&request.email)
+        .chain(&request.previous_emails)
+        .map(|email| identifier_key(email))
+        .collect();
+    let username_key = (!request.username.is_empty()).then(|| identifier_key(&request.username));
+    let first = fold_key(&request.first_name);
+    let surname = fold_key(&request.surname);
+    let suggestions = services
+        .store
+        .accounts_matching(
+            &email_keys,
+            username_key.as_deref(),
+            &request.registration_numbers,
+            Some((&first, &surname)),
+        )
+        .await
+        .map_err(|error| support_unavailable("matching a request", error))?;
+    Ok(AccessRequestPage {
+        request,
+        suggestions,
+    })
+}
+
+/// A step on a request: an account action (audited like any other, then
+/// written into the request's history) or closing it.
+pub async fn act_on_request(
+    services: &Services,
+    by: &SupportUser,
+    request_id: i64,
+    action: &RequestAction,
+) -> Result<(), SupportError> {
+    let request = services
+        .store
+        .access_request(request_id)
+        .await
+        .map_err(|error| support_unavailable("reading a request", error))?
+        .ok_or(SupportError::NotFound)?;
+    let (step, detail) = match action {
+        RequestAction::UseRequestEmail { account_id } => {
+            let change = SupportAction::ChangeEmail {
+                email: request.email.clone(),
+            };
+            perform(services, by, *account_id, &change).await?;
+            (
+                "changed_email",
+                format!("account {account_id}: email set to {}", request.email),
+            )
+        }
+        RequestAction::SendReset { account_id } => {
+            perform(services, by, *account_id, &SupportAction::SendReset).await?;
+            (
+                "sent_reset",
+                format!("account {account_id}: reset email sent"),
+            )
+        }
+        RequestAction::Close { note } => {
+            let note = note.trim();
+            if note.chars().count() > MAX_NOTE_CHARS {
+                return Err(SupportError::NoteTooLong {
+                    max: MAX_NOTE_CHARS,
+                });
+            }
+            ("closed", note.to_owned())
+        }
+    };
+    let recorded = services
+        .store
+        .record_request_step(
+            request_id,
+            by.account_id,
+            step,
+            &detail,
+            services.clock.now(),
+        )
+        .await
+        .map_err(|error| support_unavailable("recording a request step", error))?;
+    if !recorded {
+        return Err(SupportError::NotFound);
+    }
+    services.events.published();
+    Ok(())
+}
+
+fn unavailable(doing: &str, error: impl std::fmt::Display) -> ContactError {
+    tracing::error!("contact support failed while {doing}: {error}");
+    ContactError::Unavailable
+}
+
+fn support_unavailable(doing: &str, error: impl std::fmt::Display) -> SupportError {
+    tracing::error!("support failed while {doing}: {error}");
+    SupportError::Unavailable
+}

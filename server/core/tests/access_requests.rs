@@ -1,0 +1,278 @@
+//! "Contact support" against a real SQLite database and a real SMTP
+//! server: taking a request, its acknowledgement, its limits, the accounts
+//! it points to, and support restoring access from it.
+#![cfg(feature = "server")]
+
+mod support;
+
+use std::time::Duration;
+
+use support::{smtp_sink::SmtpSink, test_db, TestDb};
+use threshold_core::{
+    access::{
+        act_on_request, request_page, submit, ContactError, ContactField, ContactForm,
+        RequestAction,
+    },
+    accounts::{create_support_user, register, RegistrationForm},
+    auth::sessions,
+    mail::{DeliveryPolicy, MailTransport, OutboxWorker},
+    support::{require_support, SupportError, SupportUser},
+};
+
+const PASSWORD: &str = "Violet kettle harbour";
+
+fn person(first: &str, surname: &str, email: &str, username: &str) -> RegistrationForm {
+    RegistrationForm {
+        first_name: first.into(),
+        surname: surname.into(),
+        email: email.into(),
+        username: username.into(),
+        account_type: "practitioner".into(),
+        password: PASSWORD.into(),
+        ..RegistrationForm::default()
+    }
+}
+
+fn request() -> ContactForm {
+    ContactForm {
+        first_name: "Ada".into(),
+        surname: "Okafor".into(),
+        email: "ada@newpractice.org".into(),
+        previous_emails: "ada.okafor@oldtrust.org".into(),
+        registration_numbers: "gmc 123 4567".into(),
+        message: "My old work email was closed when I moved.".into(),
+        ..ContactForm::default()
+    }
+}
+
+async fn staff(db: &TestDb) -> SupportUser {
+    let id = create_support_user(
+        &db.services,
+        &person("Sam", "Staff", "sam@threshold.test", "sam.support"),
+    )
+    .await
+    .unwrap()
+    .account_id;
+    let token = sessions::start(&db.services, id, false).await.unwrap();
+    require_support(&db.services, Some(&token)).await.unwrap()
+}
+
+fn worker(db: &TestDb, sink: &SmtpSink) -> OutboxWorker {
+    let transport = MailTransport::smtp(
+        &sink.url(),
+        "Threshold <no-reply@threshold.test>",
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    OutboxWorker::new(db.services.clone(), transport, DeliveryPolicy::default())
+}
+
+#[tokio::test]
+async fn a_request_is_stored_acknowledged_by_email_and_announced() {
+    let db = test_db().await;
+    let received = submit(&db.services, &request(), "192.0.2.1").await.unwrap();
+    assert_eq!(received.reference, "R-000001");
+    assert_eq!(received.email, "ada@newpractice.org");
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM events WHERE kind = 'access_request'")
+            .await,
+        1
+    );
+
+    let sink = SmtpSink::start();
+    worker(&db, &sink).deliver_next().await.unwrap().unwrap();
+    let ack = sink.wait_for(1, Duration::from_secs(5)).await;
+    assert_eq!(ack[0].to, ["ada@newpractice.org"]);
+    assert!(ack[0].text().contains("R-000001"), "{}", ack[0].text());
+    assert!(ack[0].html().contains("R-000001"));
+}
+
+#[tokio::test]
+async fn a_bad_request_is_refused_field_by_field_and_nothing_is_stored() {
+    let db = test_db().await;
+    let bad = ContactForm {
+        email: "nope".into(),
+        message: String::new(),
+        ..request()
+    };
+    let Err(ContactError::Invalid { problems }) = submit(&db.services, &bad, "192.0.2.1").await
+    else {
+        panic!("expected field problems");
+    };
+    let fields: Vec<ContactField> = problems.iter().map(|p| p.field).collect();
+    assert_eq!(fields, [ContactField::Email, ContactField::Message]);
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM access_requests").await, 0);
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM outbox").await, 0);
+}
+
+#[tokio::test]
+async fn requests_are_limited_per_network_address_and_per_reply_address() {
+    let db = test_db().await;
+    for n in 0..5 {
+        let form = ContactForm {
+            email: format!("person{n}@example.org"),
+            ..request()
+        };
+        submit(&db.services, &form, "192.0.2.1").await.unwrap();
+    }
+    let sixth = ContactForm {
+        email: "person6@example.org".into(),
+        ..request()
+    };
+    assert!(matches!(
+        submit(&db.services, &sixth, "192.0.2.1").await,
+        Err(ContactError::RateLimited { .. })
+    ));
+    // One reply address from many networks: three, then a wait.
+    for n in 0..3 {
+        submit(&db.services, &request(), &format!("198.51.100.{n}"))
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        submit(&db.services, &request(), "198.51.100.9").await,
+        Err(ContactError::RateLimited { .. })
+    ));
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM access_requests").await, 8);
+}
+
+#[tokio::test]
+async fn matching_accounts_are_ranked_and_support_restores_access_from_the_request() {
+    let db = test_db().await;
+    let staff = staff(&db).await;
+    // Ada's account still has her old address, and her GMC number.
+    let ada = register(
+        &db.services,
+        &RegistrationForm {
+            registration_kind: "GMC".into(),
+            registration_number: "1234567".into(),
+            ..person("Ada", "Okafor", "ada.okafor@oldtrust.org", "dr.okafor")
+        },
+    )
+    .await
+    .unwrap()
+    .account_id;
+    // Another Ada Okafor: the name alone matches.
+    let namesake = register(
+        &db.services,
+        &person("Ada", "Okafor", "other.ada@example.org", "ada.o"),
+    )
+    .await
+    .unwrap()
+    .account_id;
+    let id = {
+        let received = submit(&db.services, &request(), "192.0.2.1").await.unwrap();
+        received
+            .reference
+            .trim_start_matches("R-")
+            .parse::<i64>()
+            .unwrap()
+    };
+    let page = request_page(&db.services, &staff, id).await.unwrap();
+    let ranked: Vec<i64> = page
+        .suggestions
+        .iter()
+        .map(|s| s.account.account_id)
+        .collect();
+    assert_eq!(ranked, [ada, namesake], "most matching details first");
+    assert_eq!(
+        page.suggestions[0].matched.len(),
+        3,
+        "{:?}",
+        page.suggestions[0].matched
+    );
+
+    act_on_request(
+        &db.services,
+        &staff,
+        id,
+        &RequestAction::UseRequestEmail { account_id: ada },
+    )
+    .await
+    .unwrap();
+    act_on_request(
+        &db.services,
+        &staff,
+        id,
+        &RequestAction::SendReset { account_id: ada },
+    )
+    .await
+    .unwrap();
+    act_on_request(
+        &db.services,
+        &staff,
+        id,
+        &RequestAction::Close {
+            note: "Matched on GMC number; email updated.".into(),
+        },
+    )
+    .await
+    .unwrap();
+
+    let page = request_page(&db.services, &staff, id).await.unwrap();
+    assert_eq!(page.request.status, "closed");
+    let steps: Vec<(&str, Option<&str>)> = page
+        .request
+        .steps
+        .iter()
+        .map(|s| (s.action.as_str(), s.actor.as_deref()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("submitted", None),
+            ("changed_email", Some("sam.support")),
+            ("sent_reset", Some("sam.support")),
+            ("closed", Some("sam.support"))
+        ]
+    );
+    // Each account change is in the account's audit trail as well.
+    assert_eq!(
+        db.scalar(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE account_id = {ada}"
+        ))
+        .await,
+        2
+    );
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM events WHERE kind = 'access_request_updated'")
+            .await,
+        3
+    );
+
+    // The reset goes to the new address and works.
+    let sink = SmtpSink::start();
+    let worker = worker(&db, &sink);
+    while worker.deliver_next().await.unwrap().is_some() {}
+    let reset = sink
+        .received()
+        .into_iter()
+        .find(|m| m.text().contains("New password:"))
+        .expect("a reset email");
+    assert_eq!(reset.to, ["ada@newpractice.org"]);
+
+    assert_eq!(
+        act_on_request(
+            &db.services,
+            &staff,
+            999,
+            &RequestAction::Close {
+                note: String::new()
+            }
+        )
+        .await,
+        Err(SupportError::NotFound)
+    );
+    assert_eq!(
+        act_on_request(
+            &db.services,
+            &staff,
+            id,
+            &RequestAction::Close {
+                note: "x".repeat(501)
+            }
+        )
+        .await,
+        Err(SupportError::NoteTooLong { max: 500 })
+    );
+}
