@@ -37,13 +37,14 @@ async function supportConsole(browser: Browser) {
 
 test("the form explains what is wrong, field by field", async ({ page }) => {
   await hydrated(page, "/contact-support");
-  await page.getByLabel("Email address we can reach you at").fill("not an address");
-  await page.getByRole("button", { name: "Send to support" }).click();
+  const form = page.getByRole("region", { name: "Contact support" });
+  await form.getByLabel("Email address we can reach you at").fill("not an address");
+  await form.getByRole("button", { name: "Send to support" }).click();
   for (const label of ["First name", "Surname", "Email address we can reach you at", "What happened?"]) {
-    await expect(page.getByLabel(label)).toHaveAttribute("aria-invalid", "true");
+    await expect(form.getByLabel(label)).toHaveAttribute("aria-invalid", "true");
   }
-  await expect(page.locator("#contact-email-error").getByRole("alert")).toBeVisible();
-  await expect(page.locator("#contact-message-error").getByRole("alert")).toBeVisible();
+  await expect(form.locator("#contact-email-error").getByRole("alert")).toBeVisible();
+  await expect(form.locator("#contact-message-error").getByRole("alert")).toBeVisible();
 });
 
 test("an old email and a registration number lead support to the account; the person gets back in", async ({
@@ -72,13 +73,14 @@ test("an old email and a registration number lead support to the account; the pe
   const support = await supportConsole(browser);
 
   await hydrated(person, "/contact-support");
-  await person.getByLabel("First name").fill("Ben");
-  await person.getByLabel("Surname").fill("Okri");
-  await person.getByLabel("Email address we can reach you at").fill(newEmail);
-  await person.getByLabel("Email addresses you used before (optional)").fill(oldEmail);
-  await person.getByLabel("Registration numbers (optional)").fill(`gmc ${number.slice(0, 3)} ${number.slice(3)}`);
-  await person.getByLabel("What happened?").fill("My old trust email was closed when I moved practice.");
-  await person.getByRole("button", { name: "Send to support" }).click();
+  const form = person.getByRole("region", { name: "Contact support" });
+  await form.getByLabel("First name").fill("Ben");
+  await form.getByLabel("Surname").fill("Okri");
+  await form.getByLabel("Email address we can reach you at").fill(newEmail);
+  await form.getByLabel("Email addresses you used before (optional)").fill(oldEmail);
+  await form.getByLabel("Registration numbers (optional)").fill(`gmc ${number.slice(0, 3)} ${number.slice(3)}`);
+  await form.getByLabel("What happened?").fill("My old trust email was closed when I moved practice.");
+  await form.getByRole("button", { name: "Send to support" }).click();
   const reference = await person.locator("#contact-reference").innerText();
   expect(reference).toMatch(/^R-\d{6}$/);
 
