@@ -1,5 +1,5 @@
-import AxeBuilder from "@axe-core/playwright";
 import { expect, Page, test, TestInfo } from "@playwright/test";
+import { expectAccessible } from "./a11y";
 import { createSupportUser } from "./operator";
 
 // Accessibility (axe-core: no serious or critical violation of WCAG 2.x A/AA)
@@ -16,16 +16,6 @@ const WIDTHS = [
 async function hydrated(page: Page, url: string) {
   await page.goto(url);
   await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
-}
-
-async function expectAccessible(page: Page, what: string) {
-  const results = await new AxeBuilder({ page })
-    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
-    .analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  expect(serious, `${what}: serious or critical accessibility problems`).toEqual([]);
 }
 
 async function snap(page: Page, testInfo: TestInfo, name: string) {
@@ -65,6 +55,12 @@ for (const size of WIDTHS) {
     await hydrated(page, "/help/unable-to-log-in");
     await expectAccessible(page, "help article");
     await snap(page, testInfo, `help-article-${size.name}.png`);
+    await hydrated(page, "/contact-support");
+    await expectAccessible(page, "contact support");
+    await page.getByRole("region", { name: "Contact support" }).getByRole("button", { name: "Send to support" }).click();
+    await expect(page.locator("#contact-message-error").getByRole("alert")).toBeVisible();
+    await expectAccessible(page, "contact support with errors");
+    await snap(page, testInfo, `contact-support-${size.name}.png`);
   });
 }
 

@@ -1,4 +1,5 @@
 import { APIRequestContext, expect, Page, test } from "@playwright/test";
+import { expectAccessible } from "./a11y";
 
 // The end-to-end server runs without SMTP_URL, so its email is delivered to
 // the development mailbox at /dev/mailbox, which these tests read.
@@ -88,6 +89,7 @@ test("forgotten password: the email, log in with it, choose a new password; the 
   await expect(login).toBeHidden();
   const choose = page.getByRole("dialog", { name: "Choose a new password" });
   await expect(choose).toBeVisible();
+  await expectAccessible(page, "Choose a new password dialog");
   // It cannot be waved away: Esc leaves it open.
   await page.keyboard.press("Escape");
   await expect(choose).toBeVisible();
