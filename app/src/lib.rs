@@ -26,6 +26,8 @@ use crate::home::HomePage;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_content_security_policy(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -84,6 +86,34 @@ pub fn App() -> impl IntoView {
             </main>
             <DialogHost/>
         </Router>
+    }
+}
+
+/// The page's Content-Security-Policy: scripts only from this origin or
+/// carrying this response's nonce (Leptos puts it on its hydration and
+/// streaming scripts), WebAssembly allowed to compile, styles, images and
+/// connections (server functions, the live feed) from this origin only,
+/// and no framing.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy(options: &LeptosOptions) {
+    use leptos::nonce::use_nonce;
+    use leptos_axum::ResponseOptions;
+    let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>()) else {
+        return;
+    };
+    // `cargo leptos watch` reloads the page over its own websocket.
+    let reload = if std::env::var("LEPTOS_WATCH").is_ok() {
+        format!(" ws://{}:{}", options.site_addr.ip(), options.reload_port)
+    } else {
+        String::new()
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'{reload}; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+        response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

@@ -86,8 +86,15 @@ test("the support console is accessible and captured at both widths", async ({ p
   }
 });
 
-test("nothing moves when the page hydrates", async ({ page }) => {
+test("nothing moves when the page hydrates, and the page breaks none of its own security policy", async ({
+  page,
+}) => {
   await page.addInitScript(() => {
+    const w = window as unknown as { violations: string[] };
+    w.violations = [];
+    document.addEventListener("securitypolicyviolation", (e) =>
+      w.violations.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
     (window as unknown as { shift: number }).shift = 0;
     new PerformanceObserver((list) => {
       for (const entry of list.getEntries() as unknown as { value: number; hadRecentInput: boolean }[]) {
@@ -101,5 +108,7 @@ test("nothing moves when the page hydrates", async ({ page }) => {
     await page.waitForTimeout(300);
     const shift = await page.evaluate(() => (window as unknown as { shift: number }).shift);
     expect(shift, `layout shift on ${url}`).toBeLessThan(0.01);
+    const violations = await page.evaluate(() => (window as unknown as { violations: string[] }).violations);
+    expect(violations, `CSP violations on ${url}`).toEqual([]);
   }
 });

@@ -1,6 +1,7 @@
 //! The axum router: the Leptos app, its server functions, static files and
 //! the operational endpoints.
 
+mod guard;
 mod health;
 mod live;
 
@@ -43,7 +44,16 @@ fn router(
         secure: config.secure_cookies,
     };
 
-    Router::new()
+    // The public address's `host[:port]`, which a proxied request's Origin
+    // carries instead of the Host the server sees.
+    let public_authority = config
+        .site_url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split('/').next())
+        .filter(|authority| !authority.is_empty())
+        .map(str::to_owned);
+
+    let router = Router::new()
         .route(
             "/support/events",
             get(live::events).with_state(live::LiveState {
@@ -66,6 +76,18 @@ fn router(
         )
         .fallback(leptos_axum::file_and_error_handler(app::shell))
         .with_state(leptos_options)
+        .layer(axum::middleware::from_fn(move |request, next| {
+            guard::same_origin_writes(public_authority.clone(), request, next)
+        }))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            guard::MAX_BODY_BYTES,
+        ));
+    guard::static_headers()
+        .into_iter()
+        .fold(router, |router, (name, value)| {
+            router
+                .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(name, value))
+        })
 }
 
 /// Resolves on Ctrl-C or SIGTERM, letting in-flight requests finish.
