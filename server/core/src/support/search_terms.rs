@@ -4,7 +4,7 @@
 //! Pure: the store writes [`search_terms`] into its index and matches
 //! [`SearchQuery`] against it.
 
-use crate::rules::text::{fold_key, normalise_identifier};
+use crate::rules::text::{fold_key, is_bidi_control, normalise_identifier};
 
 use super::SupportError;
 
@@ -90,14 +90,28 @@ impl SearchQuery {
 }
 
 /// The folded spelling of `value`, and its accent-free one when different.
+/// Invisible characters (controls, bidi and zero-width marks) become
+/// spaces first: they are never what someone means to search for, and a
+/// NUL would end the index's query string early.
 fn spellings(value: &str) -> Vec<String> {
-    let folded = fold_key(&normalise_identifier(value));
+    let visible: String = value
+        .chars()
+        .map(|c| if is_invisible(c) { ' ' } else { c })
+        .collect();
+    let squeezed = visible.split_whitespace().collect::<Vec<_>>().join(" ");
+    let folded = fold_key(&normalise_identifier(&squeezed));
     let plain = fold_key(&deunicode::deunicode_with_tofu(&folded, ""));
     if plain == folded || plain.is_empty() {
         vec![folded]
     } else {
         vec![folded, plain]
     }
+}
+
+fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || is_bidi_control(c)
+        || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
 }
 
 #[cfg(test)]
@@ -126,6 +140,18 @@ mod tests {
         assert_eq!(
             SearchQuery::parse("Müller").unwrap(),
             SearchQuery::Substring(vec!["müller".into(), "muller".into()])
+        );
+    }
+
+    #[test]
+    fn invisible_characters_are_not_searched_for() {
+        assert_eq!(
+            SearchQuery::parse("y\0\u{feff}\u{202e}\t\"x").unwrap(),
+            SearchQuery::Substring(vec!["y \"x".into(), "y\"x".into()])
+        );
+        assert_eq!(
+            SearchQuery::parse("\0\u{200b}"),
+            Err(SupportError::EmptyQuery)
         );
     }
 
