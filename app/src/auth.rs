@@ -101,8 +101,10 @@ pub(crate) mod server {
     use crate::errors::ServiceError;
 
     pub fn services<E>() -> Result<Services, ServiceError<E>> {
-        use_context::<Services>()
-            .ok_or_else(|| ServiceError::Call("services are not in context".into()))
+        use_context::<Services>().ok_or_else(|| {
+            tracing::error!("services are not in context");
+            ServiceError::Call("call failed".into())
+        })
     }
 
     /// The session token from the request's cookie.

@@ -48,10 +48,34 @@ where
 {
     type Encoder = JsonEncoding;
 
+    /// The call itself failed. What went wrong is logged on the server and
+    /// never sent: the wire carries only whether the request could not be
+    /// read (answered 400) or something else failed.
     fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
-        ServiceError::Call(error.to_string())
+        let unreadable = matches!(
+            error,
+            ServerFnErrorErr::Args(_)
+                | ServerFnErrorErr::MissingArg(_)
+                | ServerFnErrorErr::Deserialization(_)
+        );
+        #[cfg(feature = "ssr")]
+        {
+            tracing::warn!("a server function call failed: {error}");
+            if unreadable {
+                if let Some(response) =
+                    leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+                {
+                    response.set_status(axum::http::StatusCode::BAD_REQUEST);
+                }
+            }
+        }
+        ServiceError::Call(if unreadable { UNREADABLE } else { FAILED }.to_owned())
     }
 }
+
+/// The codes [`ServiceError::Call`] carries.
+const UNREADABLE: &str = "unreadable request";
+const FAILED: &str = "call failed";
 
 const CALL_FAILED: &str = "We could not reach Threshold. Check your connection, then try again.";
 

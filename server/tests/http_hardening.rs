@@ -98,7 +98,9 @@ async fn cross_site_writes_and_oversized_bodies_are_refused() {
     let cross = register(None, Some("cross-site")).await.unwrap();
     assert_eq!(cross.status(), StatusCode::FORBIDDEN);
 
-    let huge = client
+    // Its own connection: the server closes one whose body it refused
+    // unread, and a pooled reuse of it would fail the next request.
+    let huge = Client::new()
         .post(server.url("/api/contact_support"))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(format!("form[message]={}", "x".repeat(1_000_000)))
@@ -118,4 +120,48 @@ async fn cross_site_writes_and_oversized_bodies_are_refused() {
         "{}",
         own.text().await.unwrap()
     );
+}
+
+#[tokio::test]
+async fn malformed_bodies_get_a_client_error_without_internal_detail() {
+    let (dir, database_url, _) = temp_database();
+    let server = ServerProcess::start(server_command(dir.path(), &database_url));
+    server.ready().await;
+    let client = Client::new();
+    let bodies: [&[u8]; 6] = [
+        b"",
+        b"%%%",
+        b"form[identifier]=a&form[identifier]=b&form[password]=x",
+        b"form[nope]=1&form[identifier][deep]=2",
+        b"\xff\xfe\xfd=\xc3\x28",
+        b"form=not-an-object",
+    ];
+    for endpoint in [
+        "login",
+        "register",
+        "request_reset",
+        "contact_support",
+        "choose_password",
+        "support_search",
+    ] {
+        for body in bodies {
+            let response = client
+                .post(server.url(&format!("/api/{endpoint}")))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body.to_vec())
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            let text = response.text().await.unwrap_or_default();
+            assert!(
+                !status.is_server_error(),
+                "{endpoint} with {:?}: {status} {text}",
+                String::from_utf8_lossy(body)
+            );
+            for internal in ["sqlx", "serde", "panicked", "SELECT", "src/"] {
+                assert!(!text.contains(internal), "{endpoint}: {text}");
+            }
+        }
+    }
 }

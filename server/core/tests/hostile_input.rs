@@ -46,7 +46,13 @@ async fn rows(db: &TestDb, table: &str) -> i64 {
 fn registration_refuses_or_creates_and_never_half_writes() {
     let tokio = tokio::runtime::Runtime::new().unwrap();
     let db = tokio.block_on(test_db());
-    let fields = (hostile_text(), hostile_text(), hostile_text(), hostile_text(), hostile_text());
+    let fields = (
+        hostile_text(),
+        hostile_text(),
+        hostile_text(),
+        hostile_text(),
+        hostile_text(),
+    );
     runner()
         .run(&fields, |(first, surname, email, username, password)| {
             tokio.block_on(async {
@@ -80,22 +86,25 @@ fn login_answers_every_input_with_a_typed_refusal() {
     let db = tokio.block_on(test_db());
     tokio.block_on(db.create("ada@example.org", "dr.okafor", "Violet kettle harbour"));
     runner()
-        .run(&(hostile_text(), hostile_text()), |(identifier, password)| {
-            tokio.block_on(async {
-                let form = LoginForm {
-                    identifier,
-                    password,
-                };
-                // Every attempt from its own address: the bucket is not under test.
-                let client = format!("198.51.100.{}", rows(&db, "events").await % 250);
-                match login(&db.services, &form, &client).await {
-                    Err(LoginError::Unavailable) => panic!("unavailable for {form:?}"),
-                    Ok(_) => panic!("logged in with {form:?}"),
-                    Err(_) => {}
-                }
-            });
-            Ok(())
-        })
+        .run(
+            &(hostile_text(), hostile_text()),
+            |(identifier, password)| {
+                tokio.block_on(async {
+                    let form = LoginForm {
+                        identifier,
+                        password,
+                    };
+                    // Every attempt from its own address: the bucket is not under test.
+                    let client = format!("198.51.100.{}", rows(&db, "events").await % 250);
+                    match login(&db.services, &form, &client).await {
+                        Err(LoginError::Unavailable) => panic!("unavailable for {form:?}"),
+                        Ok(_) => panic!("logged in with {form:?}"),
+                        Err(_) => {}
+                    }
+                });
+                Ok(())
+            },
+        )
         .unwrap();
 }
 
@@ -132,30 +141,39 @@ fn contact_requests_are_refused_whole_or_stored_whole() {
         hostile_text(),
     );
     runner()
-        .run(&fields, |(first, surname, email, previous, numbers, message)| {
-            tokio.block_on(async {
-                let before = (rows(&db, "access_requests").await, rows(&db, "outbox").await);
-                let form = ContactForm {
-                    first_name: first,
-                    surname,
-                    email,
-                    previous_emails: previous,
-                    registration_numbers: numbers,
-                    message,
-                    ..ContactForm::default()
-                };
-                let client = format!("192.0.2.{}", before.0 % 250);
-                match submit(&db.services, &form, &client).await {
-                    Ok(_) => assert_eq!(rows(&db, "access_requests").await, before.0 + 1),
-                    Err(ContactError::Unavailable) => panic!("unavailable for {form:?}"),
-                    Err(_) => {
-                        let after = (rows(&db, "access_requests").await, rows(&db, "outbox").await);
-                        assert_eq!(after, before, "a refusal wrote something");
+        .run(
+            &fields,
+            |(first, surname, email, previous, numbers, message)| {
+                tokio.block_on(async {
+                    let before = (
+                        rows(&db, "access_requests").await,
+                        rows(&db, "outbox").await,
+                    );
+                    let form = ContactForm {
+                        first_name: first,
+                        surname,
+                        email,
+                        previous_emails: previous,
+                        registration_numbers: numbers,
+                        message,
+                        ..ContactForm::default()
+                    };
+                    let client = format!("192.0.2.{}", before.0 % 250);
+                    match submit(&db.services, &form, &client).await {
+                        Ok(_) => assert_eq!(rows(&db, "access_requests").await, before.0 + 1),
+                        Err(ContactError::Unavailable) => panic!("unavailable for {form:?}"),
+                        Err(_) => {
+                            let after = (
+                                rows(&db, "access_requests").await,
+                                rows(&db, "outbox").await,
+                            );
+                            assert_eq!(after, before, "a refusal wrote something");
+                        }
                     }
-                }
-            });
-            Ok(())
-        })
+                });
+                Ok(())
+            },
+        )
         .unwrap();
 }
 

@@ -76,6 +76,7 @@ fn router(
         )
         .fallback(leptos_axum::file_and_error_handler(app::shell))
         .with_state(leptos_options)
+        .layer(axum::middleware::from_fn(guard::refusal_status))
         .layer(axum::middleware::from_fn(move |request, next| {
             guard::same_origin_writes(public_authority.clone(), request, next)
         }))
