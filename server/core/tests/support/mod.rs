@@ -35,11 +35,16 @@ pub fn cheap_hash_cost() -> HashCost {
 
 /// An empty, migrated database; the clock starts in November 2023.
 pub async fn test_db() -> TestDb {
+    test_db_with_cost(cheap_hash_cost()).await
+}
+
+/// The same, hashing at `cost` (the timing tests use the production cost).
+pub async fn test_db_with_cost(cost: HashCost) -> TestDb {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
     let store = Store::connect(&url).await.unwrap();
     let clock = ManualClock::starting_at(1_700_000_000_000);
-    let mut services = Services::new(store, cheap_hash_cost()).unwrap();
+    let mut services = Services::new(store, cost).unwrap();
     services.clock = Arc::new(clock.clone());
     let inspect = SqlitePool::connect(&url).await.unwrap();
     TestDb {
