@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 
-.PHONY: run test setup lint unit e2e bench-login bench-search
+.PHONY: run test setup lint unit e2e bench-login bench-search attack
 
 ## Build and serve Threshold on http://127.0.0.1:3000 (SQLite, dev mailbox).
 run: setup
@@ -32,3 +32,7 @@ bench-login: setup
 ## Support search on 100,000 accounts: p50/p95 per kind of query (README).
 bench-search: setup
 	@$(ENV) cargo bench -p threshold-core --features server --bench support_search
+
+## Scripted password guessing against a release server (SECURITY.md).
+attack: setup
+	@bash scripts/attack.sh
