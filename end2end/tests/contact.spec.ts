@@ -1,5 +1,6 @@
 import { Browser, expect, Page, test } from "@playwright/test";
 import { createSupportUser } from "./operator";
+import { hydrated, logIn, readResetEmail } from "./pages";
 
 // "Contact support": a person whose email changed asks for help without
 // logging in; support sees the request arrive live with the right account
@@ -10,21 +11,6 @@ const PASSWORD = "violet kettle harbour";
 const STAFF = { username: `kim.${run}`, password: "harbour lantern orchard" };
 
 test.beforeAll(() => createSupportUser(STAFF.username, STAFF.password));
-
-async function hydrated(page: Page, url: string) {
-  await page.goto(url);
-  await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
-}
-
-async function logIn(page: Page, identifier: string, password: string) {
-  await hydrated(page, "/");
-  await page.locator("#open-login").click();
-  const dialog = page.getByRole("dialog", { name: "Log in" });
-  await dialog.getByLabel("Username or email").fill(identifier);
-  await dialog.getByLabel("Password", { exact: true }).fill(password);
-  await dialog.getByRole("button", { name: "Log in" }).click();
-  return dialog;
-}
 
 async function supportConsole(browser: Browser) {
   const page = await (await browser.newContext()).newPage();
@@ -104,14 +90,7 @@ test("an old email and a registration number lead support to the account; the pe
   await expect(support.locator("#request-steps")).toContainText("closed the request: Matched on GMC number");
 
   // The person reads the reset at the new address and gets in.
-  const link = person.locator(".mailbox__item", { hasText: `to ${newEmail}` }).filter({ hasText: "new password" }).first().getByRole("link");
-  await expect(async () => {
-    await person.goto("/dev/mailbox");
-    await expect(link).toBeVisible({ timeout: 1_000 });
-  }).toPass({ timeout: 15_000 });
-  await link.click();
-  const text = await person.locator("#message-body").innerText();
-  const password = text.split("\n").find((l) => l.trim().startsWith("New password:"))!.trim().slice("New password:".length).trim();
+  const { password } = await readResetEmail(person, newEmail);
   const dialog = await logIn(person, newEmail, password);
   await expect(dialog).toBeHidden();
   const choose = person.getByRole("dialog", { name: "Choose a new password" });

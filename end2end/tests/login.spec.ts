@@ -1,26 +1,11 @@
 import { APIRequestContext, expect, Page, test } from "@playwright/test";
+import { registered as registeredAs } from "./pages";
 
 const run = Date.now().toString(36);
 const PASSWORD = "violet kettle harbour";
 
-/// Registers someone through the server function itself (not the page, so
-/// the browser stays logged out) and returns their username and email.
-async function registered(request: APIRequestContext, who: string) {
-  const username = `${who}.${run}`;
-  const email = `${who}.${run}@example.org`;
-  const response = await request.post("/api/register", {
-    form: {
-      "form[first_name]": "Noor",
-      "form[surname]": who,
-      "form[email]": email,
-      "form[username]": username,
-      "form[account_type]": "practitioner",
-      "form[password]": PASSWORD,
-    },
-  });
-  expect(response.ok()).toBe(true);
-  return { username, email };
-}
+const registered = (request: APIRequestContext, who: string) =>
+  registeredAs(request, { firstName: "Noor", surname: who, run, password: PASSWORD });
 
 async function openLogin(page: Page) {
   await page.goto("/");

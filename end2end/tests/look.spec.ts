@@ -1,6 +1,7 @@
 import { expect, Page, test, TestInfo } from "@playwright/test";
 import { expectAccessible } from "./a11y";
 import { createSupportUser } from "./operator";
+import { hydrated } from "./pages";
 
 // Accessibility (axe-core: no serious or critical violation of WCAG 2.x A/AA)
 // over every page and dialog, screenshots at phone and desktop widths kept
@@ -12,11 +13,6 @@ const WIDTHS = [
   { name: "phone", width: 360, height: 780 },
   { name: "desktop", width: 1280, height: 800 },
 ];
-
-async function hydrated(page: Page, url: string) {
-  await page.goto(url);
-  await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
-}
 
 async function snap(page: Page, testInfo: TestInfo, name: string) {
   await testInfo.attach(name, { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });

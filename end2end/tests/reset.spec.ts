@@ -1,5 +1,6 @@
 import { APIRequestContext, expect, Page, test } from "@playwright/test";
 import { expectAccessible } from "./a11y";
+import { hydrated, logIn, readResetEmail, registered as registeredAs } from "./pages";
 
 // The end-to-end server runs without SMTP_URL, so its email is delivered to
 // the development mailbox at /dev/mailbox, which these tests read.
@@ -8,30 +9,11 @@ const run = Date.now().toString(36);
 const PASSWORD = "violet kettle harbour";
 const NEW_PASSWORD = "orchard lantern pebble";
 
-async function registered(request: APIRequestContext, who: string) {
-  const username = `${who}.${run}`;
-  const email = `${who}.${run}@example.org`;
-  const response = await request.post("/api/register", {
-    form: {
-      "form[first_name]": "Ines",
-      "form[surname]": who,
-      "form[email]": email,
-      "form[username]": username,
-      "form[account_type]": "practitioner",
-      "form[password]": PASSWORD,
-    },
-  });
-  expect(response.ok()).toBe(true);
-  return { username, email };
-}
-
-async function home(page: Page) {
-  await page.goto("/");
-  await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
-}
+const registered = (request: APIRequestContext, who: string) =>
+  registeredAs(request, { firstName: "Ines", surname: who, run, password: PASSWORD });
 
 async function askForReset(page: Page, email: string) {
-  await home(page);
+  await hydrated(page, "/");
   await page.locator("#open-login").click();
   const login = page.getByRole("dialog", { name: "Log in" });
   await login.getByRole("button", { name: "Forgotten password" }).click();
@@ -40,36 +22,6 @@ async function askForReset(page: Page, email: string) {
   await reset.getByLabel("Email address").fill(email);
   await reset.getByRole("button", { name: "Send reset email" }).click();
   return reset;
-}
-
-/// Opens the newest message to `email` in the development mailbox (the
-/// worker delivers within moments) and reads its username and password.
-async function readResetEmail(page: Page, email: string) {
-  const link = page.locator(".mailbox__item", { hasText: `to ${email}` }).first().getByRole("link");
-  await expect(async () => {
-    await page.goto("/dev/mailbox");
-    await expect(link).toBeVisible({ timeout: 1_000 });
-  }).toPass({ timeout: 15_000 });
-  await link.click();
-  const body = page.locator("#message-body");
-  await expect(body).toContainText("New password:");
-  const text = await body.innerText();
-  const field = (label: string) => {
-    const line = text.split("\n").find((l) => l.trim().startsWith(label));
-    expect(line, `a "${label}" line`).toBeTruthy();
-    return line!.trim().slice(label.length).trim();
-  };
-  return { username: field("Your username:"), password: field("New password:") };
-}
-
-async function logIn(page: Page, identifier: string, password: string) {
-  await home(page);
-  await page.locator("#open-login").click();
-  const dialog = page.getByRole("dialog", { name: "Log in" });
-  await dialog.getByLabel("Username or email").fill(identifier);
-  await dialog.getByLabel("Password", { exact: true }).fill(password);
-  await dialog.getByRole("button", { name: "Log in" }).click();
-  return dialog;
 }
 
 test("forgotten password: the email, log in with it, choose a new password; the reset password then fails", async ({

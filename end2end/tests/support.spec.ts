@@ -1,6 +1,7 @@
 import { Browser, expect, Page, test } from "@playwright/test";
 import path from "node:path";
 import { createSupportUser, serverBinary } from "./operator";
+import { hydrated, logIn, readResetEmail } from "./pages";
 
 // Two people at once: a support user watching an account page, and the
 // person whose account it is, each in their own browser context.
@@ -14,21 +15,6 @@ test.beforeAll(() => {
   // As an operator would: the server's command line, the password on stdin.
   createSupportUser(STAFF.username, STAFF.password);
 });
-
-async function hydrated(page: Page, url: string) {
-  await page.goto(url);
-  await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
-}
-
-async function logIn(page: Page, identifier: string, password: string) {
-  await hydrated(page, "/");
-  await page.locator("#open-login").click();
-  const dialog = page.getByRole("dialog", { name: "Log in" });
-  await dialog.getByLabel("Username or email").fill(identifier);
-  await dialog.getByLabel("Password", { exact: true }).fill(password);
-  await dialog.getByRole("button", { name: "Log in" }).click();
-  return dialog;
-}
 
 async function newPerson(browser: Browser, who: string) {
   const context = await browser.newContext();
@@ -70,19 +56,6 @@ async function supportWatching(browser: Browser, username: string) {
   await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
   await expect(page.locator(".live-state")).toHaveText("Live");
   return page;
-}
-
-async function readResetEmail(page: Page, email: string) {
-  const link = page.locator(".mailbox__item", { hasText: `to ${email}` }).first().getByRole("link");
-  await expect(async () => {
-    await page.goto("/dev/mailbox");
-    await expect(link).toBeVisible({ timeout: 1_000 });
-  }).toPass({ timeout: 15_000 });
-  await link.click();
-  const text = await page.locator("#message-body").innerText();
-  const line = text.split("\n").find((l) => l.trim().startsWith("New password:"));
-  expect(line).toBeTruthy();
-  return line!.trim().slice("New password:".length).trim();
 }
 
 test("support sees a failed login, a login and a reset request live, without reloading", async ({ browser }) => {
@@ -135,7 +108,7 @@ test("support changes a person's email and sends a reset; the person gets in wit
   await expect(support.locator("#action-result")).toContainText("Reset email queued");
   await expect(support.locator("#deliveries")).toContainText(newEmail);
 
-  const password = await readResetEmail(person.page, newEmail);
+  const { password } = await readResetEmail(person.page, newEmail);
   const dialog = await logIn(person.page, newEmail, password);
   await expect(dialog).toBeHidden();
   const choose = person.page.getByRole("dialog", { name: "Choose a new password" });
