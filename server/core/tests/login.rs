@@ -173,6 +173,33 @@ async fn five_failures_in_a_row_delay_the_next_attempt_and_success_resets() {
 }
 
 #[tokio::test]
+async fn guesses_sent_at_once_are_heard_no_more_than_the_free_five() {
+    let db = test_db().await;
+    // Each guess from its own address, so only the per-name rule applies.
+    let guesses = (0..20).map(|i| {
+        let services = db.services.clone();
+        tokio::spawn(async move {
+            let form = LoginForm {
+                identifier: "dr.okafor".into(),
+                password: format!("wrong guess {i}"),
+            };
+            login(&services, &form, &format!("203.0.113.{i}")).await
+        })
+    });
+    let mut heard = 0;
+    let mut delayed = 0;
+    for guess in guesses.collect::<Vec<_>>() {
+        match guess.await.unwrap().unwrap_err() {
+            LoginError::Incorrect => heard += 1,
+            LoginError::Throttled { .. } => delayed += 1,
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    assert_eq!((heard, delayed), (5, 15));
+    assert_eq!(db.scalar("SELECT failed_logins FROM accounts").await, 5);
+}
+
+#[tokio::test]
 async fn the_delay_doubles_with_each_further_failure() {
     let db = test_db().await;
     for _ in 0..5 {

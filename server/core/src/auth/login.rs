@@ -72,16 +72,19 @@ pub async fn login(
         .login_account(&name_key)
         .await
         .map_err(|error| unavailable("looking up an account", error))?;
-    let throttle = match &account {
-        Some(account) => account.throttle,
-        None => services
-            .store
-            .unknown_name_throttle(&name_key)
-            .await
-            .map_err(|error| unavailable("reading throttling state", error))?,
-    };
+    // The attempt is charged to the name before any password is checked
+    // (and refused if a delay or lock runs), so guesses sent at once cannot
+    // all slip in under the same count.
     let now = services.clock.now();
-    let throttled = refuse_if_throttled(&throttle, now);
+    let reservation = match &account {
+        Some(account) => services.store.reserve_login_attempt(account.id, now).await,
+        None => services.store.reserve_unknown_attempt(&name_key, now).await,
+    }
+    .map_err(|error| unavailable("charging a login attempt", error))?;
+    let throttled = match reservation {
+        Ok(_) => Ok(()),
+        Err(state) => Err(refusal(&state, now)),
+    };
 
     // Candidates, each against its own hash. A typed reset password (it has
     // a shape nothing else has) is tried against the pending reset first;
@@ -141,34 +144,22 @@ pub async fn login(
         // Only a reset password was heard, and it was not right.
         (_, None) if throttled.is_err() => Err(throttled.err().unwrap_or(LoginError::Incorrect)),
         (Some(account), None) => {
-            let state = services
-                .store
-                .record_failed_login(account.id, now)
-                .await
-                .map_err(|error| unavailable("recording a failed login", error))?;
-            event(services, "login_failed", Some(account.id), &state).await;
+            if let Ok(state) = reservation {
+                event(services, "login_failed", Some(account.id), &state).await;
+            }
             Err(LoginError::Incorrect)
         }
-        (None, _) => {
-            services
-                .store
-                .record_unknown_failure(&name_key, now)
-                .await
-                .map_err(|error| unavailable("recording a failed login", error))?;
-            Err(LoginError::Incorrect)
-        }
+        (None, _) => Err(LoginError::Incorrect),
     }
 }
 
-fn refuse_if_throttled(throttle: &ThrottleState, now: Millis) -> Result<(), LoginError> {
-    if throttle.locked_at.is_some() {
-        return Err(LoginError::Locked);
-    }
+/// Why a name's attempt is not heard: locked, or delayed until a time.
+fn refusal(throttle: &ThrottleState, now: Millis) -> LoginError {
     match throttle.throttled_until {
-        Some(until) if until > now => Err(LoginError::Throttled {
+        Some(until) if throttle.locked_at.is_none() => LoginError::Throttled {
             retry_after_seconds: u64::try_from(until - now).unwrap_or(0).div_ceil(1000),
-        }),
-        _ => Ok(()),
+        },
+        _ => LoginError::Locked,
     }
 }
 

@@ -75,14 +75,7 @@ impl Store {
             account_type: row.try_get("account_type")?,
             password_hash: row.try_get("password_hash")?,
             active: row.try_get::<String, _>("status")? == "active",
-            throttle: ThrottleState {
-                failed_logins: row
-                    .try_get::<i64, _>("failed_logins")?
-                    .try_into()
-                    .unwrap_or(u32::MAX),
-                throttled_until: row.try_get("throttled_until")?,
-                locked_at: row.try_get("locked_at")?,
-            },
+            throttle: throttle_state(&row)?,
             pending_reset: match row.try_get::<Option<String>, _>("reset_hash")? {
                 Some(password_hash) => Some(PendingReset {
                     password_hash,
@@ -93,41 +86,37 @@ impl Store {
         }))
     }
 
-    pub async fn unknown_name_throttle(&self, name_key: &str) -> Result<ThrottleState, StoreError> {
-        let row = sqlx::query(
-            "SELECT failed_logins, throttled_until, locked_at
-               FROM unknown_login_failures WHERE name_key = ?",
-        )
-        .bind(name_key)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else {
-            return Ok(ThrottleState::default());
-        };
-        Ok(ThrottleState {
-            failed_logins: row
-                .try_get::<i64, _>("failed_logins")?
-                .try_into()
-                .unwrap_or(u32::MAX),
-            throttled_until: row.try_get("throttled_until")?,
-            locked_at: row.try_get("locked_at")?,
-        })
-    }
-
-    /// Counts one more consecutive failure for the account and applies the
-    /// policy's delay or lock, atomically (concurrent failures each count).
-    pub async fn record_failed_login(
+    /// Charges one login attempt to the account before its password is
+    /// checked, unless a delay or lock is running: `Ok(state)` with the
+    /// counters as they stand if this attempt fails, `Err(state)` when the
+    /// attempt may not be heard. Charging first, in one write, is what keeps
+    /// concurrent guesses from all reading "four failures so far" and all
+    /// being evaluated; a success clears the charge again.
+    pub async fn reserve_login_attempt(
         &self,
         account_id: i64,
         now: Millis,
-    ) -> Result<ThrottleState, StoreError> {
+    ) -> Result<Result<ThrottleState, ThrottleState>, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let failures: i64 = sqlx::query_scalar(
-            "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins",
+        let charged: Option<i64> = sqlx::query_scalar(
+            "UPDATE accounts SET failed_logins = failed_logins + 1
+              WHERE id = ? AND locked_at IS NULL
+                AND (throttled_until IS NULL OR throttled_until <= ?)
+              RETURNING failed_logins",
         )
         .bind(account_id)
-        .fetch_one(&mut *tx)
+        .bind(now)
+        .fetch_optional(&mut *tx)
         .await?;
+        let Some(failures) = charged else {
+            let row = sqlx::query(
+                "SELECT failed_logins, throttled_until, locked_at FROM accounts WHERE id = ?",
+            )
+            .bind(account_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            return Ok(Err(throttle_state(&row)?));
+        };
         let state = consequence(failures, now);
         sqlx::query(
             "UPDATE accounts SET throttled_until = ?, locked_at = COALESCE(locked_at, ?) WHERE id = ?",
@@ -138,27 +127,42 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(state)
+        Ok(Ok(state))
     }
 
-    /// The same as [`Store::record_failed_login`] for a name with no account.
-    pub async fn record_unknown_failure(
+    /// The same as [`Store::reserve_login_attempt`] for a name with no
+    /// account, so throttling does not tell which names exist.
+    pub async fn reserve_unknown_attempt(
         &self,
         name_key: &str,
         now: Millis,
-    ) -> Result<ThrottleState, StoreError> {
+    ) -> Result<Result<ThrottleState, ThrottleState>, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let failures: i64 = sqlx::query_scalar(
+        let charged: Option<i64> = sqlx::query_scalar(
             "INSERT INTO unknown_login_failures (name_key, failed_logins, last_failed_at)
              VALUES (?, 1, ?)
              ON CONFLICT (name_key) DO UPDATE
-                SET failed_logins = failed_logins + 1, last_failed_at = excluded.last_failed_at
+                SET failed_logins = unknown_login_failures.failed_logins + 1,
+                    last_failed_at = excluded.last_failed_at
+              WHERE unknown_login_failures.locked_at IS NULL
+                AND (unknown_login_failures.throttled_until IS NULL
+                     OR unknown_login_failures.throttled_until <= excluded.last_failed_at)
              RETURNING failed_logins",
         )
         .bind(name_key)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
+        let Some(failures) = charged else {
+            let row = sqlx::query(
+                "SELECT failed_logins, throttled_until, locked_at
+                   FROM unknown_login_failures WHERE name_key = ?",
+            )
+            .bind(name_key)
+            .fetch_one(&mut *tx)
+            .await?;
+            return Ok(Err(throttle_state(&row)?));
+        };
         let state = consequence(failures, now);
         sqlx::query(
             "UPDATE unknown_login_failures
@@ -170,7 +174,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(state)
+        Ok(Ok(state))
     }
 
     /// Clears the account's failure counters, notes the login time and, when
@@ -322,6 +326,17 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+fn throttle_state(row: &sqlx::sqlite::SqliteRow) -> Result<ThrottleState, StoreError> {
+    Ok(ThrottleState {
+        failed_logins: row
+            .try_get::<i64, _>("failed_logins")?
+            .try_into()
+            .unwrap_or(u32::MAX),
+        throttled_until: row.try_get("throttled_until")?,
+        locked_at: row.try_get("locked_at")?,
+    })
 }
 
 fn consequence(failures: i64, now: Millis) -> ThrottleState {
