@@ -31,9 +31,42 @@ lint() {
 }
 
 unit() {
-  step "unit and integration tests"
+  step "unit and integration tests (SQLite)"
   cargo test -p threshold-core -p app -p server --features app/ssr
+  postgres
 }
+
+# The same integration tests against PostgreSQL (the contract both backends
+# meet), plus the server-process tests with instances sharing one database.
+# THRESHOLD_TEST_POSTGRES may name a role that can create databases;
+# otherwise a throwaway cluster is started on loopback (scripts/pg.sh).
+postgres() {
+  step "integration tests (PostgreSQL)"
+  local url="${THRESHOLD_TEST_POSTGRES:-}"
+  if [ -z "$url" ] && ! url=$(scripts/pg.sh start); then
+    if [ "${CI:-}" = true ]; then
+      echo "PostgreSQL could not be started (see above): CI needs it" >&2
+      exit 1
+    fi
+    POSTGRES_SKIPPED="no PostgreSQL server is reachable (install Debian's postgresql package, or set THRESHOLD_TEST_POSTGRES)"
+    printf '\n\033[1;33mSKIPPED: the PostgreSQL tests — %s\033[0m\n' "$POSTGRES_SKIPPED" >&2
+    return 0
+  fi
+  # Each test makes a database of its own; drop what earlier runs left.
+  if command -v psql >/dev/null; then
+    psql "$url" -XAtqc "SELECT datname FROM pg_database WHERE datname LIKE 'threshold\_test\_%'" |
+      while read -r name; do psql "$url" -Xqc "DROP DATABASE IF EXISTS $name" >/dev/null; done
+  fi
+  THRESHOLD_TEST_POSTGRES="$url" cargo test -p threshold-core -p server --features app/ssr --tests
+}
+
+# Said again at the very end, so a skipped suite cannot pass unnoticed.
+report_skips() {
+  if [ -n "${POSTGRES_SKIPPED:-}" ]; then
+    printf '\n\033[1;33mSKIPPED: the PostgreSQL tests did not run — %s\033[0m\n' "$POSTGRES_SKIPPED" >&2
+  fi
+}
+trap report_skips EXIT
 
 e2e() {
   step "building the site (server + WASM)"

@@ -53,10 +53,10 @@ impl Config {
             .leptos_options;
         let database_url =
             std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
-        if !database_url.starts_with("sqlite:") {
+        if let Err(error) = threshold_core::store::Backend::of_url(&database_url) {
             return Err(ConfigError::Invalid {
                 name: "DATABASE_URL",
-                reason: "only sqlite: URLs are supported by this build".to_owned(),
+                reason: error.to_string(),
             });
         }
         let public_url = non_empty_env("PUBLIC_URL");

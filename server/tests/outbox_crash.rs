@@ -1,11 +1,16 @@
 //! The outbox survives the server dying mid-delivery: real server
-//! processes, a real SQLite file, a real SMTP server on a TCP port, SIGKILL.
+//! processes, a real database (SQLite, or PostgreSQL when
+//! `THRESHOLD_TEST_POSTGRES` is set), a real SMTP server on a TCP port,
+//! SIGKILL. The two servers at the end are two instances competing for one
+//! outbox.
 //!
 //! Delivery is at least once: the message on the wire when the process dies
 //! may arrive twice (same Message-ID), every other message exactly once, and
 //! none is lost.
 
 mod common;
+#[path = "../core/tests/support/database.rs"]
+mod database;
 #[path = "../core/tests/support/smtp_sink.rs"]
 mod smtp_sink;
 
@@ -18,7 +23,7 @@ use std::{
 use common::{server_command, ServerProcess};
 
 use smtp_sink::{Mode, SmtpSink};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use threshold_core::{
     accounts::{register, RegistrationForm},
     hashing::HashCost,
@@ -32,9 +37,9 @@ const MESSAGES: usize = 20;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_servers_lose_no_email_and_concurrent_servers_send_none_twice() {
     let dir = tempfile::tempdir().unwrap();
-    let database_url = format!("sqlite://{}", dir.path().join("crash.db").display());
+    let (database_url, _database_dir) = database::fresh_database_url().await;
     let recipients = queue_resets(&database_url).await;
-    let inspect = SqlitePool::connect(&database_url).await.unwrap();
+    let inspect = AnyPool::connect(&database_url).await.unwrap();
 
     // Each message takes the sink 250 ms, so deliveries are in flight
     // whenever the server is killed.

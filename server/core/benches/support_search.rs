@@ -1,17 +1,19 @@
 //! Support search on 100,000 accounts (SPEC.md §5 "fast on 100,000").
 //!
-//! Seeds a throwaway SQLite database with generated accounts (names,
+//! Seeds a throwaway database (SQLite; or, when `BENCH_POSTGRES` holds the
+//! URL of a PostgreSQL role that may create databases, a new database
+//! there) with generated accounts (names,
 //! practices, registration numbers, some previous emails), builds the
 //! search index with the store's own indexing, then times each kind of
 //! query the console sees and prints p50 / p95 / max.
 //!
-//! `make bench-search` or
+//! `make bench-search` (both backends) or
 //! `cargo bench -p threshold-core --features server --bench support_search [accounts]`
 
 use std::time::{Duration, Instant};
 
 use rand::{rngs::StdRng, Rng, SeedableRng};
-use sqlx::SqlitePool;
+use sqlx::{AnyPool, Connection, Executor};
 use threshold_core::{store::Store, support::SearchQuery};
 
 const FIRST_NAMES: &[&str] = &[
@@ -39,10 +41,27 @@ async fn main() {
         .skip(1)
         .find_map(|arg| arg.parse().ok())
         .unwrap_or(100_000);
+    sqlx::any::install_default_drivers();
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let url = match std::env::var("BENCH_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty())
+    {
+        None => format!("sqlite://{}", dir.path().join("bench.db").display()),
+        Some(admin) => {
+            let name = format!("threshold_bench_{}", std::process::id());
+            let mut connection = sqlx::AnyConnection::connect(&admin).await.unwrap();
+            connection
+                .execute(format!("CREATE DATABASE {name}").as_str())
+                .await
+                .unwrap();
+            let (base, _) = admin.rsplit_once('/').unwrap();
+            format!("{base}/{name}")
+        }
+    };
     let store = Store::connect(&url).await.unwrap();
-    let pool = SqlitePool::connect(&url).await.unwrap();
+    let pool = AnyPool::connect(&url).await.unwrap();
+    println!("backend: {:?}", store.backend());
 
     let seeding = Instant::now();
     seed(&pool, accounts).await;
@@ -50,14 +69,10 @@ async fn main() {
     let indexing = Instant::now();
     let indexed = store.index_unsearchable_accounts().await.unwrap();
     let indexed_in = indexing.elapsed();
-    let size = std::fs::metadata(dir.path().join("bench.db"))
-        .unwrap()
-        .len();
     println!(
-        "{accounts} accounts seeded in {:.1} s; {indexed} indexed in {:.1} s; database {:.0} MiB",
+        "{accounts} accounts seeded in {:.1} s; {indexed} indexed in {:.1} s",
         seeded.as_secs_f64(),
         indexed_in.as_secs_f64(),
-        size as f64 / 1_048_576.0
     );
 
     let queries: &[(&str, &str)] = &[
@@ -108,7 +123,7 @@ fn ms(duration: Duration) -> f64 {
 
 /// Accounts, registration numbers and previous emails, written directly
 /// (the point is the search, not registration's Argon2 cost).
-async fn seed(pool: &SqlitePool, accounts: u32) {
+async fn seed(pool: &AnyPool, accounts: u32) {
     let mut rng = StdRng::seed_from_u64(42);
     let mut n = 0;
     while n < accounts {
@@ -123,7 +138,7 @@ async fn seed(pool: &SqlitePool, accounts: u32) {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO accounts (username, email, first_name, surname, account_type,
                                        practice_name, password_hash, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, 'x', 0) RETURNING id",
+                 VALUES ($1, $2, $3, $4, $5, $6, 'x', 0) RETURNING id",
             )
             .bind(&username)
             .bind(&email)
@@ -140,7 +155,7 @@ async fn seed(pool: &SqlitePool, accounts: u32) {
             .unwrap();
             let kind = KINDS[rng.gen_range(0..KINDS.len())];
             sqlx::query(
-                "INSERT INTO registration_numbers (account_id, kind, number) VALUES (?, ?, ?)",
+                "INSERT INTO registration_numbers (account_id, kind, number) VALUES ($1, $2, $3)",
             )
             .bind(id)
             .bind(kind)
@@ -151,7 +166,7 @@ async fn seed(pool: &SqlitePool, accounts: u32) {
             if n % 7 == 0 {
                 sqlx::query(
                     "INSERT INTO email_history (account_id, email, email_key, changed_at)
-                     VALUES (?, ?, ?, 0)",
+                     VALUES ($1, $2, $3, 0)",
                 )
                 .bind(id)
                 .bind(format!("old.person{n}@example.net"))

@@ -1,4 +1,4 @@
-//! "Contact support" against a real SQLite database and a real SMTP
+//! "Contact support" against a real database (SQLite or PostgreSQL) and a real SMTP
 //! server: taking a request, its acknowledgement, its limits, the accounts
 //! it points to, and support restoring access from it.
 #![cfg(feature = "server")]

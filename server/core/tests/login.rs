@@ -1,4 +1,4 @@
-//! Login against a real SQLite database: names in any case, identical
+//! Login against a real database (SQLite or PostgreSQL): names in any case, identical
 //! refusals, typo tolerance, throttling, rate limits and sessions.
 #![cfg(feature = "server")]
 
@@ -306,7 +306,7 @@ async fn each_login_gets_a_new_session_and_logout_ends_it_server_side() {
         .unwrap()
         .is_some());
     // Only a hash of the token is stored.
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE token_hash = ?")
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE token_hash = $1")
         .bind(&second)
         .fetch_one(&db.inspect)
         .await

@@ -1,48 +1,15 @@
-//! Registration against a real SQLite database: uniqueness under
+//! Registration against a real database (SQLite, or PostgreSQL: see
+//! support/mod.rs): uniqueness under
 //! concurrency, the shared username/email namespace, generated usernames,
 //! duplicate-person warnings and all-or-nothing writes.
 #![cfg(feature = "server")]
 
-use std::{collections::HashSet, sync::Arc};
+mod support;
 
-use sqlx::SqlitePool;
-use threshold_core::{
-    accounts::{register, RegistrationError, RegistrationForm},
-    clock::ManualClock,
-    hashing::HashCost,
-    store::Store,
-    Services,
-};
+use std::collections::HashSet;
 
-struct TestDb {
-    services: Services,
-    /// A second pool on the same file, for looking behind the domain API.
-    inspect: SqlitePool,
-    _dir: tempfile::TempDir,
-}
-
-async fn test_db() -> TestDb {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let store = Store::connect(&url).await.unwrap();
-    let mut services = Services::new(store, cheap_hash_cost()).unwrap();
-    services.clock = Arc::new(ManualClock::starting_at(1_700_000_000_000));
-    let inspect = SqlitePool::connect(&url).await.unwrap();
-    TestDb {
-        services,
-        inspect,
-        _dir: dir,
-    }
-}
-
-/// Tests prove behaviour, not cost: the cheapest Argon2id there is.
-fn cheap_hash_cost() -> HashCost {
-    HashCost {
-        memory_kib: 64,
-        iterations: 1,
-        parallelism: 1,
-    }
-}
+use support::{test_db, TestDb};
+use threshold_core::accounts::{register, RegistrationError, RegistrationForm};
 
 fn form(email: &str, username: &str) -> RegistrationForm {
     RegistrationForm {
@@ -253,13 +220,7 @@ async fn generated_usernames_are_surname_and_four_digits_and_never_collide() {
 async fn a_registration_that_fails_half_way_leaves_nothing_behind() {
     let db = test_db().await;
     // Make the last write of the transaction fail, as a full disk would.
-    sqlx::query(
-        "CREATE TRIGGER fail_numbers BEFORE INSERT ON registration_numbers
-         BEGIN SELECT RAISE(ABORT, 'disk full'); END",
-    )
-    .execute(&db.inspect)
-    .await
-    .unwrap();
+    db.fail_inserts_into("registration_numbers").await;
     let with_number = RegistrationForm {
         registration_kind: "GMC".into(),
         registration_number: "7123456".into(),
@@ -272,10 +233,7 @@ async fn a_registration_that_fails_half_way_leaves_nothing_behind() {
     assert_eq!(count(&db, "registration_numbers").await, 0);
 
     // The email is still free once the fault is gone.
-    sqlx::query("DROP TRIGGER fail_numbers")
-        .execute(&db.inspect)
-        .await
-        .unwrap();
+    db.stop_failing("registration_numbers").await;
     register(&db.services, &with_number).await.unwrap();
 }
 

@@ -1,4 +1,4 @@
-//! Forgotten password against a real SQLite database and a real SMTP
+//! Forgotten password against a real database (SQLite or PostgreSQL) and a real SMTP
 //! server on a TCP port: the email, its password, only the latest working,
 //! once, for 24 hours; delivery that survives SMTP failures; limits.
 #![cfg(feature = "server")]

@@ -1,4 +1,4 @@
-//! The support console against a real SQLite database (and a real SMTP
+//! The support console against a real database (SQLite or PostgreSQL) (and a real SMTP
 //! server for the reset it sends): who may use it, search by every field,
 //! and each action's change, audit record and event.
 #![cfg(feature = "server")]

@@ -34,6 +34,16 @@ pub fn fold_key(raw: &str) -> String {
     let normalised: String = raw.nfkc().collect();
     caseless::default_case_fold_str(&normalised)
         .nfkc()
+        // No name a person can register holds a NUL, and PostgreSQL text
+        // cannot: a typed one becomes U+FFFD, so the key stays storable and
+        // simply belongs to no account.
+        .map(|c| {
+            if c == '\0' {
+                char::REPLACEMENT_CHARACTER
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
@@ -89,6 +99,11 @@ pub(crate) fn is_combining_mark(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_nul_in_a_key_becomes_a_replacement_character() {
+        assert_eq!(identifier_key("A\0b"), "a\u{fffd}b");
+    }
 
     #[test]
     fn normalise_text_trims_surrounding_whitespace_including_unicode_spaces() {

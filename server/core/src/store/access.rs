@@ -23,12 +23,12 @@ impl Store {
         ack_subject: &str,
         now: Millis,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO access_requests
                  (created_at, first_name, surname, username, email, previous_emails,
                   registration_numbers, last_post, supervised_trainees, message)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(now)
         .bind(&details.first_name)
@@ -51,7 +51,7 @@ impl Store {
         .await?;
         sqlx::query(
             "INSERT INTO access_request_steps (request_id, occurred_at, action, detail)
-             VALUES (?, ?, 'submitted', '')",
+             VALUES ($1, $2, 'submitted', '')",
         )
         .bind(id)
         .bind(now)
@@ -63,7 +63,7 @@ impl Store {
         });
         sqlx::query(
             "INSERT INTO outbox (kind, recipient, subject, data, next_attempt_at, created_at)
-             VALUES ('access_request_ack', ?, ?, ?, ?, ?)",
+             VALUES ('access_request_ack', $1, $2, $3, $4, $5)",
         )
         .bind(details.email.as_str())
         .bind(ack_subject)
@@ -73,7 +73,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "INSERT INTO events (occurred_at, kind, detail) VALUES (?, 'access_request', ?)",
+            "INSERT INTO events (occurred_at, kind, detail) VALUES ($1, 'access_request', $2)",
         )
         .bind(now)
         .bind(serde_json::json!({ "request_id": id }).to_string())
@@ -88,7 +88,7 @@ impl Store {
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM access_requests
               ORDER BY status = 'closed', CASE WHEN status = 'open' THEN id ELSE -id END
-              LIMIT ?",
+              LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
@@ -103,7 +103,7 @@ impl Store {
     }
 
     pub async fn access_request(&self, id: i64) -> Result<Option<AccessRequestView>, StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM access_requests WHERE id = ?")
+        let Some(row) = sqlx::query("SELECT * FROM access_requests WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
@@ -119,7 +119,7 @@ impl Store {
         let steps = sqlx::query(
             "SELECT s.occurred_at, s.action, s.detail, a.username AS actor
                FROM access_request_steps s LEFT JOIN accounts a ON a.id = s.actor_id
-              WHERE s.request_id = ? ORDER BY s.id",
+              WHERE s.request_id = $1 ORDER BY s.id",
         )
         .bind(id)
         .fetch_all(&self.pool)
@@ -171,7 +171,7 @@ impl Store {
         };
         for key in email_keys {
             let current: Vec<i64> = sqlx::query_scalar(
-                "SELECT account_id FROM login_names WHERE name_key = ? AND kind IN ('email', 'both')",
+                "SELECT account_id FROM login_names WHERE name_key = $1 AND kind IN ('email', 'both')",
             )
             .bind(key)
             .fetch_all(&self.pool)
@@ -180,7 +180,7 @@ impl Store {
                 add(id, format!("current email {key}"));
             }
             let earlier: Vec<i64> = sqlx::query_scalar(
-                "SELECT DISTINCT account_id FROM email_history WHERE email_key = ?",
+                "SELECT DISTINCT account_id FROM email_history WHERE email_key = $1",
             )
             .bind(key)
             .fetch_all(&self.pool)
@@ -191,7 +191,7 @@ impl Store {
         }
         if let Some(key) = username_key {
             let holders: Vec<i64> = sqlx::query_scalar(
-                "SELECT account_id FROM login_names WHERE name_key = ? AND kind IN ('username', 'both')",
+                "SELECT account_id FROM login_names WHERE name_key = $1 AND kind IN ('username', 'both')",
             )
             .bind(key)
             .fetch_all(&self.pool)
@@ -207,7 +207,7 @@ impl Store {
                 .filter(|rest| !rest.is_empty())
                 .unwrap_or(typed);
             let holders: Vec<i64> = sqlx::query_scalar(
-                "SELECT DISTINCT account_id FROM registration_numbers WHERE number = ?",
+                "SELECT DISTINCT account_id FROM registration_numbers WHERE number = $1",
             )
             .bind(bare)
             .fetch_all(&self.pool)
@@ -217,17 +217,12 @@ impl Store {
             }
         }
         if let Some((first, surname)) = name_words {
-            let expression = format!(
-                "\"{}\" AND \"{}\"",
-                first.replace('"', "\"\""),
-                surname.replace('"', "\"\"")
-            );
-            let named: Vec<i64> = sqlx::query_scalar(
-                "SELECT rowid FROM account_search_words WHERE account_search_words MATCH ? LIMIT 50",
-            )
-            .bind(expression)
-            .fetch_all(&self.pool)
-            .await?;
+            let named: Vec<i64> =
+                sqlx::query_scalar(super::search_index::named_accounts(self.backend))
+                    .bind(first)
+                    .bind(surname)
+                    .fetch_all(&self.pool)
+                    .await?;
             for id in named {
                 add(id, "name".to_owned());
             }
@@ -236,7 +231,7 @@ impl Store {
         let mut suggestions = Vec::with_capacity(matched.len());
         for (id, reasons) in matched {
             let row = sqlx::query(&format!(
-                "SELECT {SUMMARY_COLUMNS} FROM accounts a WHERE a.id = ?"
+                "SELECT {SUMMARY_COLUMNS} FROM accounts a WHERE a.id = $1"
             ))
             .bind(id)
             .fetch_optional(&self.pool)
@@ -268,18 +263,17 @@ impl Store {
         detail: &str,
         now: Millis,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let exists: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM access_requests WHERE id = ?)")
-                .bind(request_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        if !exists {
+        let mut tx = self.begin_write().await?;
+        let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM access_requests WHERE id = $1")
+            .bind(request_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if exists == 0 {
             return Ok(false);
         }
         sqlx::query(
             "INSERT INTO access_request_steps (request_id, occurred_at, actor_id, action, detail)
-             VALUES (?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(request_id)
         .bind(now)
@@ -289,14 +283,14 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if action == "closed" {
-            sqlx::query("UPDATE access_requests SET status = 'closed' WHERE id = ?")
+            sqlx::query("UPDATE access_requests SET status = 'closed' WHERE id = $1")
                 .bind(request_id)
                 .execute(&mut *tx)
                 .await?;
         }
         sqlx::query(
             "INSERT INTO events (occurred_at, kind, actor_id, detail)
-             VALUES (?, 'access_request_updated', ?, ?)",
+             VALUES ($1, 'access_request_updated', $2, $3)",
         )
         .bind(now)
         .bind(actor_id)

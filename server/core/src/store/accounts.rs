@@ -1,6 +1,6 @@
 //! Accounts: creating them and the lookups registration needs.
 
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Any, Row, Transaction};
 
 use super::{Store, StoreError};
 use crate::clock::Millis;
@@ -51,7 +51,7 @@ impl Store {
     pub async fn taken_login_names(&self, keys: &[&str]) -> Result<Vec<String>, StoreError> {
         let mut taken = Vec::new();
         for key in keys {
-            let row = sqlx::query("SELECT name_key FROM login_names WHERE name_key = ?")
+            let row = sqlx::query("SELECT name_key FROM login_names WHERE name_key = $1")
                 .bind(key)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -70,7 +70,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT a.id, r.kind, a.first_name, a.surname
                FROM registration_numbers r JOIN accounts a ON a.id = r.account_id
-              WHERE r.number = ?
+              WHERE r.number = $1
               ORDER BY a.id",
         )
         .bind(number)
@@ -101,12 +101,12 @@ impl Store {
         // IMMEDIATE takes SQLite's write lock at the start, so concurrent
         // registrations queue (busy_timeout) instead of failing to upgrade
         // a read lock half-way.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let account_id: i64 = sqlx::query_scalar(
             "INSERT INTO accounts
                  (username, email, first_name, surname, account_type, practice_name,
                   password_hash, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              RETURNING id",
         )
         .bind(account.username)
@@ -135,7 +135,7 @@ impl Store {
 
         if let Some((kind, number)) = account.registration_number {
             sqlx::query(
-                "INSERT INTO registration_numbers (account_id, kind, number) VALUES (?, ?, ?)",
+                "INSERT INTO registration_numbers (account_id, kind, number) VALUES ($1, $2, $3)",
             )
             .bind(account_id)
             .bind(kind)
@@ -146,7 +146,7 @@ impl Store {
         for (earlier_account_id, reason) in account.possible_duplicates {
             sqlx::query(
                 "INSERT INTO possible_duplicates (account_id, earlier_account_id, reason, detected_at)
-                 VALUES (?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4)",
             )
             .bind(account_id)
             .bind(earlier_account_id)
@@ -155,7 +155,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        super::support::reindex_account(&mut tx, account_id).await?;
+        super::support::reindex_account(&mut tx, self.backend, account_id).await?;
         tx.commit().await?;
         Ok(CreateAccountOutcome::Created { account_id })
     }
@@ -164,13 +164,13 @@ impl Store {
 /// Inserts a login name unless any account already has it; answers whether
 /// this account now holds it.
 async fn claim_login_name(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     name_key: &str,
     account_id: i64,
     kind: &str,
 ) -> Result<bool, StoreError> {
     let inserted = sqlx::query(
-        "INSERT INTO login_names (name_key, account_id, kind) VALUES (?, ?, ?)
+        "INSERT INTO login_names (name_key, account_id, kind) VALUES ($1, $2, $3)
          ON CONFLICT (name_key) DO NOTHING",
     )
     .bind(name_key)

@@ -1,8 +1,8 @@
 //! Login state: throttling counters, sessions and rate-limit buckets.
 
-use sqlx::Row;
+use sqlx::{any::AnyRow, Row};
 
-use super::{Store, StoreError};
+use super::{serialize_on, Store, StoreError};
 use crate::auth::throttle::{after_failures, AfterFailure};
 use crate::clock::Millis;
 
@@ -60,7 +60,7 @@ impl Store {
                     r.password_hash AS reset_hash, r.expires_at AS reset_expires_at
                FROM login_names n JOIN accounts a ON a.id = n.account_id
                LEFT JOIN pending_resets r ON r.account_id = a.id
-              WHERE n.name_key = ?",
+              WHERE n.name_key = $1",
         )
         .bind(name_key)
         .fetch_optional(&self.pool)
@@ -97,11 +97,11 @@ impl Store {
         account_id: i64,
         now: Millis,
     ) -> Result<Result<ThrottleState, ThrottleState>, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let charged: Option<i64> = sqlx::query_scalar(
             "UPDATE accounts SET failed_logins = failed_logins + 1
-              WHERE id = ? AND locked_at IS NULL
-                AND (throttled_until IS NULL OR throttled_until <= ?)
+              WHERE id = $1 AND locked_at IS NULL
+                AND (throttled_until IS NULL OR throttled_until <= $2)
               RETURNING failed_logins",
         )
         .bind(account_id)
@@ -110,7 +110,7 @@ impl Store {
         .await?;
         let Some(failures) = charged else {
             let row = sqlx::query(
-                "SELECT failed_logins, throttled_until, locked_at FROM accounts WHERE id = ?",
+                "SELECT failed_logins, throttled_until, locked_at FROM accounts WHERE id = $1",
             )
             .bind(account_id)
             .fetch_one(&mut *tx)
@@ -119,7 +119,7 @@ impl Store {
         };
         let state = consequence(failures, now);
         sqlx::query(
-            "UPDATE accounts SET throttled_until = ?, locked_at = COALESCE(locked_at, ?) WHERE id = ?",
+            "UPDATE accounts SET throttled_until = $1, locked_at = COALESCE(locked_at, $2) WHERE id = $3",
         )
         .bind(state.throttled_until)
         .bind(state.locked_at)
@@ -137,10 +137,10 @@ impl Store {
         name_key: &str,
         now: Millis,
     ) -> Result<Result<ThrottleState, ThrottleState>, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let charged: Option<i64> = sqlx::query_scalar(
             "INSERT INTO unknown_login_failures (name_key, failed_logins, last_failed_at)
-             VALUES (?, 1, ?)
+             VALUES ($1, 1, $2)
              ON CONFLICT (name_key) DO UPDATE
                 SET failed_logins = unknown_login_failures.failed_logins + 1,
                     last_failed_at = excluded.last_failed_at
@@ -156,7 +156,7 @@ impl Store {
         let Some(failures) = charged else {
             let row = sqlx::query(
                 "SELECT failed_logins, throttled_until, locked_at
-                   FROM unknown_login_failures WHERE name_key = ?",
+                   FROM unknown_login_failures WHERE name_key = $1",
             )
             .bind(name_key)
             .fetch_one(&mut *tx)
@@ -166,7 +166,7 @@ impl Store {
         let state = consequence(failures, now);
         sqlx::query(
             "UPDATE unknown_login_failures
-                SET throttled_until = ?, locked_at = COALESCE(locked_at, ?) WHERE name_key = ?",
+                SET throttled_until = $1, locked_at = COALESCE(locked_at, $2) WHERE name_key = $3",
         )
         .bind(state.throttled_until)
         .bind(state.locked_at)
@@ -187,9 +187,9 @@ impl Store {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE accounts
-                SET failed_logins = 0, throttled_until = NULL, last_login_at = ?,
-                    password_hash = COALESCE(?, password_hash)
-              WHERE id = ?",
+                SET failed_logins = 0, throttled_until = NULL, last_login_at = $1,
+                    password_hash = COALESCE($2, password_hash)
+              WHERE id = $3",
         )
         .bind(now)
         .bind(rehashed)
@@ -208,11 +208,11 @@ impl Store {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO sessions (token_hash, account_id, must_change_password, created_at, last_seen_at)
-             VALUES (?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(token_hash)
         .bind(account_id)
-        .bind(must_change_password)
+        .bind(i64::from(must_change_password))
         .bind(now)
         .bind(now)
         .execute(&self.pool)
@@ -226,7 +226,7 @@ impl Store {
             "SELECT s.account_id, s.created_at, s.last_seen_at, s.must_change_password,
                     a.username, a.email, a.first_name, a.surname, a.account_type
                FROM sessions s JOIN accounts a ON a.id = s.account_id
-              WHERE s.token_hash = ? AND a.status = 'active'",
+              WHERE s.token_hash = $1 AND a.status = 'active'",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -241,12 +241,12 @@ impl Store {
             first_name: row.try_get("first_name")?,
             surname: row.try_get("surname")?,
             account_type: row.try_get("account_type")?,
-            must_change_password: row.try_get("must_change_password")?,
+            must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
         }))
     }
 
     pub async fn touch_session(&self, token_hash: &str, now: Millis) -> Result<(), StoreError> {
-        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(now)
             .bind(token_hash)
             .execute(&self.pool)
@@ -255,7 +255,7 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&self.pool)
             .await?;
@@ -272,8 +272,9 @@ impl Store {
         refill_ms: f64,
         now: Millis,
     ) -> Result<Option<i64>, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let row = sqlx::query("SELECT tokens, updated_at FROM rate_limits WHERE bucket = ?")
+        let mut tx = self.begin_write().await?;
+        serialize_on(&mut tx, self.backend, &format!("rate:{bucket}")).await?;
+        let row = sqlx::query("SELECT tokens, updated_at FROM rate_limits WHERE bucket = $1")
             .bind(bucket)
             .fetch_optional(&mut *tx)
             .await?;
@@ -295,7 +296,7 @@ impl Store {
             )
         };
         sqlx::query(
-            "INSERT INTO rate_limits (bucket, tokens, updated_at) VALUES (?, ?, ?)
+            "INSERT INTO rate_limits (bucket, tokens, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (bucket) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
         )
         .bind(bucket)
@@ -316,7 +317,7 @@ impl Store {
         now: Millis,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO events (occurred_at, kind, account_id, detail) VALUES (?, ?, ?, ?)",
+            "INSERT INTO events (occurred_at, kind, account_id, detail) VALUES ($1, $2, $3, $4)",
         )
         .bind(now)
         .bind(kind)
@@ -328,7 +329,7 @@ impl Store {
     }
 }
 
-fn throttle_state(row: &sqlx::sqlite::SqliteRow) -> Result<ThrottleState, StoreError> {
+fn throttle_state(row: &AnyRow) -> Result<ThrottleState, StoreError> {
     Ok(ThrottleState {
         failed_logins: row
             .try_get::<i64, _>("failed_logins")?

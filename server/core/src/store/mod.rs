@@ -1,7 +1,7 @@
-//! The database. Every SQL statement of the SQLite backend lives under this
+//! The database, SQLite or PostgreSQL. Every SQL statement lives under this
 //! module, so a rule the database enforces can be found in one place.
 
-use std::{path::Path, str::FromStr, time::Duration};
+use std::path::Path;
 
 mod access;
 mod accounts;
@@ -16,7 +16,35 @@ pub use outbox::{ClaimedMessage, DeliveryRecord, DevMailboxMessage};
 pub use resets::{QueuedReset, ResetIssue, ResetIssued, ResetRecipient};
 pub use support::{StaffChange, StaffChangeOutcome};
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+mod search_index;
+
+use sqlx::any::{install_default_drivers, AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor, Transaction};
+
+/// Which database a [`Store`] speaks to. The SQL is written once for both
+/// (`$1` placeholders, standard upserts); what differs is kept behind the
+/// few methods that match on this.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded, one file: the default.
+    Sqlite,
+    /// For several server instances on one database.
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::BadUrl(
+                "expected sqlite://… or postgres://…".to_owned(),
+            ))
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -39,34 +67,53 @@ pub enum StoreError {
 
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
 }
 
 impl Store {
-    /// Opens (creating if missing) and migrates the database at `url`.
+    /// Opens and migrates the database at `url` (a SQLite file is created
+    /// when missing, with its directory).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|error| StoreError::BadUrl(error.to_string()))?
-            .create_if_missing(true)
-            // WAL lets readers (the support console) run beside the writer.
-            .journal_mode(SqliteJournalMode::Wal)
-            // Writers queue for the lock instead of failing at once.
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
-        if let Some(dir) = Path::new(options.get_filename()).parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
-                    path: dir.display().to_string(),
-                    source,
-                })?;
-            }
-        }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+        Self::connect_with(url, 8).await
+    }
+
+    /// The same with at most `max_connections` open at once.
+    pub async fn connect_with(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        install_default_drivers();
+        let backend = Backend::of_url(url)?;
+        let url = match backend {
+            Backend::Sqlite => sqlite_url(url)?,
+            Backend::Postgres => url.to_owned(),
+        };
+        let options: AnyConnectOptions = url
+            .parse()
+            .map_err(|error: sqlx::Error| StoreError::BadUrl(error.to_string()))?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers (the support console) run beside
+                        // the writer; writers queue for the lock instead of
+                        // failing at once.
+                        connection
+                            .execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000;
+                                 PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                            )
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        let store = Self { pool };
+        match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
+        }
+        let store = Self { pool, backend };
         let indexed = store.index_unsearchable_accounts().await?;
         if indexed > 0 {
             tracing::info!(indexed, "accounts added to the support search index");
@@ -74,9 +121,90 @@ impl Store {
         Ok(store)
     }
 
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
     /// Answers whether the database can be queried right now.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+
+    /// A transaction that will write. SQLite takes its one write lock at
+    /// once (IMMEDIATE), so every read inside sees what the write will
+    /// change; PostgreSQL runs READ COMMITTED and each transaction that
+    /// decides on what it read takes [`serialize_on`] or a row lock.
+    async fn begin_write(&self) -> Result<Transaction<'static, sqlx::Any>, StoreError> {
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        Ok(self.pool.begin_with(begin).await?)
+    }
+
+    /// Appended to a `SELECT` whose rows the transaction will change: on
+    /// PostgreSQL they stay as read until commit.
+    fn for_update(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+
+    /// What claims a row in a `SELECT … LIMIT 1` subquery for an `UPDATE`:
+    /// on PostgreSQL, competing claimers skip rows another has locked.
+    fn skip_locked(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+}
+
+/// Makes transactions that call this with the same `key` run one after the
+/// other until commit (a transaction-scoped advisory lock on PostgreSQL;
+/// SQLite's IMMEDIATE transactions already run one at a time).
+async fn serialize_on(
+    tx: &mut Transaction<'static, sqlx::Any>,
+    backend: Backend,
+    key: &str,
+) -> Result<(), StoreError> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(key)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The SQLite URL with `mode=rwc` (create when missing), its directory made.
+fn sqlite_url(url: &str) -> Result<String, StoreError> {
+    let path = url
+        .trim_start_matches("sqlite:")
+        .trim_start_matches("//")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Err(StoreError::BadUrl(
+            "a SQLite URL names a file: sqlite://data/threshold.db".to_owned(),
+        ));
+    }
+    if let Some(dir) = Path::new(path).parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+    }
+    Ok(if url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    })
 }

@@ -1,7 +1,7 @@
 //! The outbox: claiming messages for delivery, recording each attempt, and
 //! the development mailbox.
 
-use sqlx::Row;
+use sqlx::{any::AnyRow, Row};
 
 use super::{Store, StoreError};
 use crate::clock::Millis;
@@ -59,15 +59,16 @@ impl Store {
         now: Millis,
         lease_ms: Millis,
     ) -> Result<Option<ClaimedMessage>, StoreError> {
-        let row = sqlx::query(
+        let row = sqlx::query(&format!(
             "UPDATE outbox
-                SET status = 'sending', claimed_by = ?, lease_expires_at = ?, attempts = attempts + 1
+                SET status = 'sending', claimed_by = $1, lease_expires_at = $2, attempts = attempts + 1
               WHERE id = (SELECT id FROM outbox
-                           WHERE (status = 'queued' AND next_attempt_at <= ?)
-                              OR (status = 'sending' AND lease_expires_at <= ?)
-                           ORDER BY next_attempt_at, id LIMIT 1)
+                           WHERE (status = 'queued' AND next_attempt_at <= $3)
+                              OR (status = 'sending' AND lease_expires_at <= $4)
+                           ORDER BY next_attempt_at, id LIMIT 1{lock})
           RETURNING id, kind, account_id, recipient, subject, data, secret, attempts, created_at",
-        )
+            lock = self.skip_locked()
+        ))
         .bind(worker)
         .bind(now + lease_ms)
         .bind(now)
@@ -78,14 +79,14 @@ impl Store {
         let id: i64 = row.try_get("id")?;
         let kind: String = row.try_get("kind")?;
         let superseded = if kind == "password_reset" {
-            let current: bool = sqlx::query_scalar(
-                "SELECT EXISTS (SELECT 1 FROM pending_resets WHERE message_id = ? AND expires_at > ?)",
+            let current: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pending_resets WHERE message_id = $1 AND expires_at > $2",
             )
             .bind(id)
             .bind(now)
             .fetch_one(&self.pool)
             .await?;
-            !current
+            current == 0
         } else {
             false
         };
@@ -122,9 +123,9 @@ impl Store {
                 "not sent: a newer reset replaced it, or it expired",
             ),
         };
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO outbox_attempts (message_id, attempted_at, worker, outcome, reply) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO outbox_attempts (message_id, attempted_at, worker, outcome, reply) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(message_id)
         .bind(now)
@@ -139,9 +140,9 @@ impl Store {
                 ..
             } => sqlx::query(
                 "UPDATE outbox
-                    SET status = 'queued', next_attempt_at = ?, claimed_by = NULL,
-                        lease_expires_at = NULL, last_reply = ?
-                  WHERE id = ? AND claimed_by = ? AND status = 'sending'",
+                    SET status = 'queued', next_attempt_at = $1, claimed_by = NULL,
+                        lease_expires_at = NULL, last_reply = $2
+                  WHERE id = $3 AND claimed_by = $4 AND status = 'sending'",
             )
             .bind(retry_at),
             _ => {
@@ -152,9 +153,9 @@ impl Store {
                 };
                 sqlx::query(
                     "UPDATE outbox
-                        SET status = ?, secret = NULL, finished_at = ?, claimed_by = NULL,
-                            lease_expires_at = NULL, last_reply = ?
-                      WHERE id = ? AND claimed_by = ? AND status = 'sending'",
+                        SET status = $1, secret = NULL, finished_at = $2, claimed_by = NULL,
+                            lease_expires_at = NULL, last_reply = $3
+                      WHERE id = $4 AND claimed_by = $5 AND status = 'sending'",
                 )
                 .bind(status)
                 .bind(now)
@@ -184,7 +185,7 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let id = sqlx::query_scalar(
             "INSERT INTO dev_mailbox (message_id, recipient, subject, body_text, body_html, delivered_at)
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(message_id)
         .bind(recipient)
@@ -201,7 +202,7 @@ impl Store {
     pub async fn dev_mailbox(&self, limit: u32) -> Result<Vec<DevMailboxMessage>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, recipient, subject, body_text, body_html, delivered_at
-               FROM dev_mailbox ORDER BY id DESC LIMIT ?",
+               FROM dev_mailbox ORDER BY id DESC LIMIT $1",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
@@ -215,7 +216,7 @@ impl Store {
     ) -> Result<Option<DevMailboxMessage>, StoreError> {
         let row = sqlx::query(
             "SELECT id, recipient, subject, body_text, body_html, delivered_at
-               FROM dev_mailbox WHERE id = ?",
+               FROM dev_mailbox WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -224,7 +225,7 @@ impl Store {
     }
 }
 
-fn dev_message(row: &sqlx::sqlite::SqliteRow) -> Result<DevMailboxMessage, StoreError> {
+fn dev_message(row: &AnyRow) -> Result<DevMailboxMessage, StoreError> {
     Ok(DevMailboxMessage {
         id: row.try_get("id")?,
         recipient: row.try_get("recipient")?,

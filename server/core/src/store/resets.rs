@@ -1,9 +1,9 @@
 //! Reset passwords: issuing one (with its email, in one transaction),
 //! using it once, and replacing the password it leads to.
 
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Any, Row, Transaction};
 
-use super::{Store, StoreError};
+use super::{serialize_on, Store, StoreError};
 use crate::clock::Millis;
 
 /// What issuing a reset needs, everything computed beforehand (the hash is
@@ -48,14 +48,16 @@ impl Store {
     /// any pending one) and queues its email, all in one transaction.
     pub async fn issue_reset(&self, issue: &ResetIssue<'_>) -> Result<ResetIssued, StoreError> {
         let window_start = issue.now - HOUR_MS;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query("DELETE FROM reset_requests WHERE email_key = ? AND requested_at <= ?")
+        let mut tx = self.begin_write().await?;
+        // Two requests for one address at once must not both see "two so far".
+        serialize_on(&mut tx, self.backend, &format!("reset:{}", issue.email_key)).await?;
+        sqlx::query("DELETE FROM reset_requests WHERE email_key = $1 AND requested_at <= $2")
             .bind(issue.email_key)
             .bind(window_start)
             .execute(&mut *tx)
             .await?;
         let recent = sqlx::query(
-            "SELECT COUNT(*) AS n, MIN(requested_at) AS oldest FROM reset_requests WHERE email_key = ?",
+            "SELECT COUNT(*) AS n, MIN(requested_at) AS oldest FROM reset_requests WHERE email_key = $1",
         )
         .bind(issue.email_key)
         .fetch_one(&mut *tx)
@@ -67,7 +69,7 @@ impl Store {
                 allowed_at: oldest.unwrap_or(issue.now) + HOUR_MS,
             });
         }
-        sqlx::query("INSERT INTO reset_requests (email_key, requested_at) VALUES (?, ?)")
+        sqlx::query("INSERT INTO reset_requests (email_key, requested_at) VALUES ($1, $2)")
             .bind(issue.email_key)
             .bind(issue.now)
             .execute(&mut *tx)
@@ -76,7 +78,7 @@ impl Store {
         let account = sqlx::query(
             "SELECT a.id, a.email, a.username, a.first_name
                FROM login_names n JOIN accounts a ON a.id = n.account_id
-              WHERE n.name_key = ? AND n.kind IN ('email', 'both') AND a.status = 'active'",
+              WHERE n.name_key = $1 AND n.kind IN ('email', 'both') AND a.status = 'active'",
         )
         .bind(issue.email_key)
         .fetch_optional(&mut *tx)
@@ -120,9 +122,9 @@ impl Store {
         password_hash: &str,
         now: Millis,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let used = sqlx::query(
-            "DELETE FROM pending_resets WHERE account_id = ? AND password_hash = ? AND expires_at > ?",
+            "DELETE FROM pending_resets WHERE account_id = $1 AND password_hash = $2 AND expires_at > $3",
         )
         .bind(account_id)
         .bind(password_hash)
@@ -134,8 +136,8 @@ impl Store {
         if used {
             sqlx::query(
                 "UPDATE accounts
-                    SET failed_logins = 0, throttled_until = NULL, locked_at = NULL, last_login_at = ?
-                  WHERE id = ?",
+                    SET failed_logins = 0, throttled_until = NULL, locked_at = NULL, last_login_at = $1
+                  WHERE id = $2",
             )
             .bind(now)
             .bind(account_id)
@@ -151,7 +153,7 @@ impl Store {
         &self,
         account_id: i64,
     ) -> Result<Option<(String, String)>, StoreError> {
-        let row = sqlx::query("SELECT username, email FROM accounts WHERE id = ?")
+        let row = sqlx::query("SELECT username, email FROM accounts WHERE id = $1")
             .bind(account_id)
             .fetch_optional(&self.pool)
             .await?;
@@ -166,13 +168,13 @@ impl Store {
         account_id: i64,
         password_hash: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(account_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE account_id = ?")
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1")
             .bind(account_id)
             .execute(&mut *tx)
             .await?;
@@ -196,7 +198,7 @@ pub struct QueuedReset<'a> {
 /// one, whose unsent email is then superseded) and queues its email to
 /// `email`; answers the outbox id. Part of the caller's transaction.
 pub(super) async fn queue_reset(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     account_id: i64,
     email: &str,
     recipient: &ResetRecipient,
@@ -205,7 +207,7 @@ pub(super) async fn queue_reset(
     let data = serde_json::to_string(recipient)?;
     let message_id: i64 = sqlx::query_scalar(
         "INSERT INTO outbox (kind, account_id, recipient, subject, data, secret, next_attempt_at, created_at)
-         VALUES ('password_reset', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ('password_reset', $1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(account_id)
     .bind(email)
@@ -218,7 +220,7 @@ pub(super) async fn queue_reset(
     .await?;
     sqlx::query(
         "INSERT INTO pending_resets (account_id, password_hash, issued_at, expires_at, message_id)
-         VALUES (?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (account_id) DO UPDATE
             SET password_hash = excluded.password_hash, issued_at = excluded.issued_at,
                 expires_at = excluded.expires_at, message_id = excluded.message_id",
@@ -230,7 +232,7 @@ pub(super) async fn queue_reset(
     .bind(message_id)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE accounts SET last_reset_at = ? WHERE id = ?")
+    sqlx::query("UPDATE accounts SET last_reset_at = $1 WHERE id = $2")
         .bind(reset.now)
         .bind(account_id)
         .execute(&mut **tx)

@@ -2,10 +2,10 @@
 //! shows, the live feed, and the staff actions, each written with its audit
 //! record and event in one transaction.
 
-use sqlx::{sqlite::SqliteRow, Row, Sqlite, Transaction};
+use sqlx::{any::AnyRow, Any, Row, Transaction};
 
 use super::resets::{queue_reset, QueuedReset, ResetRecipient};
-use super::{Store, StoreError};
+use super::{search_index, Backend, Store, StoreError};
 use crate::clock::Millis;
 use crate::rules::AccountType;
 use crate::support::{
@@ -49,19 +49,19 @@ impl Store {
         query: &SearchQuery,
         limit: u32,
     ) -> Result<(Vec<AccountSummary>, bool), StoreError> {
-        let index = match query {
-            SearchQuery::Substring(_) => "account_search",
-            SearchQuery::Words(_) => "account_search_words",
-        };
+        let matching = search_index::matching(self.backend, query);
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS}
-               FROM {index} s JOIN accounts a ON a.id = s.rowid
-              WHERE {index} MATCH ?
-              ORDER BY a.surname COLLATE NOCASE, a.first_name COLLATE NOCASE, a.id
-              LIMIT ?"
+            "SELECT {SUMMARY_COLUMNS} {from_where}
+              ORDER BY lower(a.surname), lower(a.first_name), a.id
+              LIMIT ${limit_at}",
+            from_where = matching.from_where,
+            limit_at = matching.values.len() + 1,
         );
-        let rows = sqlx::query(&sql)
-            .bind(query.match_expression())
+        let mut select = sqlx::query(&sql);
+        for value in &matching.values {
+            select = select.bind(value);
+        }
+        let rows = select
             .bind(i64::from(limit) + 1)
             .fetch_all(&self.pool)
             .await?;
@@ -77,15 +77,13 @@ impl Store {
     /// Indexes accounts the search does not cover yet (those created before
     /// the index existed); answers how many. Run at start-up.
     pub async fn index_unsearchable_accounts(&self) -> Result<u64, StoreError> {
-        let missing: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM accounts WHERE id NOT IN (SELECT rowid FROM account_search)",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let missing: Vec<i64> = sqlx::query_scalar(search_index::unindexed_accounts(self.backend))
+            .fetch_all(&self.pool)
+            .await?;
         for chunk in missing.chunks(500) {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let mut tx = self.begin_write().await?;
             for account_id in chunk {
-                reindex_account(&mut tx, *account_id).await?;
+                reindex_account(&mut tx, self.backend, *account_id).await?;
             }
             tx.commit().await?;
         }
@@ -103,11 +101,11 @@ impl Store {
             "SELECT {SUMMARY_COLUMNS}, a.practice_name, a.created_at, a.failed_logins,
                     a.throttled_until, a.locked_at, a.last_reset_at,
                     (SELECT expires_at FROM pending_resets p
-                      WHERE p.account_id = a.id AND p.expires_at > ?1) AS reset_expires_at,
+                      WHERE p.account_id = a.id AND p.expires_at > $1) AS reset_expires_at,
                     (SELECT COUNT(*) FROM sessions s WHERE s.account_id = a.id) AS sessions,
                     (SELECT COUNT(*) FROM sessions s
                       WHERE s.account_id = a.id AND s.must_change_password = 1) AS must_change
-               FROM accounts a WHERE a.id = ?2"
+               FROM accounts a WHERE a.id = $2"
         );
         let Some(row) = sqlx::query(&sql)
             .bind(now)
@@ -134,7 +132,7 @@ impl Store {
         let email_history = sqlx::query(
             "SELECT h.email, h.changed_at, s.username AS changed_by
                FROM email_history h LEFT JOIN accounts s ON s.id = h.changed_by
-              WHERE h.account_id = ? ORDER BY h.id DESC LIMIT ?",
+              WHERE h.account_id = $1 ORDER BY h.id DESC LIMIT $2",
         )
         .bind(account_id)
         .bind(DETAIL_ROWS)
@@ -151,7 +149,7 @@ impl Store {
         .collect::<Result<Vec<_>, StoreError>>()?;
 
         let registration_numbers = sqlx::query(
-            "SELECT kind, number FROM registration_numbers WHERE account_id = ? ORDER BY kind, number",
+            "SELECT kind, number FROM registration_numbers WHERE account_id = $1 ORDER BY kind, number",
         )
         .bind(account_id)
         .fetch_all(&self.pool)
@@ -167,7 +165,7 @@ impl Store {
 
         let deliveries = sqlx::query(
             "SELECT id, subject, recipient, status, attempts, created_at, finished_at, last_reply
-               FROM outbox WHERE account_id = ? ORDER BY id DESC LIMIT ?",
+               FROM outbox WHERE account_id = $1 ORDER BY id DESC LIMIT $2",
         )
         .bind(account_id)
         .bind(DETAIL_ROWS)
@@ -192,9 +190,9 @@ impl Store {
         let possible_duplicates = sqlx::query(
             "SELECT o.id, o.username, o.first_name || ' ' || o.surname AS name, d.reason
                FROM possible_duplicates d
-               JOIN accounts o ON o.id = CASE WHEN d.account_id = ?1
+               JOIN accounts o ON o.id = CASE WHEN d.account_id = $1
                                               THEN d.earlier_account_id ELSE d.account_id END
-              WHERE d.account_id = ?1 OR d.earlier_account_id = ?1
+              WHERE d.account_id = $1 OR d.earlier_account_id = $1
               ORDER BY o.id",
         )
         .bind(account_id)
@@ -214,7 +212,7 @@ impl Store {
         let audit = sqlx::query(
             "SELECT l.occurred_at, s.username AS actor, l.action, l.before, l.after
                FROM audit_log l JOIN accounts s ON s.id = l.actor_id
-              WHERE l.account_id = ? ORDER BY l.id DESC LIMIT ?",
+              WHERE l.account_id = $1 ORDER BY l.id DESC LIMIT $2",
         )
         .bind(account_id)
         .bind(DETAIL_ROWS)
@@ -257,8 +255,8 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT * FROM (
                  SELECT {FEED_COLUMNS} FROM events e LEFT JOIN accounts a ON a.id = e.account_id
-                  WHERE ?1 IS NULL OR e.account_id = ?1
-                  ORDER BY e.id DESC LIMIT ?2)
+                  WHERE $1 IS NULL OR e.account_id = $1
+                  ORDER BY e.id DESC LIMIT $2) AS recent
               ORDER BY id"
         ))
         .bind(account_id)
@@ -286,8 +284,8 @@ impl Store {
     ) -> Result<Vec<FeedEvent>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {FEED_COLUMNS} FROM events e LEFT JOIN accounts a ON a.id = e.account_id
-              WHERE e.id > ?1 AND (?2 IS NULL OR e.account_id = ?2)
-              ORDER BY e.id LIMIT ?3"
+              WHERE e.id > $1 AND ($2 IS NULL OR e.account_id = $2)
+              ORDER BY e.id LIMIT $3"
         ))
         .bind(after_id)
         .bind(account_id)
@@ -306,12 +304,15 @@ impl Store {
         change: &StaffChange<'_>,
         now: Millis,
     ) -> Result<StaffChangeOutcome, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let Some(account) = sqlx::query(
+        let mut tx = self.begin_write().await?;
+        // Locked until commit, so the "before" written to the audit log is
+        // what the change replaced.
+        let Some(account) = sqlx::query(&format!(
             "SELECT account_type, status, email, username, first_name, failed_logins,
                     throttled_until, locked_at
-               FROM accounts WHERE id = ?",
-        )
+               FROM accounts WHERE id = $1{lock}",
+            lock = self.for_update()
+        ))
         .bind(account_id)
         .fetch_optional(&mut *tx)
         .await?
@@ -352,7 +353,9 @@ impl Store {
                 )
                 .await?
                 {
-                    StaffChangeOutcome::Done => {}
+                    StaffChangeOutcome::Done => {
+                        reindex_account(&mut tx, self.backend, account_id).await?
+                    }
                     refused => return Ok(refused),
                 }
                 (
@@ -369,7 +372,7 @@ impl Store {
                 });
                 sqlx::query(
                     "UPDATE accounts SET failed_logins = 0, throttled_until = NULL, locked_at = NULL
-                      WHERE id = ?",
+                      WHERE id = $1",
                 )
                 .bind(account_id)
                 .execute(&mut *tx)
@@ -385,18 +388,18 @@ impl Store {
                     StaffChange::Disable => ("disable", AccountStatus::Disabled),
                     _ => ("enable", AccountStatus::Active),
                 };
-                sqlx::query("UPDATE accounts SET status = ? WHERE id = ?")
+                sqlx::query("UPDATE accounts SET status = $1 WHERE id = $2")
                     .bind(new_status.as_str())
                     .bind(account_id)
                     .execute(&mut *tx)
                     .await?;
                 if new_status == AccountStatus::Disabled {
                     // Out at once, and no pending reset lets them back in.
-                    sqlx::query("DELETE FROM sessions WHERE account_id = ?")
+                    sqlx::query("DELETE FROM sessions WHERE account_id = $1")
                         .bind(account_id)
                         .execute(&mut *tx)
                         .await?;
-                    sqlx::query("DELETE FROM pending_resets WHERE account_id = ?")
+                    sqlx::query("DELETE FROM pending_resets WHERE account_id = $1")
                         .bind(account_id)
                         .execute(&mut *tx)
                         .await?;
@@ -411,7 +414,7 @@ impl Store {
 
         sqlx::query(
             "INSERT INTO audit_log (occurred_at, actor_id, account_id, action, before, after)
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(now)
         .bind(actor_id)
@@ -423,7 +426,7 @@ impl Store {
         .await?;
         sqlx::query(
             "INSERT INTO events (occurred_at, kind, account_id, actor_id, detail)
-             VALUES (?, 'support_action', ?, ?, ?)",
+             VALUES ($1, 'support_action', $2, $3, $4)",
         )
         .bind(now)
         .bind(account_id)
@@ -442,7 +445,7 @@ impl Store {
 /// is withdrawn: it would carry a working password to an address support
 /// has just said is wrong.
 async fn change_email(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     account_id: i64,
     old_email: &str,
     new_email: &str,
@@ -450,7 +453,7 @@ async fn change_email(
     actor_id: i64,
     now: Millis,
 ) -> Result<StaffChangeOutcome, StoreError> {
-    let names = sqlx::query("SELECT name_key, kind FROM login_names WHERE account_id = ?")
+    let names = sqlx::query("SELECT name_key, kind FROM login_names WHERE account_id = $1")
         .bind(account_id)
         .fetch_all(&mut **tx)
         .await?;
@@ -473,12 +476,12 @@ async fn change_email(
     // Release the old address (keeping it if it is the username too).
     if let Some(old_key) = &old_key {
         if username_key.as_deref() == Some(old_key.as_str()) {
-            sqlx::query("UPDATE login_names SET kind = 'username' WHERE name_key = ?")
+            sqlx::query("UPDATE login_names SET kind = 'username' WHERE name_key = $1")
                 .bind(old_key)
                 .execute(&mut **tx)
                 .await?;
         } else {
-            sqlx::query("DELETE FROM login_names WHERE name_key = ?")
+            sqlx::query("DELETE FROM login_names WHERE name_key = $1")
                 .bind(old_key)
                 .execute(&mut **tx)
                 .await?;
@@ -486,13 +489,13 @@ async fn change_email(
     }
     // Claim the new one: the account's own username may be that address.
     if username_key.as_deref() == Some(new_key) {
-        sqlx::query("UPDATE login_names SET kind = 'both' WHERE name_key = ?")
+        sqlx::query("UPDATE login_names SET kind = 'both' WHERE name_key = $1")
             .bind(new_key)
             .execute(&mut **tx)
             .await?;
     } else {
         let claimed = sqlx::query(
-            "INSERT INTO login_names (name_key, account_id, kind) VALUES (?, ?, 'email')
+            "INSERT INTO login_names (name_key, account_id, kind) VALUES ($1, $2, 'email')
              ON CONFLICT (name_key) DO NOTHING",
         )
         .bind(new_key)
@@ -507,7 +510,7 @@ async fn change_email(
     }
     sqlx::query(
         "INSERT INTO email_history (account_id, email, email_key, changed_at, changed_by)
-         VALUES (?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(account_id)
     .bind(old_email)
@@ -516,28 +519,28 @@ async fn change_email(
     .bind(actor_id)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE accounts SET email = ? WHERE id = ?")
+    sqlx::query("UPDATE accounts SET email = $1 WHERE id = $2")
         .bind(new_email)
         .bind(account_id)
         .execute(&mut **tx)
         .await?;
-    sqlx::query("DELETE FROM pending_resets WHERE account_id = ?")
+    sqlx::query("DELETE FROM pending_resets WHERE account_id = $1")
         .bind(account_id)
         .execute(&mut **tx)
         .await?;
-    reindex_account(tx, account_id).await?;
     Ok(StaffChangeOutcome::Done)
 }
 
 /// Rewrites the account's search row from its current values. Part of
 /// every transaction that changes a searchable value.
 pub(super) async fn reindex_account(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     account_id: i64,
 ) -> Result<(), StoreError> {
     let row = sqlx::query(
         "SELECT username, email, first_name, surname, COALESCE(practice_name, '') AS practice_name
-           FROM accounts WHERE id = ?",
+           FROM accounts WHERE id = $1",
     )
     .bind(account_id)
     .fetch_one(&mut **tx)
@@ -550,12 +553,12 @@ pub(super) async fn reindex_account(
         row.try_get("practice_name")?,
     ];
     let previous: Vec<String> =
-        sqlx::query_scalar("SELECT email FROM email_history WHERE account_id = ?")
+        sqlx::query_scalar("SELECT email FROM email_history WHERE account_id = $1")
             .bind(account_id)
             .fetch_all(&mut **tx)
             .await?;
     values.extend(previous);
-    for number in sqlx::query("SELECT kind, number FROM registration_numbers WHERE account_id = ?")
+    for number in sqlx::query("SELECT kind, number FROM registration_numbers WHERE account_id = $1")
         .bind(account_id)
         .fetch_all(&mut **tx)
         .await?
@@ -567,25 +570,14 @@ pub(super) async fn reindex_account(
         values.push(number);
     }
     let terms = search_terms(values.iter().map(String::as_str));
-    for table in ["account_search", "account_search_words"] {
-        sqlx::query(&format!("DELETE FROM {table} WHERE rowid = ?"))
-            .bind(account_id)
-            .execute(&mut **tx)
-            .await?;
-        sqlx::query(&format!("INSERT INTO {table} (rowid, terms) VALUES (?, ?)"))
-            .bind(account_id)
-            .bind(&terms)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
+    search_index::write_terms(tx, backend, account_id, &terms).await
 }
 
 pub(super) const SUMMARY_COLUMNS: &str =
     "a.id, a.username, a.email, a.first_name, a.surname, a.account_type, \
                                a.status, a.last_login_at";
 
-pub(super) fn summary(row: &SqliteRow) -> Result<AccountSummary, StoreError> {
+pub(super) fn summary(row: &AnyRow) -> Result<AccountSummary, StoreError> {
     let account_type: String = row.try_get("account_type")?;
     let status: String = row.try_get("status")?;
     Ok(AccountSummary {
@@ -604,7 +596,7 @@ pub(super) fn summary(row: &SqliteRow) -> Result<AccountSummary, StoreError> {
 
 const FEED_COLUMNS: &str = "e.id, e.occurred_at, e.kind, e.account_id, a.username, e.detail";
 
-fn feed_event(row: &SqliteRow) -> Result<FeedEvent, StoreError> {
+fn feed_event(row: &AnyRow) -> Result<FeedEvent, StoreError> {
     Ok(FeedEvent {
         id: row.try_get("id")?,
         occurred_at: row.try_get("occurred_at")?,

@@ -1,27 +1,37 @@
-//! What the integration tests share: a throwaway SQLite database with a
+//! What the integration tests share: a throwaway database with a
 //! hand-moved clock, and a real SMTP server.
+//!
+//! The database is SQLite (a temporary file) unless
+//! `THRESHOLD_TEST_POSTGRES` holds the URL of a PostgreSQL role allowed to
+//! create databases: then every test gets a database of its own there, so
+//! the same tests are the contract both backends must meet
+//! (`scripts/test.sh` runs them both ways).
 #![allow(dead_code)] // each test binary uses its own part of it
 
+pub mod database;
 pub mod smtp_sink;
+
+pub use database::fresh_database_url;
 
 use std::sync::Arc;
 
-use sqlx::SqlitePool;
+use sqlx::{AnyPool, Executor};
 use threshold_core::{
     accounts::{register, RegistrationForm},
     clock::ManualClock,
     hashing::HashCost,
-    store::Store,
+    store::{Backend, Store},
     Services,
 };
 
 pub struct TestDb {
     pub services: Services,
     pub clock: ManualClock,
-    /// A second connection for looking at rows directly.
-    pub inspect: SqlitePool,
+    /// A second pool for looking at rows directly.
+    pub inspect: AnyPool,
     pub url: String,
-    _dir: tempfile::TempDir,
+    pub backend: Backend,
+    _dir: Option<tempfile::TempDir>,
 }
 
 /// Tests prove behaviour, not cost: the cheapest Argon2id there is.
@@ -40,18 +50,19 @@ pub async fn test_db() -> TestDb {
 
 /// The same, hashing at `cost` (the timing tests use the production cost).
 pub async fn test_db_with_cost(cost: HashCost) -> TestDb {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let (url, dir) = fresh_database_url().await;
     let store = Store::connect(&url).await.unwrap();
+    let backend = store.backend();
     let clock = ManualClock::starting_at(1_700_000_000_000);
     let mut services = Services::new(store, cost).unwrap();
     services.clock = Arc::new(clock.clone());
-    let inspect = SqlitePool::connect(&url).await.unwrap();
+    let inspect = AnyPool::connect(&url).await.unwrap();
     TestDb {
         services,
         clock,
         inspect,
         url,
+        backend,
         _dir: dir,
     }
 }
@@ -82,5 +93,31 @@ impl TestDb {
             .fetch_one(&self.inspect)
             .await
             .unwrap()
+    }
+
+    /// Makes every insert into `table` fail from now on, as a full disk
+    /// would, until [`TestDb::stop_failing`].
+    pub async fn fail_inserts_into(&self, table: &str) {
+        let sql = match self.backend {
+            Backend::Sqlite => format!(
+                "CREATE TRIGGER fail_{table} BEFORE INSERT ON {table}
+                 BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            ),
+            Backend::Postgres => format!(
+                "CREATE FUNCTION fail_{table}() RETURNS trigger LANGUAGE plpgsql AS
+                   $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;
+                 CREATE TRIGGER fail_{table} BEFORE INSERT ON {table}
+                   FOR EACH ROW EXECUTE FUNCTION fail_{table}()"
+            ),
+        };
+        self.inspect.execute(sql.as_str()).await.unwrap();
+    }
+
+    pub async fn stop_failing(&self, table: &str) {
+        let sql = match self.backend {
+            Backend::Sqlite => format!("DROP TRIGGER fail_{table}"),
+            Backend::Postgres => format!("DROP TRIGGER fail_{table} ON {table}"),
+        };
+        self.inspect.execute(sql.as_str()).await.unwrap();
     }
 }

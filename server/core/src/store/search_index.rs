@@ -1,0 +1,164 @@
+//! The support search index, the one part of the schema each backend
+//! builds its own way: SQLite with two FTS5 tables (trigram and word),
+//! PostgreSQL with one table under a pg_trgm index and a word index. Both
+//! hold the same folded terms (see [`crate::support::search_terms`]) and
+//! answer the same [`SearchQuery`].
+
+use sqlx::{Any, Transaction};
+
+use super::{Backend, StoreError};
+use crate::support::SearchQuery;
+
+/// A search condition: `FROM` and `WHERE` text joining the index to
+/// `accounts a`, with its values for `$1…$n` in order.
+pub(super) struct Matching {
+    pub from_where: String,
+    pub values: Vec<String>,
+}
+
+/// Accounts whose terms match the query.
+pub(super) fn matching(backend: Backend, query: &SearchQuery) -> Matching {
+    match (backend, query) {
+        (Backend::Sqlite, SearchQuery::Substring(_)) => fts5("account_search", query),
+        (Backend::Sqlite, SearchQuery::Words(_)) => fts5("account_search_words", query),
+        (Backend::Postgres, SearchQuery::Substring(variants)) => {
+            // LIKE with the pattern characters escaped: what was typed is
+            // only ever text.
+            let conditions = (1..=variants.len())
+                .map(|i| format!("s.terms LIKE ${i} ESCAPE '\\'"))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            Matching {
+                from_where: format!(
+                    "FROM account_search s JOIN accounts a ON a.id = s.account_id WHERE {conditions}"
+                ),
+                values: variants
+                    .iter()
+                    .map(|v| format!("%{}%", escape_like(v)))
+                    .collect(),
+            }
+        }
+        (Backend::Postgres, SearchQuery::Words(variants)) => {
+            let phrases = (1..=variants.len())
+                .map(|i| format!("phraseto_tsquery('simple', ${i})"))
+                .collect::<Vec<_>>()
+                .join(" || ");
+            Matching {
+                from_where: format!(
+                    "FROM account_search s JOIN accounts a ON a.id = s.account_id
+                     WHERE to_tsvector('simple', s.terms) @@ ({phrases})"
+                ),
+                values: variants.clone(),
+            }
+        }
+    }
+}
+
+fn fts5(table: &str, query: &SearchQuery) -> Matching {
+    Matching {
+        from_where: format!(
+            "FROM {table} s JOIN accounts a ON a.id = s.rowid WHERE {table} MATCH $1"
+        ),
+        values: vec![query.match_expression()],
+    }
+}
+
+/// Accounts holding both words of a name (an access request's first name
+/// and surname), at most 50: `SELECT` text with `$1` and `$2`.
+pub(super) fn named_accounts(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => {
+            "SELECT rowid FROM account_search_words
+              WHERE account_search_words MATCH '\"' || replace($1, '\"', '\"\"') || '\" AND \"'
+                                               || replace($2, '\"', '\"\"') || '\"'
+              LIMIT 50"
+        }
+        Backend::Postgres => {
+            "SELECT account_id FROM account_search
+              WHERE to_tsvector('simple', terms)
+                    @@ (phraseto_tsquery('simple', $1) && phraseto_tsquery('simple', $2))
+              LIMIT 50"
+        }
+    }
+}
+
+/// Ids of accounts with no row in the index yet.
+pub(super) fn unindexed_accounts(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => {
+            "SELECT id FROM accounts WHERE id NOT IN (SELECT rowid FROM account_search)"
+        }
+        Backend::Postgres => {
+            "SELECT id FROM accounts WHERE id NOT IN (SELECT account_id FROM account_search)"
+        }
+    }
+}
+
+/// Replaces the account's row in the index.
+pub(super) async fn write_terms(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    account_id: i64,
+    terms: &str,
+) -> Result<(), StoreError> {
+    match backend {
+        Backend::Sqlite => {
+            // FTS5 tables have no upsert.
+            for table in ["account_search", "account_search_words"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE rowid = $1"))
+                    .bind(account_id)
+                    .execute(&mut **tx)
+                    .await?;
+                sqlx::query(&format!(
+                    "INSERT INTO {table} (rowid, terms) VALUES ($1, $2)"
+                ))
+                .bind(account_id)
+                .bind(terms)
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+        Backend::Postgres => {
+            sqlx::query(
+                "INSERT INTO account_search (account_id, terms) VALUES ($1, $2)
+                 ON CONFLICT (account_id) DO UPDATE SET terms = excluded.terms",
+            )
+            .bind(account_id)
+            .bind(terms)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_take_typed_text_literally() {
+        assert_eq!(escape_like(r"50%_off\"), r"50\%\_off\\");
+    }
+
+    #[test]
+    fn each_variant_is_its_own_value() {
+        let query = SearchQuery::Substring(vec!["müller".into(), "muller".into()]);
+        let pg = matching(Backend::Postgres, &query);
+        assert!(pg.from_where.contains("LIKE $1") && pg.from_where.contains("LIKE $2"));
+        assert_eq!(pg.values, ["%müller%", "%muller%"]);
+        let sqlite = matching(Backend::Sqlite, &query);
+        assert_eq!(sqlite.values, [r#""müller" OR "muller""#]);
+    }
+}
