@@ -57,7 +57,8 @@ postgres() {
     psql "$url" -XAtqc "SELECT datname FROM pg_database WHERE datname LIKE 'threshold\_test\_%'" |
       while read -r name; do psql "$url" -Xqc "DROP DATABASE IF EXISTS $name" >/dev/null; done
   fi
-  THRESHOLD_TEST_POSTGRES="$url" cargo test -p threshold-core -p server --features app/ssr --tests
+  # The same packages and features as above, so nothing is rebuilt.
+  THRESHOLD_TEST_POSTGRES="$url" cargo test -p threshold-core -p app -p server --features app/ssr --tests
 }
 
 # Said again at the very end, so a skipped suite cannot pass unnoticed.

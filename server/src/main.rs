@@ -56,6 +56,10 @@ async fn run() -> Result<(), String> {
         .map_err(|error| format!("cannot set up password hashing: {error}"))?;
     services.login_rate = RateLimit::per_minute(config.login_rate_per_minute);
     services.site_url = config.site_url.clone();
+    let feed = services.events.clone();
+    services
+        .store
+        .spawn_event_listener(move || feed.published());
 
     let policy = DeliveryPolicy {
         lease_ms: i64::from(config.mail_lease_seconds) * 1000,

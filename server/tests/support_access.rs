@@ -5,12 +5,10 @@
 
 mod common;
 
-use std::{io::Write, process::Stdio};
-
-use common::{server_command, temp_database, ServerProcess};
-use reqwest::{Client, StatusCode};
-
-const PASSWORD: &str = "Violet kettle harbour";
+use common::{
+    client, create_support_user, register, server_command, temp_database, ServerProcess, PASSWORD,
+};
+use reqwest::StatusCode;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_support_endpoint_answers_only_support_users() {
@@ -120,53 +118,4 @@ async fn every_support_endpoint_answers_only_support_users() {
         .await
         .unwrap();
     assert_eq!(audit.matches("\"action\":\"unlock\"").count(), 1, "{audit}");
-}
-
-fn client() -> Client {
-    Client::builder().cookie_store(true).build().unwrap()
-}
-
-async fn register(server: &ServerProcess, client: &Client, account_type: &str, who: &str) {
-    let email = format!("{who}@example.org");
-    let response = client
-        .post(server.url("/api/register"))
-        .form(&[
-            ("form[first_name]", "Ada"),
-            ("form[surname]", who),
-            ("form[email]", email.as_str()),
-            ("form[username]", who),
-            ("form[account_type]", account_type),
-            ("form[practice_name]", "Riverside Surgery"),
-            ("form[password]", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "registering {who}");
-}
-
-fn create_support_user(
-    dir: &std::path::Path,
-    database_url: &str,
-    password: &str,
-) -> std::process::Output {
-    let mut child = server_command(dir, database_url)
-        .args([
-            "create-support-user",
-            "--username",
-            "sam.support",
-            "--email",
-            "sam@threshold.test",
-            "--first-name",
-            "Sam",
-            "--surname",
-            "Staff",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-    child.wait_with_output().unwrap()
 }

@@ -4,8 +4,9 @@
 //! Events are rows in the database, so a console opened later sees the
 //! recent past and every instance sharing the database sees the same log.
 //! [`EventFeed`] only says "there is something new" to this process's live
-//! streams, which then read the rows; other instances' events are found by
-//! the streams' periodic look.
+//! streams, which then read the rows. Other instances' events wake it too
+//! on PostgreSQL (LISTEN/NOTIFY, see `Store::spawn_event_listener`); on
+//! SQLite the streams' periodic look finds them.
 
 use std::sync::Arc;
 

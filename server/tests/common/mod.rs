@@ -2,11 +2,17 @@
 #![allow(dead_code)] // each test binary uses its own part of it
 
 use std::{
+    io::Write,
     net::TcpListener,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
+
+use reqwest::{Client, StatusCode};
+
+/// The password every test account is given.
+pub const PASSWORD: &str = "Violet kettle harbour";
 
 /// A server process on a free loopback port, killed when dropped.
 pub struct ServerProcess {
@@ -83,4 +89,54 @@ pub fn temp_database() -> (tempfile::TempDir, String, PathBuf) {
     let path = dir.path().join("test.db");
     let url = format!("sqlite://{}", path.display());
     (dir, url, path)
+}
+
+/// A client keeping cookies: one browser.
+pub fn client() -> Client {
+    Client::builder().cookie_store(true).build().unwrap()
+}
+
+pub async fn register(server: &ServerProcess, client: &Client, account_type: &str, who: &str) {
+    let email = format!("{who}@example.org");
+    let response = client
+        .post(server.url("/api/register"))
+        .form(&[
+            ("form[first_name]", "Ada"),
+            ("form[surname]", who),
+            ("form[email]", email.as_str()),
+            ("form[username]", who),
+            ("form[account_type]", account_type),
+            ("form[practice_name]", "Riverside Surgery"),
+            ("form[password]", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "registering {who}");
+}
+
+pub fn create_support_user(
+    dir: &std::path::Path,
+    database_url: &str,
+    password: &str,
+) -> std::process::Output {
+    let mut child = server_command(dir, database_url)
+        .args([
+            "create-support-user",
+            "--username",
+            "sam.support",
+            "--email",
+            "sam@threshold.test",
+            "--first-name",
+            "Sam",
+            "--surname",
+            "Staff",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    child.wait_with_output().unwrap()
 }
