@@ -25,13 +25,17 @@ unit: setup
 e2e: setup
 	@bash scripts/test.sh e2e
 
-## Login throughput against a release server (see README, Performance).
+## Login and registration throughput against a release server, on SQLite
+## and on PostgreSQL (see README, Performance).
 bench-login: setup
-	@bash scripts/bench-login.sh
+	@bash scripts/bench-login.sh sqlite
+	@bash scripts/bench-login.sh postgres
 
-## Support search on 100,000 accounts: p50/p95 per kind of query (README).
+## Support search on 100,000 accounts: p50/p95 per kind of query, on SQLite
+## and on PostgreSQL (README).
 bench-search: setup
 	@$(ENV) cargo bench -p threshold-core --features server --bench support_search
+	@$(ENV) BENCH_POSTGRES=$$(scripts/pg.sh start) cargo bench -p threshold-core --features server --bench support_search
 
 ## Scripted password guessing against a release server (SECURITY.md).
 attack: setup

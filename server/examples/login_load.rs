@@ -5,7 +5,7 @@
 //! a release server with a throwaway database, then runs this). Prints:
 //! successful logins per second, the Argon2id verify time measured in this
 //! run with the server's parameters, the hashing bound (cores / verify
-//! time), their ratio, and the server's peak RSS.
+//! time), their ratio, and the server's idle and peak RSS.
 //!
 //! Usage: login_load <base-url> <server-pid> [clients] [seconds]
 
@@ -34,13 +34,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let clients: usize = args.get(3).map_or(Ok(200), |s| s.parse())?;
     let seconds: u64 = args.get(4).map_or(Ok(20), |s| s.parse())?;
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    // Before any request: what the server holds doing nothing.
+    let idle_rss = status_kib(pid, "VmRSS:");
 
     let verify_ms = measure_verify_ms().await?;
     let usernames = register_accounts(base, 20).await?;
 
     // Warm up (connections, caches), then measure.
     drive(base, &usernames, clients, Duration::from_secs(3)).await;
-    let baseline_rss = peak_rss_kib(pid);
+    let baseline_rss = status_kib(pid, "VmHWM:");
     let (ok, failed, elapsed) =
         drive(base, &usernames, clients, Duration::from_secs(seconds)).await;
 
@@ -57,9 +59,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("argon2id verify (this run)   {verify_ms:.1} ms  (m=19 MiB, t=2, p=1)");
     println!("hashing bound ({cores} cores)      {bound:.1} logins/s");
     println!("ratio to bound               {:.2}", per_second / bound);
+    println!("server idle RSS              {} MiB", idle_rss / 1024);
     println!(
         "server peak RSS              {} MiB (after warm-up: {} MiB)",
-        peak_rss_kib(pid) / 1024,
+        status_kib(pid, "VmHWM:") / 1024,
         baseline_rss / 1024
     );
     Ok(())
@@ -157,14 +160,15 @@ async fn drive(
     )
 }
 
-/// VmHWM of the server process, in KiB.
-fn peak_rss_kib(pid: u32) -> u64 {
+/// A memory figure of the server process from /proc (VmRSS: now, VmHWM:
+/// peak), in KiB.
+fn status_kib(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|status| {
             status
                 .lines()
-                .find(|line| line.starts_with("VmHWM:"))
+                .find(|line| line.starts_with(field))
                 .and_then(|line| line.split_whitespace().nth(1))
                 .and_then(|kib| kib.parse().ok())
         })

@@ -43,14 +43,14 @@ async fn main() {
         .unwrap_or(100_000);
     sqlx::any::install_default_drivers();
     let dir = tempfile::tempdir().unwrap();
-    let url = match std::env::var("BENCH_POSTGRES")
+    let admin = std::env::var("BENCH_POSTGRES")
         .ok()
-        .filter(|url| !url.is_empty())
-    {
+        .filter(|url| !url.is_empty());
+    let name = format!("threshold_bench_{}", std::process::id());
+    let url = match &admin {
         None => format!("sqlite://{}", dir.path().join("bench.db").display()),
         Some(admin) => {
-            let name = format!("threshold_bench_{}", std::process::id());
-            let mut connection = sqlx::AnyConnection::connect(&admin).await.unwrap();
+            let mut connection = sqlx::AnyConnection::connect(admin).await.unwrap();
             connection
                 .execute(format!("CREATE DATABASE {name}").as_str())
                 .await
@@ -114,6 +114,15 @@ async fn main() {
             ms(times[times.len() * 95 / 100]),
             ms(times[times.len() - 1]),
         );
+    }
+    pool.close().await;
+    drop(store);
+    if let Some(admin) = admin {
+        let mut connection = sqlx::AnyConnection::connect(&admin).await.unwrap();
+        connection
+            .execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str())
+            .await
+            .unwrap();
     }
 }
 
