@@ -59,6 +59,8 @@ postgres() {
   fi
   # The same packages and features as above, so nothing is rebuilt.
   THRESHOLD_TEST_POSTGRES="$url" cargo test -p threshold-core -p app -p server --features app/ssr --tests
+  step "PostgreSQL restarted under load (a cluster of its own)"
+  cargo test -p threshold-core -p app -p server --features app/ssr --test postgres_restart -- --ignored
 }
 
 # Said again at the very end, so a skipped suite cannot pass unnoticed.

@@ -97,6 +97,10 @@ impl Store {
             .map_err(|error: sqlx::Error| StoreError::BadUrl(error.to_string()))?;
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
+            // A request waits this long for a connection, then is told the
+            // service is unavailable, rather than hanging while the
+            // database is down.
+            .acquire_timeout(std::time::Duration::from_secs(5))
             .after_connect(move |connection, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
