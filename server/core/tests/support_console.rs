@@ -367,6 +367,46 @@ async fn unlock_clears_the_lock_and_is_audited() {
 }
 
 #[tokio::test]
+async fn no_action_happens_without_its_audit_record() {
+    let c = console().await;
+    let token = log_in(&c.db, "dr.okafor", PASSWORD).await.unwrap();
+    // The audit trail cannot be written (a full disk, a broken table)...
+    c.db.fail_inserts_into("audit_log").await;
+    for action in [
+        SupportAction::Disable,
+        SupportAction::Unlock,
+        SupportAction::SendReset,
+    ] {
+        assert_eq!(
+            perform(&c.db.services, &c.staff, c.ada, &action).await,
+            Err(SupportError::Unavailable),
+            "{action:?}"
+        );
+    }
+    // ...so nothing was done: still active, still logged in, no reset.
+    assert!(sessions::current_user(&c.db.services, &token)
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(c.db.scalar("SELECT COUNT(*) FROM pending_resets").await, 0);
+    assert_eq!(
+        c.db.scalar("SELECT COUNT(*) FROM accounts WHERE status <> 'active'")
+            .await,
+        0
+    );
+    assert_eq!(
+        c.db.scalar("SELECT COUNT(*) FROM events WHERE kind = 'support_action'")
+            .await,
+        0
+    );
+    c.db.stop_failing("audit_log").await;
+    perform(&c.db.services, &c.staff, c.ada, &SupportAction::Disable)
+        .await
+        .unwrap();
+    assert_eq!(c.db.scalar("SELECT COUNT(*) FROM audit_log").await, 1);
+}
+
+#[tokio::test]
 async fn disable_ends_sessions_and_refuses_logins_until_enabled() {
     let c = console().await;
     let token = log_in(&c.db, "dr.okafor", PASSWORD).await.unwrap();
