@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::Row;
+use sqlx::{any::AnyRow, Row};
 
 use super::support::{summary, SUMMARY_COLUMNS};
 use super::{Store, StoreError};
@@ -84,22 +84,32 @@ impl Store {
     }
 
     /// Open requests, oldest first (the queue), then the latest closed ones.
+    /// Two queries whatever the length of the list: the requests, then all
+    /// their steps.
     pub async fn access_requests(&self, limit: i64) -> Result<Vec<AccessRequestView>, StoreError> {
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM access_requests
+        const QUEUE: &str = "SELECT * FROM access_requests
               ORDER BY status = 'closed', CASE WHEN status = 'open' THEN id ELSE -id END
-              LIMIT $1",
-        )
+              LIMIT $1";
+        let rows = sqlx::query(QUEUE).bind(limit).fetch_all(&self.pool).await?;
+        let mut steps: BTreeMap<i64, Vec<RequestStep>> = BTreeMap::new();
+        for row in sqlx::query(&format!(
+            "{STEP_COLUMNS} WHERE s.request_id IN (SELECT id FROM ({QUEUE}) AS queue) ORDER BY s.id"
+        ))
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        let mut views = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(view) = self.access_request(id).await? {
-                views.push(view);
-            }
+        .await?
+        {
+            steps
+                .entry(row.try_get("request_id")?)
+                .or_default()
+                .push(request_step(&row)?);
         }
-        Ok(views)
+        rows.iter()
+            .map(|row| {
+                let id: i64 = row.try_get("id")?;
+                request_view(row, steps.remove(&id).unwrap_or_default())
+            })
+            .collect()
     }
 
     pub async fn access_request(&self, id: i64) -> Result<Option<AccessRequestView>, StoreError> {
@@ -110,46 +120,16 @@ impl Store {
         else {
             return Ok(None);
         };
-        let lines = |text: String| -> Vec<String> {
-            text.lines()
-                .filter(|l| !l.is_empty())
-                .map(str::to_owned)
-                .collect()
-        };
-        let steps = sqlx::query(
-            "SELECT s.occurred_at, s.action, s.detail, a.username AS actor
-               FROM access_request_steps s LEFT JOIN accounts a ON a.id = s.actor_id
-              WHERE s.request_id = $1 ORDER BY s.id",
-        )
+        let steps = sqlx::query(&format!(
+            "{STEP_COLUMNS} WHERE s.request_id = $1 ORDER BY s.id"
+        ))
         .bind(id)
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(|step| {
-            Ok(RequestStep {
-                occurred_at: step.try_get("occurred_at")?,
-                action: step.try_get("action")?,
-                detail: step.try_get("detail")?,
-                actor: step.try_get("actor")?,
-            })
-        })
+        .map(request_step)
         .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(Some(AccessRequestView {
-            id,
-            reference: crate::access::reference(id),
-            created_at: row.try_get("created_at")?,
-            status: row.try_get("status")?,
-            first_name: row.try_get("first_name")?,
-            surname: row.try_get("surname")?,
-            username: row.try_get("username")?,
-            email: row.try_get("email")?,
-            previous_emails: lines(row.try_get("previous_emails")?),
-            registration_numbers: lines(row.try_get("registration_numbers")?),
-            last_post: row.try_get("last_post")?,
-            supervised_trainees: row.try_get("supervised_trainees")?,
-            message: row.try_get("message")?,
-            steps,
-        }))
+        request_view(&row, steps).map(Some)
     }
 
     /// Accounts matching any detail of the request, most matches first.
@@ -228,19 +208,23 @@ impl Store {
             }
         }
 
+        // One query for every matched account's summary.
+        let placeholders = (1..=matched.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let mut suggestions = Vec::with_capacity(matched.len());
-        for (id, reasons) in matched {
-            let row = sqlx::query(&format!(
-                "SELECT {SUMMARY_COLUMNS} FROM accounts a WHERE a.id = $1"
-            ))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-            if let Some(row) = row {
-                suggestions.push(SuggestedAccount {
-                    account: summary(&row)?,
-                    matched: reasons,
-                });
+        if !matched.is_empty() {
+            let sql =
+                format!("SELECT {SUMMARY_COLUMNS} FROM accounts a WHERE a.id IN ({placeholders})");
+            let mut select = sqlx::query(&sql);
+            for id in matched.keys() {
+                select = select.bind(*id);
+            }
+            for row in select.fetch_all(&self.pool).await? {
+                let account = summary(&row)?;
+                let matched = matched.remove(&account.account_id).unwrap_or_default();
+                suggestions.push(SuggestedAccount { account, matched });
             }
         }
         suggestions.sort_by(|a, b| {
@@ -300,4 +284,43 @@ impl Store {
         tx.commit().await?;
         Ok(true)
     }
+}
+
+const STEP_COLUMNS: &str =
+    "SELECT s.request_id, s.occurred_at, s.action, s.detail, a.username AS actor
+       FROM access_request_steps s LEFT JOIN accounts a ON a.id = s.actor_id";
+
+fn request_step(row: &AnyRow) -> Result<RequestStep, StoreError> {
+    Ok(RequestStep {
+        occurred_at: row.try_get("occurred_at")?,
+        action: row.try_get("action")?,
+        detail: row.try_get("detail")?,
+        actor: row.try_get("actor")?,
+    })
+}
+
+fn request_view(row: &AnyRow, steps: Vec<RequestStep>) -> Result<AccessRequestView, StoreError> {
+    let lines = |text: String| -> Vec<String> {
+        text.lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let id: i64 = row.try_get("id")?;
+    Ok(AccessRequestView {
+        id,
+        reference: crate::access::reference(id),
+        created_at: row.try_get("created_at")?,
+        status: row.try_get("status")?,
+        first_name: row.try_get("first_name")?,
+        surname: row.try_get("surname")?,
+        username: row.try_get("username")?,
+        email: row.try_get("email")?,
+        previous_emails: lines(row.try_get("previous_emails")?),
+        registration_numbers: lines(row.try_get("registration_numbers")?),
+        last_post: row.try_get("last_post")?,
+        supervised_trainees: row.try_get("supervised_trainees")?,
+        message: row.try_get("message")?,
+        steps,
+    })
 }
