@@ -48,6 +48,30 @@ async fn every_support_endpoint_answers_only_support_users() {
         .unwrap();
     assert_eq!(login.status(), StatusCode::OK);
 
+    // Someone who cannot get in asks for help: access request 1.
+    let asked = anonymous
+        .post(server.url("/api/contact_support"))
+        .form(&[
+            ("form[first_name]", "Ada"),
+            ("form[surname]", "Okafor"),
+            ("form[username]", ""),
+            ("form[email]", "ada.new@example.org"),
+            ("form[previous_emails]", "okafor@example.org"),
+            ("form[registration_numbers]", ""),
+            ("form[last_post]", ""),
+            ("form[supervised_trainees]", ""),
+            ("form[message]", "I changed jobs and lost my old email."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        asked.status(),
+        StatusCode::OK,
+        "{}",
+        asked.text().await.unwrap()
+    );
+
     // The practitioner registered first after the support user: account 2.
     let target = 2;
     for (who, client, expected) in [
@@ -86,7 +110,42 @@ async fn every_support_endpoint_answers_only_support_users() {
             .unwrap();
         assert_eq!(act.status(), expected, "{who}: support_act");
 
-        for page in ["/support", &format!("/support/accounts/{target}")] {
+        let queue = client
+            .post(server.url("/api/support_requests"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(queue.status(), expected, "{who}: support_requests");
+        assert_eq!(
+            queue.text().await.unwrap().contains("lost my old email"),
+            expected == StatusCode::OK,
+            "{who}: requests only for support"
+        );
+        let request = client
+            .post(server.url("/api/support_request"))
+            .form(&[("request_id", "1")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(request.status(), expected, "{who}: support_request");
+        // Acting: anyone but support is refused before anything happens;
+        // support's note is the one step the request gets.
+        let act = client
+            .post(server.url("/api/support_request_act"))
+            .json(&serde_json::json!({
+                "request_id": 1,
+                "action": { "step": "close", "note": format!("closed by {who}") }
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(act.status(), expected, "{who}: support_request_act");
+
+        for page in [
+            "/support",
+            &format!("/support/accounts/{target}"),
+            "/support/requests/1",
+        ] {
             let response = client.get(server.url(page)).send().await.unwrap();
             assert_eq!(response.status(), expected, "{who}: {page}");
         }
@@ -118,4 +177,20 @@ async fn every_support_endpoint_answers_only_support_users() {
         .await
         .unwrap();
     assert_eq!(audit.matches("\"action\":\"unlock\"").count(), 1, "{audit}");
+    let request = support
+        .post(server.url("/api/support_request"))
+        .form(&[("request_id", "1")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(request.contains("closed by support"), "{request}");
+    for intruder in ["anonymous", "practitioner", "practice admin"] {
+        assert!(
+            !request.contains(&format!("closed by {intruder}")),
+            "{request}"
+        );
+    }
 }
