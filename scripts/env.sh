@@ -18,3 +18,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/thr
 if [ "${CI:-}" = true ]; then
   export CARGO_INCREMENTAL=0
 fi
+
+# Leptos reads this at compile time and cargo-leptos sets it; setting it for
+# plain cargo too keeps `cargo test`/`cargo build` and `cargo leptos build`
+# from invalidating each other's compiled leptos crates.
+export LEPTOS_OUTPUT_NAME=threshold

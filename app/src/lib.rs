@@ -3,6 +3,10 @@
 //! Compiled twice: with `ssr` into the server (rendering and server-function
 //! bodies) and with `hydrate` into the WASM bundle.
 
+// Release builds (no `erase_components`) nest view types deeper than the
+// default limit of 128.
+#![recursion_limit = "256"]
+
 pub mod auth;
 mod contact;
 mod dev_mailbox;
