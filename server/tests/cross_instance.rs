@@ -92,7 +92,7 @@ async fn current_user(server: &ServerProcess, client: &Client) -> String {
 
 /// Reads the event stream into `seen` until it holds `wanted`. The limit is
 /// generous: it catches a feed that never arrives, not a slow one (the
-/// latency is measured by `make bench-events`).
+/// latency is measured by scripts/multi-instance.sh).
 async fn read_until(feed: &mut reqwest::Response, seen: &mut String, wanted: &str) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     while !seen.contains(wanted) {
