@@ -9,6 +9,8 @@
 //! restarts a cluster: `scripts/test.sh` runs it in its PostgreSQL step.
 
 mod common;
+#[path = "../core/tests/support/database.rs"]
+mod database;
 
 use std::{
     collections::BTreeMap,
@@ -20,7 +22,7 @@ use std::{
 
 use common::{client, register, server_command, ServerProcess, PASSWORD};
 use reqwest::StatusCode;
-use sqlx::{AnyPool, Connection, Executor};
+use sqlx::AnyPool;
 
 const PORT: &str = "54331";
 
@@ -44,17 +46,8 @@ fn pg(action: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "restarts a PostgreSQL cluster of its own: scripts/test.sh runs it"]
 async fn the_server_rides_out_a_postgres_restart() {
-    sqlx::any::install_default_drivers();
     let admin = pg("start");
-    let name = format!("threshold_restart_{}", std::process::id());
-    let mut connection = sqlx::AnyConnection::connect(&admin).await.unwrap();
-    connection
-        .execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .unwrap();
-    connection.close().await.unwrap();
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    let database_url = format!("{base}/{name}");
+    let database_url = database::create_postgres_database(&admin).await;
 
     let dir = tempfile::tempdir().unwrap();
     let mut command = server_command(dir.path(), &database_url);

@@ -22,20 +22,24 @@ pub async fn fresh_database_url() -> (String, Option<tempfile::TempDir>) {
             let url = format!("sqlite://{}", dir.path().join("test.db").display());
             (url, Some(dir))
         }
-        Some(admin) => {
-            // Named so scripts/test.sh can drop what earlier runs left.
-            let name = format!("threshold_test_{}_{}", std::process::id(), rand_suffix());
-            let mut connection = sqlx::AnyConnection::connect(&admin)
-                .await
-                .unwrap_or_else(|error| panic!("THRESHOLD_TEST_POSTGRES={admin}: {error}"));
-            connection
-                .execute(format!("CREATE DATABASE {name}").as_str())
-                .await
-                .unwrap();
-            let (base, _) = admin.rsplit_once('/').expect("a URL ending in /database");
-            (format!("{base}/{name}"), None)
-        }
+        Some(admin) => (create_postgres_database(&admin).await, None),
     }
+}
+
+/// Creates an empty database with the role at `admin` and answers its URL.
+/// Named so scripts/test.sh can drop what earlier runs left.
+pub async fn create_postgres_database(admin: &str) -> String {
+    sqlx::any::install_default_drivers();
+    let name = format!("threshold_test_{}_{}", std::process::id(), rand_suffix());
+    let mut connection = sqlx::AnyConnection::connect(admin)
+        .await
+        .unwrap_or_else(|error| panic!("{admin}: {error}"));
+    connection
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .unwrap();
+    let (base, _) = admin.rsplit_once('/').expect("a URL ending in /database");
+    format!("{base}/{name}")
 }
 
 fn rand_suffix() -> String {
