@@ -504,3 +504,59 @@ async fn the_event_log_carries_what_happened_in_order() {
         .iter()
         .all(|e| e.username.as_deref() == Some("dr.okafor")));
 }
+
+/// A stream reads `id > cursor` and moves its cursor to the last id read,
+/// so an event must never become visible after one with a higher id: on
+/// PostgreSQL, concurrent transactions take ids in one order and may
+/// commit in another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_reader_following_the_log_misses_no_event_written_concurrently() {
+    const WRITERS: usize = 8;
+    const EACH: usize = 60;
+    let db = test_db().await;
+    let start = db.services.store.newest_event_id().await.unwrap();
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|writer| {
+            let services = db.services.clone();
+            tokio::spawn(async move {
+                for n in 0..EACH {
+                    threshold_core::events::record(
+                        &services,
+                        "login_failed",
+                        None,
+                        &serde_json::json!({ "writer": writer, "n": n }),
+                    )
+                    .await;
+                }
+            })
+        })
+        .collect();
+
+    let store = db.services.store.clone();
+    let reader = tokio::spawn(async move {
+        let mut cursor = start;
+        let mut seen = Vec::new();
+        loop {
+            let batch = store.events_after(cursor, None, 200).await.unwrap();
+            match batch.last() {
+                Some(last) => cursor = last.id,
+                None if seen.len() >= WRITERS * EACH => return seen,
+                None => tokio::time::sleep(Duration::from_millis(1)).await,
+            }
+            seen.extend(batch.iter().map(|event| event.id));
+        }
+    });
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let seen = tokio::time::timeout(Duration::from_secs(5), reader).await;
+
+    let written = db
+        .scalar(&format!("SELECT COUNT(*) FROM events WHERE id > {start}"))
+        .await;
+    assert_eq!(written, (WRITERS * EACH) as i64);
+    let seen = seen
+        .expect("the reader missed events: it was still waiting for them")
+        .unwrap();
+    assert_eq!(seen.len(), WRITERS * EACH, "every event read exactly once");
+}

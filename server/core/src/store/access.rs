@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use sqlx::{any::AnyRow, Row};
 
+use super::events::{append_event, NewEvent};
 use super::support::{summary, SUMMARY_COLUMNS};
 use super::{Store, StoreError};
 use crate::access::{AccessRequestDetails, AccessRequestView, RequestStep, SuggestedAccount};
@@ -72,12 +73,17 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO events (occurred_at, kind, detail) VALUES ($1, 'access_request', $2)",
+        append_event(
+            &mut tx,
+            self.backend,
+            &NewEvent {
+                kind: "access_request",
+                account_id: None,
+                actor_id: None,
+                detail: &serde_json::json!({ "request_id": id }).to_string(),
+                at: now,
+            },
         )
-        .bind(now)
-        .bind(serde_json::json!({ "request_id": id }).to_string())
-        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(id)
@@ -272,14 +278,18 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query(
-            "INSERT INTO events (occurred_at, kind, actor_id, detail)
-             VALUES ($1, 'access_request_updated', $2, $3)",
+        append_event(
+            &mut tx,
+            self.backend,
+            &NewEvent {
+                kind: "access_request_updated",
+                account_id: None,
+                actor_id: Some(actor_id),
+                detail: &serde_json::json!({ "request_id": request_id, "action": action })
+                    .to_string(),
+                at: now,
+            },
         )
-        .bind(now)
-        .bind(actor_id)
-        .bind(serde_json::json!({ "request_id": request_id, "action": action }).to_string())
-        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(true)

@@ -307,26 +307,6 @@ impl Store {
         tx.commit().await?;
         Ok(wait)
     }
-
-    /// Appends to the event log (the support console's feed).
-    pub async fn record_event(
-        &self,
-        kind: &str,
-        account_id: Option<i64>,
-        detail_json: &str,
-        now: Millis,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO events (occurred_at, kind, account_id, detail) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(now)
-        .bind(kind)
-        .bind(account_id)
-        .bind(detail_json)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
 }
 
 fn throttle_state(row: &AnyRow) -> Result<ThrottleState, StoreError> {

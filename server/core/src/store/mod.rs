@@ -6,6 +6,7 @@ use std::{path::Path, sync::Arc};
 mod access;
 mod accounts;
 mod auth;
+mod events;
 mod outbox;
 mod resets;
 mod support;
@@ -19,7 +20,6 @@ pub use support::{StaffChange, StaffChangeOutcome};
 mod search_index;
 
 use sqlx::any::{install_default_drivers, AnyConnectOptions, AnyPoolOptions};
-use sqlx::postgres::PgListener;
 use sqlx::{AnyPool, Executor, Transaction};
 
 /// Which database a [`Store`] speaks to. The SQL is written once for both
@@ -73,9 +73,6 @@ pub struct Store {
     /// Where to LISTEN for other instances' events (PostgreSQL only).
     postgres_url: Option<Arc<str>>,
 }
-
-/// The channel the `events` table's trigger notifies (migrations/postgres).
-const EVENTS_CHANNEL: &str = "threshold_events";
 
 impl Store {
     /// Opens and migrates the database at `url` (a SQLite file is created
@@ -138,38 +135,6 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
-    }
-
-    /// On PostgreSQL, calls `on_event` whenever any instance commits an
-    /// event (LISTEN on the channel the `events` trigger notifies), so live
-    /// streams here see a login made on another instance at once. On SQLite
-    /// there is nothing to listen to: streams look at the table every
-    /// second. Runs for the life of the process, reconnecting when the
-    /// connection is lost.
-    pub fn spawn_event_listener(&self, on_event: impl Fn() + Send + 'static) {
-        let Some(url) = self.postgres_url.clone() else {
-            return;
-        };
-        tokio::spawn(async move {
-            loop {
-                match PgListener::connect(&url).await {
-                    Ok(mut listener) => match listener.listen(EVENTS_CHANNEL).await {
-                        Ok(()) => loop {
-                            match listener.recv().await {
-                                Ok(_) => on_event(),
-                                Err(error) => {
-                                    tracing::warn!("event notifications lost: {error}");
-                                    break;
-                                }
-                            }
-                        },
-                        Err(error) => tracing::warn!("cannot LISTEN for events: {error}"),
-                    },
-                    Err(error) => tracing::warn!("cannot connect to LISTEN for events: {error}"),
-                }
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            }
-        });
     }
 
     /// Answers whether the database can be queried right now.

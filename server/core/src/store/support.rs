@@ -1,16 +1,17 @@
 //! The support console's SQL: the search index, what an account page
-//! shows, the live feed, and the staff actions, each written with its audit
+//! shows, and the staff actions, each written with its audit
 //! record and event in one transaction.
 
 use sqlx::{any::AnyRow, Any, Row, Transaction};
 
+use super::events::{append_event, NewEvent};
 use super::resets::{queue_reset, QueuedReset, ResetRecipient};
 use super::{search_index, Backend, Store, StoreError};
 use crate::clock::Millis;
 use crate::rules::AccountType;
 use crate::support::{
-    search_terms, AccountDetail, AccountStatus, AccountSummary, AuditEntry, Delivery, FeedEvent,
-    PastEmail, PossibleDuplicate, RegistrationNumberView, SearchQuery, SecurityState,
+    search_terms, AccountDetail, AccountStatus, AccountSummary, AuditEntry, Delivery, PastEmail,
+    PossibleDuplicate, RegistrationNumberView, SearchQuery, SecurityState,
 };
 
 /// How an account page's lists are cut: support needs the recent story,
@@ -246,55 +247,6 @@ impl Store {
         }))
     }
 
-    /// The newest `limit` events (of one account, or of all), oldest first.
-    pub async fn recent_events(
-        &self,
-        account_id: Option<i64>,
-        limit: i64,
-    ) -> Result<Vec<FeedEvent>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT * FROM (
-                 SELECT {FEED_COLUMNS} FROM events e LEFT JOIN accounts a ON a.id = e.account_id
-                  WHERE $1 IS NULL OR e.account_id = $1
-                  ORDER BY e.id DESC LIMIT $2) AS recent
-              ORDER BY id"
-        ))
-        .bind(account_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(feed_event).collect()
-    }
-
-    /// The id of the newest event (0 when there is none).
-    pub async fn newest_event_id(&self) -> Result<i64, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events")
-                .fetch_one(&self.pool)
-                .await?,
-        )
-    }
-
-    /// Events after `after_id` (of one account, or of all), oldest first.
-    pub async fn events_after(
-        &self,
-        after_id: i64,
-        account_id: Option<i64>,
-        limit: i64,
-    ) -> Result<Vec<FeedEvent>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {FEED_COLUMNS} FROM events e LEFT JOIN accounts a ON a.id = e.account_id
-              WHERE e.id > $1 AND ($2 IS NULL OR e.account_id = $2)
-              ORDER BY e.id LIMIT $3"
-        ))
-        .bind(after_id)
-        .bind(account_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(feed_event).collect()
-    }
-
     /// Applies a staff action: the change, its audit record (who, when,
     /// what, before, after) and its event, in one transaction.
     pub async fn apply_staff_change(
@@ -424,15 +376,17 @@ impl Store {
         .bind(after.to_string())
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO events (occurred_at, kind, account_id, actor_id, detail)
-             VALUES ($1, 'support_action', $2, $3, $4)",
+        append_event(
+            &mut tx,
+            self.backend,
+            &NewEvent {
+                kind: "support_action",
+                account_id: Some(account_id),
+                actor_id: Some(actor_id),
+                detail: &serde_json::json!({ "action": action }).to_string(),
+                at: now,
+            },
         )
-        .bind(now)
-        .bind(account_id)
-        .bind(actor_id)
-        .bind(serde_json::json!({ "action": action }).to_string())
-        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(StaffChangeOutcome::Done)
@@ -591,18 +545,5 @@ pub(super) fn summary(row: &AnyRow) -> Result<AccountSummary, StoreError> {
         status: AccountStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("account status {status:?}")))?,
         last_login_at: row.try_get("last_login_at")?,
-    })
-}
-
-const FEED_COLUMNS: &str = "e.id, e.occurred_at, e.kind, e.account_id, a.username, e.detail";
-
-fn feed_event(row: &AnyRow) -> Result<FeedEvent, StoreError> {
-    Ok(FeedEvent {
-        id: row.try_get("id")?,
-        occurred_at: row.try_get("occurred_at")?,
-        kind: row.try_get("kind")?,
-        account_id: row.try_get("account_id")?,
-        username: row.try_get("username")?,
-        detail: row.try_get("detail")?,
     })
 }
