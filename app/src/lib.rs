@@ -63,7 +63,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Header/>
             <main id="main" class="page">
-                <Routes fallback=|| view! { <p>"Page not found."</p> }>
+                <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage/>
                     <Route path=(StaticSegment("dev"), StaticSegment("mailbox")) view=dev_mailbox::MailboxPage/>
                     <Route
@@ -90,6 +90,32 @@ pub fn App() -> impl IntoView {
             </main>
             <DialogHost/>
         </Router>
+    }
+}
+
+/// Where an unknown address lands: says so (with a 404) and offers the
+/// ways on, rather than leaving someone who cannot get in at a dead end.
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Page not found · Threshold"/>
+        <section class="not-found" aria-labelledby="not-found-title">
+            <h1 id="not-found-title">"Page not found"</h1>
+            <p>
+                "There is no page at this address. It may have been mistyped, "
+                "or the link that brought you here may be out of date."
+            </p>
+            <p>
+                <a href="/">"Go to the home page"</a>
+                " to log in or register, or read "
+                <a href="/help">"help with logging in"</a>
+                "."
+            </p>
+        </section>
     }
 }
 

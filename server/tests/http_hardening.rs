@@ -1,6 +1,6 @@
 //! The server's HTTP defences, against the real binary: security headers
 //! on pages and other responses, cross-site writes refused, oversized
-//! bodies refused before parsing.
+//! bodies refused before parsing, unknown addresses answered with a page.
 
 mod common;
 
@@ -62,6 +62,32 @@ async fn pages_carry_a_nonce_csp_and_every_response_the_safety_headers() {
         health.headers()["content-security-policy"],
         "default-src 'none'; frame-ancestors 'none'"
     );
+}
+
+#[tokio::test]
+async fn an_unknown_address_gets_a_not_found_page_and_logs_no_error() {
+    let (dir, database_url, _) = temp_database();
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let server = ServerProcess::start_logging_to(server_command(dir.path(), &database_url), log);
+    server.ready().await;
+
+    let response = Client::new()
+        .get(server.url("/no-such-page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains("<h1 id=\"not-found-title\">Page not found</h1>"),
+        "{body}"
+    );
+    assert!(body.contains("href=\"/help\""), "a way on from the page");
+    // The page renders with the same context as every other page: the
+    // header asks who is logged in, which needs the server's services.
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(!log.contains("ERROR"), "the server logged an error: {log}");
 }
 
 #[tokio::test]

@@ -39,9 +39,17 @@ fn router(
 ) -> Router {
     let leptos_options = config.leptos.clone();
     let routes = generate_route_list(app::App);
-    let context_services = services.clone();
     let cookie_policy = app::auth::CookiePolicy {
         secure: config.secure_cookies,
+    };
+    // What every rendered page and server function finds in its context,
+    // the not-found page included.
+    let request_context = {
+        let services = services.clone();
+        move || {
+            provide_context(services.clone());
+            provide_context(cookie_policy);
+        }
     };
 
     // The public address's `host[:port]`, which a proxied request's Origin
@@ -62,19 +70,14 @@ fn router(
             }),
         )
         .route("/healthz", get(health::healthz).with_state(services))
-        .leptos_routes_with_context(
-            &leptos_options,
-            routes,
-            move || {
-                provide_context(context_services.clone());
-                provide_context(cookie_policy);
-            },
-            {
-                let options = leptos_options.clone();
-                move || app::shell(options.clone())
-            },
-        )
-        .fallback(leptos_axum::file_and_error_handler(app::shell))
+        .leptos_routes_with_context(&leptos_options, routes, request_context.clone(), {
+            let options = leptos_options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            request_context,
+            app::shell,
+        ))
         .with_state(leptos_options)
         .layer(axum::middleware::from_fn(guard::refusal_status))
         .layer(axum::middleware::from_fn(move |request, next| {

@@ -45,11 +45,16 @@ pub fn free_port() -> u16 {
 
 impl ServerProcess {
     /// Starts `command` (from [`server_command`]) listening on a free port.
-    pub fn start(mut command: Command) -> Self {
+    pub fn start(command: Command) -> Self {
+        Self::start_logging_to(command, Stdio::null())
+    }
+
+    /// The same, its log (standard output) going to `log`.
+    pub fn start_logging_to(mut command: Command, log: impl Into<Stdio>) -> Self {
         let port = free_port();
         let child = command
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .stdout(Stdio::null())
+            .stdout(log)
             .stderr(Stdio::inherit())
             .spawn()
             .expect("the server binary runs");
