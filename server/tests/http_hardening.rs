@@ -91,6 +91,61 @@ async fn an_unknown_address_gets_a_not_found_page_and_logs_no_error() {
 }
 
 #[tokio::test]
+async fn the_bundle_is_served_precompressed_and_revalidated_and_pages_are_not_stored() {
+    let (dir, database_url, _) = temp_database();
+    // What `cargo leptos build --release --precompress` leaves in the site
+    // root: each file beside its compressed forms. (The server only picks
+    // the file; these bytes stand in for real gzip output.)
+    let pkg = dir.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("threshold.js"), "export const bundle = 1;\n").unwrap();
+    std::fs::write(pkg.join("threshold.js.gz"), b"gzip bytes").unwrap();
+    let server = ServerProcess::start(server_command(dir.path(), &database_url));
+    server.ready().await;
+    let client = Client::new();
+
+    let compressed = client
+        .get(server.url("/pkg/threshold.js"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.status(), StatusCode::OK);
+    assert_eq!(compressed.headers()["content-encoding"], "gzip");
+    assert_eq!(compressed.headers()["cache-control"], "no-cache");
+    let last_modified = compressed.headers()["last-modified"].clone();
+    assert_eq!(compressed.bytes().await.unwrap().as_ref(), b"gzip bytes");
+
+    let plain = client
+        .get(server.url("/pkg/threshold.js"))
+        .send()
+        .await
+        .unwrap();
+    assert!(!plain.headers().contains_key("content-encoding"));
+    assert_eq!(plain.text().await.unwrap(), "export const bundle = 1;\n");
+
+    // Kept, but checked before each use: unchanged costs a 304.
+    let again = client
+        .get(server.url("/pkg/threshold.js"))
+        .header("if-modified-since", last_modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    for path in ["/", "/help", "/no-such-page"] {
+        let page = client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(page.headers()["cache-control"], "no-store", "{path}");
+    }
+    let function = client
+        .post(server.url("/api/current_user"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(function.headers()["cache-control"], "no-store");
+}
+
+#[tokio::test]
 async fn cross_site_writes_and_oversized_bodies_are_refused() {
     let (dir, database_url, _) = temp_database();
     let server = ServerProcess::start(server_command(dir.path(), &database_url));

@@ -194,6 +194,51 @@ async fn search_finds_accounts_by_every_field() {
 }
 
 #[tokio::test]
+async fn results_come_in_name_order_and_a_long_list_stops_at_fifty() {
+    let c = console().await;
+    // Registered out of name order, capitals mixed; several share a surname
+    // so the first name and then the id decide.
+    let surnames = ["Walker", "adams", "Okafor", "brown", "Zhou", "evans"];
+    let first_names = ["Tom", "amy", "Bea", "carl", "Dan"];
+    let mut expected = vec![(
+        "okafor".to_owned(),
+        "ada".to_owned(),
+        0,
+        "dr.okafor".to_owned(),
+    )];
+    for i in 1..=60 {
+        let surname = surnames[i % surnames.len()];
+        let first_name = first_names[i % first_names.len()];
+        let username = format!("person.{i:02}");
+        let email = format!("{username}@example.org");
+        register(
+            &c.db.services,
+            &person(first_name, surname, &email, &username),
+        )
+        .await
+        .unwrap();
+        expected.push((
+            surname.to_lowercase(),
+            first_name.to_lowercase(),
+            i,
+            username,
+        ));
+    }
+    expected.sort();
+    let in_order: Vec<String> = expected
+        .into_iter()
+        .map(|(.., username)| username)
+        .collect();
+
+    let results = search(&c.db.services, &c.staff, "example.org")
+        .await
+        .unwrap();
+    assert!(results.truncated, "61 matched, 50 listed");
+    let listed: Vec<String> = results.accounts.into_iter().map(|a| a.username).collect();
+    assert_eq!(listed, in_order[..50]);
+}
+
+#[tokio::test]
 async fn send_reset_queues_the_email_audits_and_the_person_gets_in() {
     let c = console().await;
     let feed = c.db.services.events.subscribe();

@@ -83,6 +83,26 @@ pub async fn refusal_status(request: Request, next: Next) -> Response {
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
+/// Sets `Cache-Control` where the handler did not. Files from the site
+/// root (the WASM bundle, its JS, the CSS; ServeDir marks them with
+/// `Last-Modified`) are `no-cache`: kept, but checked (a cheap 304) before
+/// each use, so a new release never runs against an old bundle. Everything
+/// else (pages, server functions) is `no-store`: it may carry someone's
+/// account, and a shared computer's cache is no place for that.
+pub async fn cache_policy(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        let policy = if headers.contains_key(header::LAST_MODIFIED) {
+            "no-cache"
+        } else {
+            "no-store"
+        };
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    response
+}
+
 fn changes_state(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }

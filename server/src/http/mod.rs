@@ -70,6 +70,18 @@ fn router(
             }),
         )
         .route("/healthz", get(health::healthz).with_state(services))
+        // The bundle (WASM, JS, CSS): precompressed forms when the build
+        // made them (`--precompress`), and answers to If-Modified-Since,
+        // which the catch-all file handler below does not give.
+        .nest_service(
+            &format!("/{}", leptos_options.site_pkg_dir),
+            tower_http::services::ServeDir::new(format!(
+                "{}/{}",
+                leptos_options.site_root, leptos_options.site_pkg_dir
+            ))
+            .precompressed_br()
+            .precompressed_gzip(),
+        )
         .leptos_routes_with_context(&leptos_options, routes, request_context.clone(), {
             let options = leptos_options.clone();
             move || app::shell(options.clone())
@@ -80,6 +92,7 @@ fn router(
         ))
         .with_state(leptos_options)
         .layer(axum::middleware::from_fn(guard::refusal_status))
+        .layer(axum::middleware::from_fn(guard::cache_policy))
         .layer(axum::middleware::from_fn(move |request, next| {
             guard::same_origin_writes(public_authority.clone(), request, next)
         }))

@@ -10,7 +10,8 @@ use super::{Backend, StoreError};
 use crate::support::SearchQuery;
 
 /// A search condition: `FROM` and `WHERE` text joining the index to
-/// `accounts a`, with its values for `$1…$n` in order.
+/// `accounts a`, with its values for `$1…$n` in order; the caller binds
+/// the page size (plus one) as `$n+1`.
 pub(super) struct Matching {
     pub from_where: String,
     pub values: Vec<String>,
@@ -25,32 +26,45 @@ pub(super) fn matching(backend: Backend, query: &SearchQuery) -> Matching {
             // LIKE with the pattern characters escaped: what was typed is
             // only ever text.
             let conditions = (1..=variants.len())
-                .map(|i| format!("s.terms LIKE ${i} ESCAPE '\\'"))
+                .map(|i| format!("terms LIKE ${i} ESCAPE '\\'"))
                 .collect::<Vec<_>>()
                 .join(" OR ");
-            Matching {
-                from_where: format!(
-                    "FROM account_search s JOIN accounts a ON a.id = s.account_id WHERE {conditions}"
-                ),
-                values: variants
+            postgres_page(
+                &conditions,
+                variants
                     .iter()
                     .map(|v| format!("%{}%", escape_like(v)))
                     .collect(),
-            }
+            )
         }
         (Backend::Postgres, SearchQuery::Words(variants)) => {
             let phrases = (1..=variants.len())
                 .map(|i| format!("phraseto_tsquery('simple', ${i})"))
                 .collect::<Vec<_>>()
                 .join(" || ");
-            Matching {
-                from_where: format!(
-                    "FROM account_search s JOIN accounts a ON a.id = s.account_id
-                     WHERE to_tsvector('simple', s.terms) @@ ({phrases})"
-                ),
-                values: variants.clone(),
-            }
+            postgres_page(
+                &format!("to_tsvector('simple', terms) @@ ({phrases})"),
+                variants.clone(),
+            )
         }
+    }
+}
+
+/// On PostgreSQL the matches are found and sorted inside the index table
+/// (which carries the name order, migrations/postgres/0008), and only the
+/// page's accounts are read. The page size is the value after `values`, as
+/// for the outer query.
+fn postgres_page(condition: &str, values: Vec<String>) -> Matching {
+    let limit_at = values.len() + 1;
+    Matching {
+        from_where: format!(
+            "FROM (SELECT account_id FROM account_search
+                    WHERE {condition}
+                    ORDER BY surname_key, first_name_key, account_id
+                    LIMIT ${limit_at}) s
+             JOIN accounts a ON a.id = s.account_id"
+        ),
+        values,
     }
 }
 
@@ -119,9 +133,14 @@ pub(super) async fn write_terms(
             }
         }
         Backend::Postgres => {
+            // The name order in the same lower() the result order uses.
             sqlx::query(
-                "INSERT INTO account_search (account_id, terms) VALUES ($1, $2)
-                 ON CONFLICT (account_id) DO UPDATE SET terms = excluded.terms",
+                "INSERT INTO account_search (account_id, terms, surname_key, first_name_key)
+                 SELECT id, $2, lower(surname), lower(first_name) FROM accounts WHERE id = $1
+                 ON CONFLICT (account_id) DO UPDATE
+                    SET terms = excluded.terms,
+                        surname_key = excluded.surname_key,
+                        first_name_key = excluded.first_name_key",
             )
             .bind(account_id)
             .bind(terms)
