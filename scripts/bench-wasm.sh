@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Browser-side benchmark: builds the release site, reports the size of the
-# WASM bundle and its JS glue (raw, gzip -9, and brotli when the `brotli`
-# command exists), then starts the release server on a free loopback port
+# Browser-side benchmark: builds the release site as it is shipped
+# (precompressed), reports the size of the WASM bundle and its JS glue (raw,
+# and the gzip and brotli forms the server sends), then starts the release server on a free loopback port
 # with a throwaway SQLite database and times, in Chromium, navigation →
 # hydrated and navigation → "Log in" dialog open (end2end/bench/hydration.mjs).
 # Argument: [runs] page loads per cache state (default 20).
@@ -20,7 +20,7 @@ name=threshold # output-name in Cargo.toml's [workspace.metadata.leptos]
 # an override of Cargo.toml's site-root.
 site=target/bench-site
 echo "bench: building the release site (several minutes the first time)" >&2
-LEPTOS_SITE_ROOT=$site cargo leptos build --release
+LEPTOS_SITE_ROOT=$site cargo leptos build --release --precompress
 
 wasm=$site/pkg/$name.wasm
 js=$site/pkg/$name.js
@@ -29,16 +29,12 @@ for file in "$wasm" "$js"; do
 done
 
 kib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1024 }'; }
+size_of() { if [ -s "$1" ]; then kib "$(wc -c <"$1")"; else echo "not built"; fi; }
 size_row() {
-  local label=$1 file=$2 br="n/a"
-  if command -v brotli >/dev/null; then
-    br=$(kib "$(brotli -c -q 11 "$file" | wc -c)")
-  fi
-  printf '| %s | %s | %s | %s |\n' "$label" "$(kib "$(wc -c <"$file")")" \
-    "$(kib "$(gzip -9 -c "$file" | wc -c)")" "$br"
+  printf '| %s | %s | %s | %s |\n' "$1" "$(size_of "$2")" "$(size_of "$2.gz")" "$(size_of "$2.br")"
 }
 sizes=$(
-  echo "| release bundle | raw KiB | gzip -9 KiB | brotli -q 11 KiB |"
+  echo "| release bundle | raw KiB | gzip KiB (sent) | brotli KiB (sent) |"
   echo "|---|--:|--:|--:|"
   size_row "$name.wasm" "$wasm"
   size_row "$name.js (glue)" "$js"

@@ -7,6 +7,16 @@ else
   export PATH="$HOME/.cargo/bin:$PATH"
 fi
 
+# wasm-opt, which cargo-leptos runs on release bundles, from end2end's npm
+# packages (binaryen, pinned there). It goes before /usr/bin on purpose:
+# Debian's binaryen 108 produces a bundle that fails at start-up in
+# `WebAssembly.Table.grow` (fixed in binaryen 109).
+threshold_wasm_opt="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/end2end/node_modules/binaryen/bin"
+if [ -x "$threshold_wasm_opt/wasm-opt" ]; then
+  export PATH="$threshold_wasm_opt:$PATH"
+fi
+unset threshold_wasm_opt
+
 # One cargo build directory per machine, outside the checkout: a fresh clone
 # (CI clones afresh every run) reuses everything already compiled instead of
 # starting cold. Nothing depends on it being there; set CARGO_TARGET_DIR to

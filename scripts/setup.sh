@@ -86,9 +86,9 @@ fi
 source "$here/env.sh"  # again: step 1 may have made the Debian toolchain usable
 command -v cargo >/dev/null || die "no cargo on PATH"
 
-# 2. Helper programs: wasm-opt (binaryen), Chromium for the browser tests,
-#    PostgreSQL for the PostgreSQL suites.
-apt_install binaryen chromium postgresql
+# 2. Helper programs: Chromium for the browser tests, PostgreSQL for the
+#    PostgreSQL suites. (wasm-opt comes with the npm packages, step 5.)
+apt_install chromium postgresql
 
 # 3. cargo-leptos. Built with no_downloads everywhere: it then takes
 #    wasm-bindgen and wasm-opt from PATH, which works on both kinds of machine.
@@ -107,10 +107,12 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
     || die "cargo install wasm-bindgen-cli $want failed"
 fi
 
-# 5. The end-to-end suite's npm packages, from the committed lock file.
+# 5. The npm packages, from the committed lock file: the end-to-end suite's
+#    and wasm-opt (binaryen) for release builds.
 if [ ! -d "$root/end2end/node_modules/playwright-core" ] \
+   || [ ! -x "$root/end2end/node_modules/binaryen/bin/wasm-opt" ] \
    || [ "$root/end2end/package-lock.json" -nt "$root/end2end/node_modules/.package-lock.json" ]; then
-  command -v npm >/dev/null || die "npm is needed for the end-to-end tests"
-  say "installing end-to-end npm packages"
+  command -v npm >/dev/null || apt_install nodejs npm
+  say "installing the npm packages (end2end/)"
   (cd "$root/end2end" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || die "npm ci in end2end failed"
 fi
