@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 
-.PHONY: run test setup lint unit e2e bench-login bench-search attack
+.PHONY: run test setup lint unit e2e bench-login bench-search bench-wasm multi-instance attack
 
 ## Build and serve Threshold on http://127.0.0.1:3000 (SQLite, dev mailbox).
 run: setup
@@ -36,6 +36,16 @@ bench-login: setup
 bench-search: setup
 	@$(ENV) cargo bench -p threshold-core --features server --bench support_search
 	@$(ENV) BENCH_POSTGRES=$$(scripts/pg.sh start) cargo bench -p threshold-core --features server --bench support_search
+
+## WASM bundle size (raw, gzip, brotli) and navigation → hydrated → Log in
+## dialog open in headless Chromium, on the release build (README).
+bench-wasm: setup
+	@bash scripts/bench-wasm.sh
+
+## Two release instances on one PostgreSQL: the cross-instance checks and
+## the login → live-feed latency (README).
+multi-instance: setup
+	@bash scripts/multi-instance.sh
 
 ## Scripted password guessing against a release server (SECURITY.md).
 attack: setup
