@@ -50,7 +50,32 @@ impl Store {
         query: &SearchQuery,
         limit: u32,
     ) -> Result<(Vec<AccountSummary>, bool), StoreError> {
-        let matching = search_index::matching(self.backend, query);
+        let first_look = match search_index::first_look(self.backend, query) {
+            Some(first_look) => self.search_page(&first_look, limit).await?,
+            None => Vec::new(),
+        };
+        let page = if first_look.len() > limit as usize {
+            first_look
+        } else {
+            let matching = search_index::matching(self.backend, query);
+            self.search_page(&matching, limit).await?
+        };
+        let truncated = page.len() > limit as usize;
+        let accounts = page
+            .iter()
+            .take(limit as usize)
+            .map(summary)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((accounts, truncated))
+    }
+
+    /// Up to `limit + 1` matching accounts in name order (one more than the
+    /// page, to tell whether the list was cut).
+    async fn search_page(
+        &self,
+        matching: &search_index::Matching,
+        limit: u32,
+    ) -> Result<Vec<AnyRow>, StoreError> {
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} {from_where}
               ORDER BY lower(a.surname), lower(a.first_name), a.id
@@ -62,17 +87,10 @@ impl Store {
         for value in &matching.values {
             select = select.bind(value);
         }
-        let rows = select
+        Ok(select
             .bind(i64::from(limit) + 1)
             .fetch_all(&self.pool)
-            .await?;
-        let truncated = rows.len() > limit as usize;
-        let accounts = rows
-            .iter()
-            .take(limit as usize)
-            .map(summary)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((accounts, truncated))
+            .await?)
     }
 
     /// Indexes accounts the search does not cover yet (those created before
