@@ -34,6 +34,9 @@ pub struct Config {
     pub smtp: Option<SmtpConfig>,
     /// `MAIL_LEASE_SECONDS`: how long a worker owns a message it is sending.
     pub mail_lease_seconds: u32,
+    /// `METRICS_TOKEN`: the bearer token `/metrics` asks for; `None`: only
+    /// connections from this machine may read it.
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -98,6 +101,7 @@ impl Config {
             site_url,
             smtp,
             mail_lease_seconds: number_from_env("MAIL_LEASE_SECONDS", 2, 120)?,
+            metrics_token: non_empty_env("METRICS_TOKEN"),
         })
     }
 

@@ -58,7 +58,12 @@ pub async fn record(
         .record_event(kind, account_id, &detail.to_string(), services.clock.now())
         .await
     {
-        Ok(()) => services.events.published(),
+        Ok(()) => {
+            services.events.published();
+            // One counter for everything the log records (logins by
+            // outcome, registrations, resets, deliveries): /metrics.
+            metrics::counter!("threshold_events_total", "kind" => kind.to_owned()).increment(1);
+        }
         Err(error) => tracing::warn!("could not record a {kind} event: {error}"),
     }
 }

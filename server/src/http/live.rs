@@ -88,6 +88,7 @@ pub async fn events(
         }
     };
 
+    metrics::gauge!("threshold_live_feeds").increment(1.0);
     let feed = Feed {
         wake: state.services.events.subscribe(),
         services: state.services,
@@ -120,6 +121,12 @@ struct Feed {
     pending: VecDeque<FeedEvent>,
     ready_sent: bool,
     authorised_at: Instant,
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        metrics::gauge!("threshold_live_feeds").decrement(1.0);
+    }
 }
 
 impl Feed {

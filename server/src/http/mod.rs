@@ -4,6 +4,7 @@
 mod guard;
 mod health;
 mod live;
+mod telemetry;
 
 use axum::{routing::get, Router};
 use leptos::prelude::provide_context;
@@ -14,7 +15,8 @@ use crate::config::Config;
 
 pub async fn serve(config: Config, services: Services) -> Result<(), String> {
     let (stopping, shutdown) = tokio::sync::watch::channel(false);
-    let router = router(&config, services, shutdown);
+    let metrics = telemetry::install()?;
+    let router = router(&config, services, shutdown, metrics);
     let addr = config.site_addr();
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -36,6 +38,7 @@ fn router(
     config: &Config,
     services: Services,
     shutdown: tokio::sync::watch::Receiver<bool>,
+    metrics: metrics_exporter_prometheus::PrometheusHandle,
 ) -> Router {
     let leptos_options = config.leptos.clone();
     let routes = generate_route_list(app::App);
@@ -69,6 +72,14 @@ fn router(
                 shutdown,
             }),
         )
+        .route(
+            "/metrics",
+            get(telemetry::metrics).with_state(telemetry::MetricsState {
+                handle: metrics,
+                services: services.clone(),
+                token: config.metrics_token.as_deref().map(Into::into),
+            }),
+        )
         .route("/healthz", get(health::healthz).with_state(services))
         // The bundle (WASM, JS, CSS): precompressed forms when the build
         // made them (`--precompress`), and answers to If-Modified-Since,
@@ -93,6 +104,7 @@ fn router(
         .with_state(leptos_options)
         .layer(axum::middleware::from_fn(guard::refusal_status))
         .layer(axum::middleware::from_fn(guard::cache_policy))
+        .layer(axum::middleware::from_fn(telemetry::track_requests))
         .layer(axum::middleware::from_fn(move |request, next| {
             guard::same_origin_writes(public_authority.clone(), request, next)
         }))

@@ -31,7 +31,8 @@ pub fn server_command(dir: &Path, database_url: &str) -> Command {
         .env("DATABASE_URL", database_url)
         .env("RUST_LOG", "warn")
         .env_remove("SMTP_URL")
-        .env_remove("MAIL_FROM");
+        .env_remove("MAIL_FROM")
+        .env_remove("METRICS_TOKEN");
     command
 }
 

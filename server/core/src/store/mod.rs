@@ -137,6 +137,11 @@ impl Store {
         self.backend
     }
 
+    /// This instance's connections to the database: (open, idle).
+    pub fn connections(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
     /// Answers whether the database can be queried right now.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

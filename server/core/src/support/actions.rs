@@ -65,6 +65,8 @@ pub async fn perform(
                 services.outbox_wakeup.notify_one();
             }
             services.events.published();
+            metrics::counter!("threshold_support_actions_total", "action" => action.name())
+                .increment(1);
             Ok(())
         }
         StaffChangeOutcome::NotFound => Err(SupportError::NotFound),
