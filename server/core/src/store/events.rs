@@ -10,7 +10,10 @@
 //! holds one advisory lock from taking the id until commit, so events
 //! commit in id order. The price is that event-writing transactions commit
 //! one at a time from their event onwards; the event is always their last
-//! statement, so that stretch is one insert and the commit.
+//! statement, so that stretch is one insert and the commit. Should that
+//! ever limit throughput, the way out is to stamp each event with its
+//! transaction id and follow the log by (transaction, id) below
+//! `pg_snapshot_xmin(pg_current_snapshot())`, which needs no lock.
 
 use sqlx::postgres::PgListener;
 use sqlx::{any::AnyRow, Row, Transaction};
