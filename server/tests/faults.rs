@@ -16,7 +16,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{client, register, server_command, ServerProcess, PASSWORD};
+use common::{ada_registration, client, register, server_command, ServerProcess, PASSWORD};
 use reqwest::StatusCode;
 use sqlx::AnyPool;
 
@@ -44,14 +44,7 @@ async fn a_server_killed_mid_registration_and_mid_reset_leaves_nothing_half_done
             let email = format!("new{n}@example.org");
             let response = client()
                 .post(url)
-                .form(&[
-                    ("form[first_name]", "Ada"),
-                    ("form[surname]", "Okafor"),
-                    ("form[email]", email.as_str()),
-                    ("form[username]", ""),
-                    ("form[account_type]", "practitioner"),
-                    ("form[password]", PASSWORD),
-                ])
+                .form(&ada_registration(&email))
                 .send()
                 .await;
             let ok = matches!(&response, Ok(r) if r.status() == StatusCode::OK);

@@ -84,6 +84,18 @@ async fn an_unknown_address_gets_a_not_found_page_and_logs_no_error() {
         "{body}"
     );
     assert!(body.contains("href=\"/help\""), "a way on from the page");
+    // A help article that does not exist is a not-found too.
+    let article = Client::new()
+        .get(server.url("/help/no-such-article"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(article.status(), StatusCode::NOT_FOUND);
+    assert!(article
+        .text()
+        .await
+        .unwrap()
+        .contains("There is no help article at this address."));
     // The page renders with the same context as every other page: the
     // header asks who is logged in, which needs the server's services.
     let log = std::fs::read_to_string(&log_path).unwrap();

@@ -20,7 +20,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{client, register, server_command, ServerProcess, PASSWORD};
+use common::{ada_registration, client, register, server_command, ServerProcess, PASSWORD};
 use reqwest::StatusCode;
 use sqlx::AnyPool;
 
@@ -81,14 +81,7 @@ async fn the_server_rides_out_a_postgres_restart() {
                     let email = format!("load{worker}x{n}@example.org");
                     client
                         .post(&register_url)
-                        .form(&[
-                            ("form[first_name]", "Ada"),
-                            ("form[surname]", "Okafor"),
-                            ("form[email]", email.as_str()),
-                            ("form[username]", ""),
-                            ("form[account_type]", "practitioner"),
-                            ("form[password]", PASSWORD),
-                        ])
+                        .form(&ada_registration(&email))
                         .send()
                         .await
                 };

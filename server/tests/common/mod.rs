@@ -102,6 +102,19 @@ pub fn client() -> Client {
     Client::builder().cookie_store(true).build().unwrap()
 }
 
+/// The registration form of Ada Okafor, practitioner, with this email and
+/// a generated username: for tests that register many at once.
+pub fn ada_registration(email: &str) -> [(&'static str, &str); 6] {
+    [
+        ("form[first_name]", "Ada"),
+        ("form[surname]", "Okafor"),
+        ("form[email]", email),
+        ("form[username]", ""),
+        ("form[account_type]", "practitioner"),
+        ("form[password]", PASSWORD),
+    ]
+}
+
 pub async fn register(server: &ServerProcess, client: &Client, account_type: &str, who: &str) {
     let email = format!("{who}@example.org");
     let response = client
