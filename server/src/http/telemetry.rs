@@ -112,10 +112,9 @@ pub async fn metrics(
             .into_response();
     }
 
-    let (open, idle) = state.services.store.connections();
-    metrics::gauge!("threshold_database_connections", "state" => "in_use")
-        .set(open.saturating_sub(u32::try_from(idle).unwrap_or(u32::MAX)));
-    metrics::gauge!("threshold_database_connections", "state" => "idle").set(idle as f64);
+    let (in_use, idle) = state.services.store.connections();
+    metrics::gauge!("threshold_database_connections", "state" => "in_use").set(in_use);
+    metrics::gauge!("threshold_database_connections", "state" => "idle").set(idle);
     match state.services.store.outbox_by_status().await {
         Ok(counts) => {
             for (status, messages) in counts {

@@ -260,7 +260,12 @@ fn user_of(account: &LoginAccount, must_change_password: bool) -> Result<Current
     })
 }
 
-async fn event(services: &Services, kind: &str, account_id: Option<i64>, state: &ThrottleState) {
+async fn event(
+    services: &Services,
+    kind: &'static str,
+    account_id: Option<i64>,
+    state: &ThrottleState,
+) {
     let detail = serde_json::json!({
         "failed_logins": state.failed_logins,
         "throttled_until": state.throttled_until,

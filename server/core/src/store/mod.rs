@@ -137,9 +137,10 @@ impl Store {
         self.backend
     }
 
-    /// This instance's connections to the database: (open, idle).
-    pub fn connections(&self) -> (u32, usize) {
-        (self.pool.size(), self.pool.num_idle())
+    /// This instance's connections to the database: (in use, idle).
+    pub fn connections(&self) -> (u32, u32) {
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
+        (self.pool.size().saturating_sub(idle), idle)
     }
 
     /// Answers whether the database can be queried right now.

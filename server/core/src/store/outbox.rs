@@ -50,6 +50,18 @@ pub struct DevMailboxMessage {
 }
 
 impl Store {
+    /// Messages by status (`queued`, `sending`, `sent`, `abandoned`,
+    /// `superseded`): the outbox's state for /metrics, the same from every
+    /// instance.
+    pub async fn outbox_by_status(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS messages FROM outbox GROUP BY status")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("status")?, row.try_get("messages")?)))
+            .collect()
+    }
+
     /// Claims the message that has waited longest among those due, or one
     /// whose worker's lease ran out (that worker died mid-delivery). One
     /// statement, so two workers can never claim the same message.
@@ -234,18 +246,4 @@ fn dev_message(row: &AnyRow) -> Result<DevMailboxMessage, StoreError> {
         body_html: row.try_get("body_html")?,
         delivered_at: row.try_get("delivered_at")?,
     })
-}
-
-impl Store {
-    /// Messages by status (`queued`, `sending`, `sent`, `abandoned`,
-    /// `superseded`): the outbox's state for /metrics, the same from every
-    /// instance.
-    pub async fn outbox_by_status(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows = sqlx::query("SELECT status, COUNT(*) AS messages FROM outbox GROUP BY status")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("status")?, row.try_get("messages")?)))
-            .collect()
-    }
 }

@@ -51,8 +51,9 @@ const FIRST_LOOK_ACCOUNTS: u32 = 2_000;
 /// pays for one bounded look before [`matching`]. Words (short queries) go
 /// straight to [`matching`]: their index answers them at once.
 pub(super) fn first_look(backend: Backend, query: &SearchQuery) -> Option<Matching> {
-    if let (Backend::Sqlite, SearchQuery::Substring(_)) = (backend, query) {
-        return Some(Matching {
+    match (backend, query) {
+        (_, SearchQuery::Words(_)) => None,
+        (Backend::Sqlite, SearchQuery::Substring(_)) => Some(Matching {
             from_where: format!(
                 "FROM (SELECT id FROM accounts
                         ORDER BY lower(surname), lower(first_name), id
@@ -62,26 +63,27 @@ pub(super) fn first_look(backend: Backend, query: &SearchQuery) -> Option<Matchi
                 WHERE account_search MATCH $1"
             ),
             values: vec![query.match_expression()],
-        });
+        }),
+        (Backend::Postgres, SearchQuery::Substring(variants)) => {
+            // The page is cut inside, so only its accounts are read.
+            let (condition, values) = like_any(variants);
+            let limit_at = values.len() + 1;
+            Some(Matching {
+                from_where: format!(
+                    "FROM (SELECT account_id, surname_key, first_name_key FROM
+                             (SELECT account_id, surname_key, first_name_key, terms
+                                FROM account_search
+                               ORDER BY surname_key, first_name_key, account_id
+                               LIMIT {FIRST_LOOK_ACCOUNTS}) first_accounts
+                            WHERE {condition}
+                            ORDER BY surname_key, first_name_key, account_id
+                            LIMIT ${limit_at}) s
+                     JOIN accounts a ON a.id = s.account_id"
+                ),
+                values,
+            })
+        }
     }
-    let (Backend::Postgres, SearchQuery::Substring(variants)) = (backend, query) else {
-        return None;
-    };
-    let (condition, values) = like_any(variants);
-    let limit_at = values.len() + 1;
-    Some(Matching {
-        from_where: format!(
-            "FROM (SELECT account_id, surname_key, first_name_key FROM
-                     (SELECT account_id, surname_key, first_name_key, terms FROM account_search
-                       ORDER BY surname_key, first_name_key, account_id
-                       LIMIT {FIRST_LOOK_ACCOUNTS}) first_accounts
-                    WHERE {condition}
-                    ORDER BY surname_key, first_name_key, account_id
-                    LIMIT ${limit_at}) s
-             JOIN accounts a ON a.id = s.account_id"
-        ),
-        values,
-    })
 }
 
 /// `terms LIKE` any of the variants, with the LIKE pattern characters
