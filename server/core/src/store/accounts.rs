@@ -1,6 +1,6 @@
 //! Accounts: creating them and the lookups registration needs.
 
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::{Store, StoreError};
 use crate::clock::Millis;
@@ -38,7 +38,7 @@ pub enum CreateAccountOutcome {
 }
 
 /// An account holding a registration number, for the duplicate warning.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct NumberHolder {
     pub account_id: i64,
     pub kind: String,
@@ -51,13 +51,12 @@ impl Store {
     pub async fn taken_login_names(&self, keys: &[&str]) -> Result<Vec<String>, StoreError> {
         let mut taken = Vec::new();
         for key in keys {
-            let row = sqlx::query("SELECT name_key FROM login_names WHERE name_key = $1")
-                .bind(key)
-                .fetch_optional(&self.pool)
-                .await?;
-            if let Some(row) = row {
-                taken.push(row.try_get("name_key")?);
-            }
+            let name: Option<String> =
+                sqlx::query_scalar("SELECT name_key FROM login_names WHERE name_key = $1")
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?;
+            taken.extend(name);
         }
         Ok(taken)
     }
@@ -67,25 +66,15 @@ impl Store {
         &self,
         number: &str,
     ) -> Result<Vec<NumberHolder>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT a.id, r.kind, a.first_name, a.surname
+        Ok(sqlx::query_as::<_, NumberHolder>(
+            "SELECT a.id AS account_id, r.kind, a.first_name, a.surname
                FROM registration_numbers r JOIN accounts a ON a.id = r.account_id
               WHERE r.number = $1
               ORDER BY a.id",
         )
         .bind(number)
         .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|row| {
-                Ok(NumberHolder {
-                    account_id: row.try_get("id")?,
-                    kind: row.try_get("kind")?,
-                    first_name: row.try_get("first_name")?,
-                    surname: row.try_get("surname")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 
     /// Writes the account, its login names, registration number and

@@ -16,7 +16,7 @@
 //! `pg_snapshot_xmin(pg_current_snapshot())`, which needs no lock.
 
 use sqlx::postgres::PgListener;
-use sqlx::{any::AnyRow, Row, Transaction};
+use sqlx::Transaction;
 
 use super::{serialize_on, Backend, Store, StoreError};
 use crate::clock::Millis;
@@ -93,7 +93,7 @@ impl Store {
         account_id: Option<i64>,
         limit: i64,
     ) -> Result<Vec<FeedEvent>, StoreError> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query_as::<_, FeedRow>(&format!(
             "SELECT * FROM (
                  SELECT {FEED_COLUMNS} FROM events e LEFT JOIN accounts a ON a.id = e.account_id
                   WHERE $1 IS NULL OR e.account_id = $1
@@ -104,7 +104,7 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(feed_event).collect()
+        Ok(rows.into_iter().map(FeedEvent::from).collect())
     }
 
     /// The id of the newest event (0 when there is none).
@@ -123,7 +123,7 @@ impl Store {
         account_id: Option<i64>,
         limit: i64,
     ) -> Result<Vec<FeedEvent>, StoreError> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query_as::<_, FeedRow>(&format!(
             "SELECT {FEED_COLUMNS} FROM events e LEFT JOIN accounts a ON a.id = e.account_id
               WHERE e.id > $1 AND ($2 IS NULL OR e.account_id = $2)
               ORDER BY e.id LIMIT $3"
@@ -133,7 +133,7 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(feed_event).collect()
+        Ok(rows.into_iter().map(FeedEvent::from).collect())
     }
 
     /// On PostgreSQL, calls `on_event` whenever any instance commits an
@@ -171,13 +171,35 @@ impl Store {
 
 const FEED_COLUMNS: &str = "e.id, e.occurred_at, e.kind, e.account_id, a.username, e.detail";
 
-fn feed_event(row: &AnyRow) -> Result<FeedEvent, StoreError> {
-    Ok(FeedEvent {
-        id: row.try_get("id")?,
-        occurred_at: row.try_get("occurred_at")?,
-        kind: row.try_get("kind")?,
-        account_id: row.try_get("account_id")?,
-        username: row.try_get("username")?,
-        detail: row.try_get("detail")?,
-    })
+/// A row of [`FEED_COLUMNS`]: [`FeedEvent`] is compiled for the browser
+/// too, where there is no sqlx to derive from.
+#[derive(sqlx::FromRow)]
+struct FeedRow {
+    id: i64,
+    occurred_at: Millis,
+    kind: String,
+    account_id: Option<i64>,
+    username: Option<String>,
+    detail: String,
+}
+
+impl From<FeedRow> for FeedEvent {
+    fn from(row: FeedRow) -> Self {
+        let FeedRow {
+            id,
+            occurred_at,
+            kind,
+            account_id,
+            username,
+            detail,
+        } = row;
+        FeedEvent {
+            id,
+            occurred_at,
+            kind,
+            account_id,
+            username,
+            detail,
+        }
+    }
 }

@@ -1,5 +1,23 @@
 //! The database, SQLite or PostgreSQL. Every SQL statement lives under this
 //! module, so a rule the database enforces can be found in one place.
+//!
+//! Rows become structs by `#[derive(sqlx::FromRow)]`, read with
+//! `sqlx::query_as`: a field is found by its column's name (an alias in the
+//! SQL where the names differ) and must decode through the `Any` driver from
+//! both databases. What cannot be derived directly, and what is done instead:
+//! - a `bool` stored as INTEGER 0/1: `Any` decodes `bool` only from a real
+//!   BOOLEAN, which SQLite does not have. `#[sqlx(try_from = "rows::Flag")]`.
+//! - a `u32` count stored as INTEGER/BIGINT: `Any` has no unsigned types.
+//!   `#[sqlx(try_from = "rows::Count")]`.
+//! - an enum stored as TEXT: `#[sqlx(try_from = "String")]` with a
+//!   `TryFrom<String>` for the enum.
+//! - a field that is not a column (`ClaimedMessage::superseded`, found by a
+//!   second query): `#[sqlx(skip)]`, then set.
+//! - a struct defined outside this module (`FeedEvent`, compiled for the
+//!   browser too, without sqlx) or an answer that is a tuple: a private row
+//!   struct with the same fields, converted into the answer.
+//!
+//! A single column is read with `sqlx::query_scalar`, without a struct.
 
 use std::{path::Path, sync::Arc};
 
@@ -9,6 +27,7 @@ mod auth;
 mod events;
 mod outbox;
 mod resets;
+mod rows;
 mod support;
 
 pub use accounts::{AccountInsert, CreateAccountOutcome, NumberHolder};

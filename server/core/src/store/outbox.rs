@@ -1,13 +1,12 @@
 //! The outbox: claiming messages for delivery, recording each attempt, and
 //! the development mailbox.
 
-use sqlx::{any::AnyRow, Row};
-
+use super::rows::Count;
 use super::{Store, StoreError};
 use crate::clock::Millis;
 
 /// A message a worker has claimed; it owns it until `lease_expires_at`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClaimedMessage {
     pub id: i64,
     pub kind: String,
@@ -17,10 +16,13 @@ pub struct ClaimedMessage {
     pub data: String,
     pub secret: Option<String>,
     /// Attempts so far, this one included.
+    #[sqlx(try_from = "Count")]
     pub attempts: u32,
     pub created_at: Millis,
     /// A reset email whose password is no longer the account's pending
     /// one (a newer reset replaced it, or it expired): not worth sending.
+    /// Not a column: found after the claim.
+    #[sqlx(skip)]
     pub superseded: bool,
 }
 
@@ -39,7 +41,7 @@ pub enum DeliveryRecord {
 }
 
 /// A message in the development mailbox.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DevMailboxMessage {
     pub id: i64,
     pub recipient: String,
@@ -54,12 +56,15 @@ impl Store {
     /// `superseded`): the outbox's state for /metrics, the same from every
     /// instance.
     pub async fn outbox_by_status(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows = sqlx::query("SELECT status, COUNT(*) AS messages FROM outbox GROUP BY status")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("status")?, row.try_get("messages")?)))
-            .collect()
+        let rows = sqlx::query_as::<_, StatusCount>(
+            "SELECT status, COUNT(*) AS messages FROM outbox GROUP BY status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.status, row.messages))
+            .collect())
     }
 
     /// Claims the message that has waited longest among those due, or one
@@ -71,7 +76,7 @@ impl Store {
         now: Millis,
         lease_ms: Millis,
     ) -> Result<Option<ClaimedMessage>, StoreError> {
-        let row = sqlx::query(&format!(
+        let claimed = sqlx::query_as::<_, ClaimedMessage>(&format!(
             "UPDATE outbox
                 SET status = 'sending', claimed_by = $1, lease_expires_at = $2, attempts = attempts + 1
               WHERE id = (SELECT id FROM outbox
@@ -87,33 +92,20 @@ impl Store {
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let id: i64 = row.try_get("id")?;
-        let kind: String = row.try_get("kind")?;
-        let superseded = if kind == "password_reset" {
+        let Some(mut message) = claimed else {
+            return Ok(None);
+        };
+        if message.kind == "password_reset" {
             let current: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM pending_resets WHERE message_id = $1 AND expires_at > $2",
             )
-            .bind(id)
+            .bind(message.id)
             .bind(now)
             .fetch_one(&self.pool)
             .await?;
-            current == 0
-        } else {
-            false
-        };
-        Ok(Some(ClaimedMessage {
-            id,
-            kind,
-            account_id: row.try_get("account_id")?,
-            recipient: row.try_get("recipient")?,
-            subject: row.try_get("subject")?,
-            data: row.try_get("data")?,
-            secret: row.try_get("secret")?,
-            attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
-            created_at: row.try_get("created_at")?,
-            superseded,
-        }))
+            message.superseded = current == 0;
+        }
+        Ok(Some(message))
     }
 
     /// Records an attempt and moves the message on: sent, back in the queue,
@@ -212,38 +204,32 @@ impl Store {
 
     /// The development mailbox, newest first.
     pub async fn dev_mailbox(&self, limit: u32) -> Result<Vec<DevMailboxMessage>, StoreError> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as::<_, DevMailboxMessage>(
             "SELECT id, recipient, subject, body_text, body_html, delivered_at
                FROM dev_mailbox ORDER BY id DESC LIMIT $1",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(dev_message).collect()
+        .await?)
     }
 
     pub async fn dev_mailbox_message(
         &self,
         id: i64,
     ) -> Result<Option<DevMailboxMessage>, StoreError> {
-        let row = sqlx::query(
+        Ok(sqlx::query_as::<_, DevMailboxMessage>(
             "SELECT id, recipient, subject, body_text, body_html, delivered_at
                FROM dev_mailbox WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(dev_message).transpose()
+        .await?)
     }
 }
 
-fn dev_message(row: &AnyRow) -> Result<DevMailboxMessage, StoreError> {
-    Ok(DevMailboxMessage {
-        id: row.try_get("id")?,
-        recipient: row.try_get("recipient")?,
-        subject: row.try_get("subject")?,
-        body_text: row.try_get("body_text")?,
-        body_html: row.try_get("body_html")?,
-        delivered_at: row.try_get("delivered_at")?,
-    })
+/// One line of [`Store::outbox_by_status`].
+#[derive(sqlx::FromRow)]
+struct StatusCount {
+    status: String,
+    messages: i64,
 }

@@ -1,7 +1,7 @@
 //! Reset passwords: issuing one (with its email, in one transaction),
 //! using it once, and replacing the password it leads to.
 
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::{serialize_on, Store, StoreError};
 use crate::clock::Millis;
@@ -56,17 +56,15 @@ impl Store {
             .bind(window_start)
             .execute(&mut *tx)
             .await?;
-        let recent = sqlx::query(
+        let recent = sqlx::query_as::<_, RecentRequests>(
             "SELECT COUNT(*) AS n, MIN(requested_at) AS oldest FROM reset_requests WHERE email_key = $1",
         )
         .bind(issue.email_key)
         .fetch_one(&mut *tx)
         .await?;
-        let count: i64 = recent.try_get("n")?;
-        if count >= i64::from(issue.hourly_limit) {
-            let oldest: Option<Millis> = recent.try_get("oldest")?;
+        if recent.n >= i64::from(issue.hourly_limit) {
             return Ok(ResetIssued::TooMany {
-                allowed_at: oldest.unwrap_or(issue.now) + HOUR_MS,
+                allowed_at: recent.oldest.unwrap_or(issue.now) + HOUR_MS,
             });
         }
         sqlx::query("INSERT INTO reset_requests (email_key, requested_at) VALUES ($1, $2)")
@@ -75,7 +73,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
 
-        let account = sqlx::query(
+        let account = sqlx::query_as::<_, ResetAccount>(
             "SELECT a.id, a.email, a.username, a.first_name
                FROM login_names n JOIN accounts a ON a.id = n.account_id
               WHERE n.name_key = $1 AND n.kind IN ('email', 'both') AND a.status = 'active'",
@@ -87,15 +85,15 @@ impl Store {
             tx.commit().await?;
             return Ok(ResetIssued::NoAccount);
         };
-        let account_id: i64 = account.try_get("id")?;
+        let account_id = account.id;
         let recipient = ResetRecipient {
-            first_name: account.try_get("first_name")?,
-            username: account.try_get("username")?,
+            first_name: account.first_name,
+            username: account.username,
         };
         let message_id = queue_reset(
             &mut tx,
             account_id,
-            &account.try_get::<String, _>("email")?,
+            &account.email,
             &recipient,
             &QueuedReset {
                 now: issue.now,
@@ -153,12 +151,12 @@ impl Store {
         &self,
         account_id: i64,
     ) -> Result<Option<(String, String)>, StoreError> {
-        let row = sqlx::query("SELECT username, email FROM accounts WHERE id = $1")
-            .bind(account_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| Ok((row.try_get("username")?, row.try_get("email")?)))
-            .transpose()
+        let names =
+            sqlx::query_as::<_, AccountNames>("SELECT username, email FROM accounts WHERE id = $1")
+                .bind(account_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(names.map(|names| (names.username, names.email)))
     }
 
     /// Stores a new password and ends every session of the account (the
@@ -181,6 +179,29 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// The requests counted against an address in the last hour.
+#[derive(sqlx::FromRow)]
+struct RecentRequests {
+    n: i64,
+    /// When the oldest of them was made; `None` when there are none.
+    oldest: Option<Millis>,
+}
+
+/// The active account whose current email a reset was asked for.
+#[derive(sqlx::FromRow)]
+struct ResetAccount {
+    id: i64,
+    email: String,
+    username: String,
+    first_name: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountNames {
+    username: String,
+    email: String,
 }
 
 /// A reset password ready to be stored, with its email.
