@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use threshold_core::access::{ContactError, ContactField, ContactForm, ContactReceived};
 
 use crate::errors::{contact_messages, ContactMessages, ServiceError};
+use crate::field::{Field, TextArea};
 
 /// Stores the request and emails its acknowledgement.
 #[server(endpoint = "contact_support")]
@@ -67,6 +68,9 @@ fn ContactFormView(action: ServerAction<ContactSupport>) -> impl IntoView {
         Some(Err(error)) => contact_messages(&error),
         _ => ContactMessages::default(),
     });
+    let errors = move |field: ContactField| {
+        Signal::derive(move || messages.with(|messages| messages.for_field(field)))
+    };
     view! {
         <p class="help__lead">
             "Cannot get in, even with "<a href="/help/forgotten-password">"Forgotten password"</a>
@@ -75,34 +79,34 @@ fn ContactFormView(action: ServerAction<ContactSupport>) -> impl IntoView {
         <ActionForm action attr:class="form" attr:novalidate=true>
             <p class="field__hint">"Fields marked optional can be left blank; the more you give, the faster we find you."</p>
             <div class="form__row">
-                <Field id="contact-first-name" name="first_name" label="First name"
-                    field=ContactField::FirstName messages autocomplete="given-name"/>
-                <Field id="contact-surname" name="surname" label="Surname"
-                    field=ContactField::Surname messages autocomplete="family-name"/>
+                <Field id="contact-first-name" name="form[first_name]" label="First name"
+                    autocomplete="given-name" errors=errors(ContactField::FirstName)/>
+                <Field id="contact-surname" name="form[surname]" label="Surname"
+                    autocomplete="family-name" errors=errors(ContactField::Surname)/>
             </div>
-            <Field id="contact-email" name="email" label="Email address we can reach you at"
-                field=ContactField::Email messages autocomplete="email" kind="email"/>
-            <Field id="contact-username" name="username" label="Username, if you remember it (optional)"
-                field=ContactField::Username messages autocomplete="username"/>
-            <Area id="contact-previous-emails" name="previous_emails"
+            <Field id="contact-email" name="form[email]" label="Email address we can reach you at"
+                kind="email" autocomplete="email" errors=errors(ContactField::Email)/>
+            <Field id="contact-username" name="form[username]" label="Username, if you remember it (optional)"
+                autocomplete="username" errors=errors(ContactField::Username)/>
+            <TextArea id="contact-previous-emails" name="form[previous_emails]"
                 label="Email addresses you used before (optional)"
                 hint="One per line. The address on your account may be an old one."
-                field=ContactField::PreviousEmails messages rows=2/>
-            <Area id="contact-numbers" name="registration_numbers"
+                rows=2 errors=errors(ContactField::PreviousEmails)/>
+            <TextArea id="contact-numbers" name="form[registration_numbers]"
                 label="Registration numbers (optional)"
                 hint="One per line, for example GMC 1234567."
-                field=ContactField::RegistrationNumbers messages rows=2/>
-            <Area id="contact-last-post" name="last_post"
+                rows=2 errors=errors(ContactField::RegistrationNumbers)/>
+            <TextArea id="contact-last-post" name="form[last_post]"
                 label="Trainees: your last post (optional)"
                 hint="Where and when, as you would write it on a form."
-                field=ContactField::LastPost messages rows=2/>
-            <Area id="contact-supervised" name="supervised_trainees"
+                rows=2 errors=errors(ContactField::LastPost)/>
+            <TextArea id="contact-supervised" name="form[supervised_trainees]"
                 label="Supervisors: trainees you supervised (optional)"
                 hint="Names are enough."
-                field=ContactField::SupervisedTrainees messages rows=2/>
-            <Area id="contact-message" name="message" label="What happened?"
+                rows=2 errors=errors(ContactField::SupervisedTrainees)/>
+            <TextArea id="contact-message" name="form[message]" label="What happened?"
                 hint="A sentence or two is plenty."
-                field=ContactField::Message messages rows=4/>
+                rows=4 errors=errors(ContactField::Message)/>
             {move || messages.with(|m| m.form.clone()).map(|text| view! {
                 <div class="notice notice--error" role="alert">{text}</div>
             })}
@@ -111,63 +115,5 @@ fn ContactFormView(action: ServerAction<ContactSupport>) -> impl IntoView {
                 {move || if pending.get() { "Sending…" } else { "Send to support" }}
             </button>
         </ActionForm>
-    }
-}
-
-/// A labelled one-line field with its errors announced.
-#[component]
-fn Field(
-    id: &'static str,
-    name: &'static str,
-    label: &'static str,
-    field: ContactField,
-    messages: Memo<ContactMessages>,
-    autocomplete: &'static str,
-    #[prop(default = "text")] kind: &'static str,
-) -> impl IntoView {
-    let error_id = format!("{id}-error");
-    let problems = move || messages.with(|m| m.for_field(field));
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <input id=id name=format!("form[{name}]") type=kind autocomplete=autocomplete
-                aria-describedby=error_id.clone()
-                aria-invalid=move || (!problems().is_empty()).then_some("true")/>
-            <div id=error_id class="field__errors">
-                {move || problems().into_iter().map(|text| view! {
-                    <p class="field__error" role="alert">{text}</p>
-                }).collect_view()}
-            </div>
-        </div>
-    }
-}
-
-/// A labelled text area with a hint and its errors announced.
-#[component]
-fn Area(
-    id: &'static str,
-    name: &'static str,
-    label: &'static str,
-    hint: &'static str,
-    field: ContactField,
-    messages: Memo<ContactMessages>,
-    rows: u32,
-) -> impl IntoView {
-    let hint_id = format!("{id}-hint");
-    let error_id = format!("{id}-error");
-    let problems = move || messages.with(|m| m.for_field(field));
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <p id=hint_id.clone() class="field__hint">{hint}</p>
-            <textarea id=id name=format!("form[{name}]") rows=rows
-                aria-describedby=format!("{hint_id} {error_id}")
-                aria-invalid=move || (!problems().is_empty()).then_some("true")></textarea>
-            <div id=error_id class="field__errors">
-                {move || problems().into_iter().map(|text| view! {
-                    <p class="field__error" role="alert">{text}</p>
-                }).collect_view()}
-            </div>
-        </div>
     }
 }

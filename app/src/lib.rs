@@ -12,6 +12,7 @@ mod contact;
 mod dev_mailbox;
 pub mod dialogs;
 pub mod errors;
+mod field;
 mod header;
 mod help;
 mod home;

@@ -10,6 +10,7 @@ use threshold_core::{
 use super::{password_rules::PasswordRules, DialogKind, Dialogs, Modal};
 use crate::auth::{Auth, Logout};
 use crate::errors::{choose_password_messages, ChoosePasswordMessages, ServiceError};
+use crate::field::{Field, ShowPassword};
 
 /// Stores the new password and swaps the restricted session for a full one.
 #[server(endpoint = "choose_password")]
@@ -78,28 +79,17 @@ pub fn ChoosePasswordDialog() -> impl IntoView {
                     "You logged in with a reset password. Choose a password of your own to finish; "
                     "the one from the email will not work again."
                 </p>
-                <div class="field">
-                    <label for="choose-password">"New password"</label>
-                    <PasswordRules id="choose-password-rules" dialog=DialogKind::ChoosePassword
-                        password=password.into() username email/>
-                    <input id="choose-password" name="form[password]"
-                        type=move || if show_password.get() { "text" } else { "password" }
-                        autocomplete="new-password" autocapitalize="none" spellcheck="false"
-                        required autofocus
-                        aria-describedby="choose-password-rules choose-password-error"
-                        aria-invalid=move || messages.with(|m| (!m.password.is_empty()).then_some("true"))
-                        on:input=move |ev| password.set(event_target_value(&ev))/>
-                    <label class="checkbox">
-                        <input type="checkbox" prop:checked=show_password
-                            on:change=move |ev| show_password.set(event_target_checked(&ev))/>
-                        "Show password"
-                    </label>
-                    <div id="choose-password-error" class="field__errors">
-                        {move || messages.with(|m| m.password.clone()).into_iter().map(|text| view! {
-                            <p class="field__error" role="alert">{text}</p>
-                        }).collect_view()}
-                    </div>
-                </div>
+                <Field id="choose-password" name="form[password]" label="New password"
+                    kind=move || if show_password.get() { "text" } else { "password" }
+                    autocomplete="new-password" verbatim=true required=true autofocus=true
+                    value=password described_by="choose-password-rules"
+                    before_input=move || view! {
+                        <PasswordRules id="choose-password-rules" dialog=DialogKind::ChoosePassword
+                            password=password.into() username email/>
+                    }
+                    errors=move || messages.with(|m| m.password.clone())>
+                    <ShowPassword shown=show_password/>
+                </Field>
                 {move || messages.with(|m| m.form.clone()).map(|text| view! {
                     <div class="notice notice--error" role="alert">{text}</div>
                 })}

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use super::{DialogKind, Dialogs, Modal};
 use crate::auth::{Auth, Login};
 use crate::errors::{login_messages, LoginMessages};
+use crate::field::Field;
 
 #[component]
 pub fn LoginDialog() -> impl IntoView {
@@ -16,6 +17,10 @@ pub fn LoginDialog() -> impl IntoView {
         Some(Err(error)) => login_messages(&error),
         _ => LoginMessages::default(),
     });
+    // Each field has at most one message.
+    let field_errors = move |field: fn(&LoginMessages) -> &Option<String>| {
+        Signal::derive(move || messages.with(|m| Vec::from_iter(field(m).clone())))
+    };
     let identifier = RwSignal::new(String::new());
     let caps_lock = RwSignal::new(false);
 
@@ -52,36 +57,17 @@ pub fn LoginDialog() -> impl IntoView {
     view! {
         <Modal kind=DialogKind::Login id="login-dialog" title="Log in">
             <ActionForm action attr:class="form" attr:novalidate=true>
-                <div class="field">
-                    <label for="login-identifier">"Username or email"</label>
-                    <input id="login-identifier" name="form[identifier]" type="text"
-                        autocomplete="username" autocapitalize="none" spellcheck="false" autofocus
-                        aria-describedby="login-identifier-error"
-                        aria-invalid=move || messages.with(|m| m.identifier.is_some().then_some("true"))
-                        prop:value=identifier
-                        on:input=move |ev| identifier.set(event_target_value(&ev))/>
-                    <div id="login-identifier-error" class="field__errors">
-                        {move || messages.with(|m| m.identifier.clone()).map(|text| view! {
-                            <p class="field__error" role="alert">{text}</p>
-                        })}
-                    </div>
-                </div>
-                <div class="field">
-                    <label for="login-password">"Password"</label>
-                    <input id="login-password" name="form[password]" type="password"
-                        autocomplete="current-password" autocapitalize="none" spellcheck="false"
-                        aria-describedby="login-caps-lock login-password-error"
-                        aria-invalid=move || messages.with(|m| m.password.is_some().then_some("true"))
-                        on:keydown=caps_from on:keyup=caps_from/>
+                <Field id="login-identifier" name="form[identifier]" label="Username or email"
+                    autocomplete="username" verbatim=true autofocus=true value=identifier
+                    errors=field_errors(|m| &m.identifier)/>
+                <Field id="login-password" name="form[password]" label="Password" kind="password"
+                    autocomplete="current-password" verbatim=true
+                    described_by="login-caps-lock" on_key=caps_from
+                    errors=field_errors(|m| &m.password)>
                     <p id="login-caps-lock" class="caps-warning" role="status">
                         {move || caps_lock.get().then_some("Caps Lock is on. Passwords are case sensitive.")}
                     </p>
-                    <div id="login-password-error" class="field__errors">
-                        {move || messages.with(|m| m.password.clone()).map(|text| view! {
-                            <p class="field__error" role="alert">{text}</p>
-                        })}
-                    </div>
-                </div>
+                </Field>
                 {move || messages.with(|m| m.form.clone()).map(|text| view! {
                     <div class="notice notice--error" role="alert">{text}</div>
                 })}

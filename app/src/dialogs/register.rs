@@ -8,6 +8,7 @@ use threshold_core::{
 
 use super::{password_rules::PasswordRules, DialogKind, Dialogs, Modal};
 use crate::errors::{registration_messages, FieldMessage, RegistrationMessages, ServiceError};
+use crate::field::{aria_invalid, Field, FieldError, FieldErrors, ShowPassword};
 
 /// Creates an account and logs the person in. Every field is checked again
 /// here: the dialog's checks are a courtesy, not a guard.
@@ -125,14 +126,14 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
                 <a href="/help/registration-rules" on:click=move |_| dialogs.close()>"Help: creating an account"</a>
             </p>
             <div class="form__row">
-                <TextField id="register-first-name" name="form[first_name]" label="First name"
+                <Field id="register-first-name" name="form[first_name]" label="First name"
                     autocomplete="given-name" autofocus=true errors=errors(RegistrationField::FirstName)/>
-                <TextField id="register-surname" name="form[surname]" label="Surname"
+                <Field id="register-surname" name="form[surname]" label="Surname"
                     autocomplete="family-name" errors=errors(RegistrationField::Surname)/>
             </div>
-            <TextField id="register-email" name="form[email]" label="Email address" kind="email"
+            <Field id="register-email" name="form[email]" label="Email address" kind="email"
                 autocomplete="email" errors=errors(RegistrationField::Email) value=email/>
-            <TextField id="register-username" name="form[username]" label="Username (optional)"
+            <Field id="register-username" name="form[username]" label="Username (optional)"
                 hint="Leave blank and we'll make one, e.g. Okafor4821."
                 autocomplete="username" errors=errors(RegistrationField::Username) value=username/>
 
@@ -153,29 +154,23 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
                 <FieldErrors id="register-account-type-error" errors=errors(RegistrationField::AccountType)/>
             </fieldset>
             <Show when=move || account_type.get() == "practice_admin">
-                <TextField id="register-practice-name" name="form[practice_name]" label="Practice name"
+                <Field id="register-practice-name" name="form[practice_name]" label="Practice name"
                     autocomplete="organization" errors=errors(RegistrationField::PracticeName)/>
             </Show>
 
             <RegistrationNumberField errors=errors(RegistrationField::RegistrationNumber)/>
 
-            <div class="field">
-                <label for="register-password">"Password"</label>
-                <PasswordRules id="register-password-rules" dialog=DialogKind::Register
-                    password=password.into() username=username.into() email=email.into()/>
-                <input id="register-password" name="form[password]"
-                    type=move || if show_password.get() { "text" } else { "password" }
-                    autocomplete="new-password" autocapitalize="none" spellcheck="false" required
-                    aria-describedby="register-password-rules register-password-error"
-                    aria-invalid=move || invalid(errors(RegistrationField::Password))
-                    on:input=move |ev| password.set(event_target_value(&ev))/>
-                <label class="checkbox">
-                    <input type="checkbox" prop:checked=show_password
-                        on:change=move |ev| show_password.set(event_target_checked(&ev))/>
-                    "Show password"
-                </label>
-                <FieldErrors id="register-password-error" errors=errors(RegistrationField::Password)/>
-            </div>
+            <Field id="register-password" name="form[password]" label="Password"
+                kind=move || if show_password.get() { "text" } else { "password" }
+                autocomplete="new-password" verbatim=true required=true
+                value=password described_by="register-password-rules"
+                before_input=move || view! {
+                    <PasswordRules id="register-password-rules" dialog=DialogKind::Register
+                        password=password.into() username=username.into() email=email.into()/>
+                }
+                errors=errors(RegistrationField::Password)>
+                <ShowPassword shown=show_password/>
+            </Field>
 
             <input type="hidden" name="form[confirm_possible_duplicate]"
                 prop:value=move || confirm_duplicate.get().to_string()/>
@@ -208,62 +203,11 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
     }
 }
 
-fn invalid(errors: Signal<Vec<FieldMessage>>) -> Option<&'static str> {
-    errors.with(|errors| (!errors.is_empty()).then_some("true"))
-}
-
-/// A labelled text input with its hint and its errors, wired for screen
-/// readers (`aria-describedby`, `aria-invalid`).
-#[component]
-fn TextField(
-    id: &'static str,
-    name: &'static str,
-    label: &'static str,
-    #[prop(default = "text")] kind: &'static str,
-    #[prop(optional)] hint: Option<&'static str>,
-    autocomplete: &'static str,
-    #[prop(optional)] autofocus: bool,
-    errors: Signal<Vec<FieldMessage>>,
-    /// Mirrors what is typed, for fields other parts of the form read.
-    #[prop(optional)]
-    value: Option<RwSignal<String>>,
-) -> impl IntoView {
-    let hint_id = format!("{id}-hint");
-    let error_id = format!("{id}-error");
-    let described_by = match hint {
-        Some(_) => format!("{hint_id} {error_id}"),
-        None => error_id.clone(),
-    };
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            {hint.map(|hint| view! { <p class="field__hint" id=hint_id.clone()>{hint}</p> })}
-            <input id=id name=name type=kind autocomplete=autocomplete autofocus=autofocus
-                aria-describedby=described_by
-                aria-invalid=move || invalid(errors)
-                on:input=move |ev| {
-                    if let Some(value) = value {
-                        value.set(event_target_value(&ev));
-                    }
-                }/>
-            <FieldErrors id=error_id errors/>
-        </div>
-    }
-}
-
-/// A field's messages, each announced as it appears.
-#[component]
-fn FieldErrors(#[prop(into)] id: String, errors: Signal<Vec<FieldMessage>>) -> impl IntoView {
-    view! {
-        <div id=id class="field__errors">
-            <For each=move || errors.get() key=|message| message.text.clone() let:message>
-                <p class="field__error" role="alert">
-                    {message.text.clone()}
-                    " "
-                    <ResetOffer message/>
-                </p>
-            </For>
-        </div>
+/// A registration message can offer "Forgotten password" for the address
+/// it is about.
+impl FieldError for FieldMessage {
+    fn contents(self) -> AnyView {
+        view! { {self.text.clone()} " " <ResetOffer message=self/> }.into_any()
     }
 }
 
@@ -293,7 +237,7 @@ fn RegistrationNumberField(errors: Signal<Vec<FieldMessage>>) -> impl IntoView {
                 <div class="field">
                     <label for="register-number-kind">"Type"</label>
                     <select id="register-number-kind" name="form[registration_kind]"
-                        aria-invalid=move || invalid(errors)>
+                        aria-invalid=aria_invalid(errors)>
                         <option value="">"None"</option>
                         {RegistrationKind::ALL
                             .into_iter()
@@ -304,7 +248,7 @@ fn RegistrationNumberField(errors: Signal<Vec<FieldMessage>>) -> impl IntoView {
                 <div class="field">
                     <label for="register-number">"Number"</label>
                     <input id="register-number" name="form[registration_number]" type="text"
-                        autocomplete="off" aria-invalid=move || invalid(errors)
+                        autocomplete="off" aria-invalid=aria_invalid(errors)
                         aria-describedby="register-number-error"/>
                 </div>
             </div>

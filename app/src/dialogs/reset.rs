@@ -9,6 +9,7 @@ use threshold_core::reset::{ResetError, ResetForm, ResetRequested};
 
 use super::{DialogKind, Dialogs, Modal};
 use crate::errors::{reset_messages, ResetMessages, ServiceError};
+use crate::field::Field;
 
 /// Emails the username and a new password when the address is an account's
 /// current email; answers the same either way.
@@ -50,7 +51,10 @@ pub fn ResetDialog() -> impl IntoView {
 #[component]
 fn ResetFormView(action: ServerAction<RequestReset>) -> impl IntoView {
     let dialogs = expect_context::<Dialogs>();
-    let email = dialogs.prefill();
+    // The address the dialog was opened with, until the person changes it.
+    let prefill = dialogs.prefill();
+    let email = RwSignal::new(prefill.get_untracked());
+    Effect::new(move |_| email.set(prefill.get()));
     let pending = action.pending();
     // Shown again after "Use another address": the field gets the focus
     // back from the answer that is gone.
@@ -69,19 +73,9 @@ fn ResetFormView(action: ServerAction<RequestReset>) -> impl IntoView {
             <p class="field__hint">
                 "We will email your username and a new password to the address on your account."
             </p>
-            <div class="field">
-                <label for="reset-email">"Email address"</label>
-                <input id="reset-email" node_ref=field name="form[email]" type="email" autocomplete="email"
-                    autocapitalize="none" spellcheck="false" autofocus required
-                    prop:value=email
-                    aria-describedby="reset-email-error"
-                    aria-invalid=move || messages.with(|m| m.email.is_some().then_some("true"))/>
-                <div id="reset-email-error" class="field__errors">
-                    {move || messages.with(|m| m.email.clone()).map(|text| view! {
-                        <p class="field__error" role="alert">{text}</p>
-                    })}
-                </div>
-            </div>
+            <Field id="reset-email" name="form[email]" label="Email address" kind="email"
+                autocomplete="email" verbatim=true autofocus=true required=true value=email
+                node_ref=field errors=move || messages.with(|m| Vec::from_iter(m.email.clone()))/>
             {move || messages.with(|m| m.form.clone()).map(|text| view! {
                 <div class="notice notice--error" role="alert">{text}</div>
             })}
