@@ -40,7 +40,7 @@ pub async fn logout() -> Result<(), ServiceError<LoginError>> {
             .await
             .map_err(|error| {
                 tracing::error!("logout failed: {error}");
-                ServiceError::Domain(LoginError::Unavailable)
+                crate::errors::refuse(LoginError::Unavailable)
             })?;
     }
     server::set_session_cookie(None);
@@ -58,7 +58,7 @@ pub async fn current_user() -> Result<Option<CurrentUser>, ServiceError<LoginErr
         .await
         .map_err(|error| {
             tracing::error!("reading a session failed: {error}");
-            ServiceError::Domain(LoginError::Unavailable)
+            LoginError::Unavailable.into()
         })
 }
 

@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
+use threshold_core::refusal::{NoField, Refusal, RefusalKind};
 
 use crate::errors::ServiceError;
 
@@ -29,6 +30,19 @@ pub enum MailboxError {
     NotFound,
     #[error("The mailbox could not be read just now.")]
     Unavailable,
+}
+
+impl Refusal for MailboxError {
+    type Field = NoField;
+
+    fn kind(&self) -> RefusalKind {
+        match self {
+            // Switched off is as good as not there.
+            MailboxError::Off | MailboxError::NotFound => RefusalKind::NotFound,
+            MailboxError::NotLocal => RefusalKind::Forbidden,
+            MailboxError::Unavailable => RefusalKind::Unavailable,
+        }
+    }
 }
 
 /// The newest messages first.

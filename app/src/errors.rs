@@ -1,8 +1,12 @@
-//! The one place where what went wrong becomes what a person reads.
+//! The one place where what went wrong becomes what a person reads, and
+//! the HTTP status it is answered with.
 //!
 //! Server functions return [`ServiceError`]: the domain's own typed error,
 //! or a failure of the call itself (network, server down, a body the server
-//! refused). Components never format errors themselves; they ask here.
+//! refused). A domain error becomes a `ServiceError` only through
+//! [`refuse`] (which `?` calls, through `From`): it sets the response's
+//! status from the error's kind. Components never format errors
+//! themselves; they ask the `*_messages` functions here.
 
 use std::fmt;
 
@@ -15,6 +19,7 @@ use threshold_core::{
     access::{ContactError, ContactField},
     accounts::{RegistrationError, RegistrationField},
     auth::{LoginError, LoginField},
+    refusal::Refusal,
     reset::{ChoosePasswordError, ResetError},
 };
 
@@ -27,9 +32,48 @@ pub enum ServiceError<E> {
     Call(String),
 }
 
-impl<E> From<E> for ServiceError<E> {
+impl<E: Refusal> From<E> for ServiceError<E> {
+    /// What `?` on a domain error does in a server function.
     fn from(error: E) -> Self {
-        ServiceError::Domain(error)
+        refuse(error)
+    }
+}
+
+/// Answers a request with a domain refusal: the response's status says
+/// what kind of refusal it is (see [`status_of`]), the body carries the
+/// typed error for the browser to put into words. On the browser side (a
+/// refusal made up locally) there is no response to mark.
+pub fn refuse<E: Refusal>(error: E) -> ServiceError<E> {
+    mark_response(error.kind());
+    ServiceError::Domain(error)
+}
+
+/// Gives the response being made (a server function's answer, or a page
+/// rendered on the server that shows a refusal) the status of `kind`.
+/// Nothing to do in the browser.
+pub fn mark_response(kind: threshold_core::refusal::RefusalKind) {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status_of(kind));
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = kind;
+}
+
+/// The HTTP status of each kind of refusal. A refusal the person can act
+/// on is 422 (the request was well-formed, its content refused), never the
+/// 500 server functions answer by default: a monitor counting 5xx sees
+/// only what the service itself failed at.
+#[cfg(feature = "ssr")]
+pub fn status_of(kind: threshold_core::refusal::RefusalKind) -> axum::http::StatusCode {
+    use axum::http::StatusCode;
+    use threshold_core::refusal::RefusalKind;
+    match kind {
+        RefusalKind::Refused => StatusCode::UNPROCESSABLE_ENTITY,
+        RefusalKind::NotLoggedIn => StatusCode::UNAUTHORIZED,
+        RefusalKind::Forbidden => StatusCode::FORBIDDEN,
+        RefusalKind::NotFound => StatusCode::NOT_FOUND,
+        RefusalKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
@@ -369,5 +413,333 @@ mod tests {
         let text = messages.form.unwrap().text;
         assert!(!text.contains("os error"), "{text}");
         assert_eq!(text, CALL_FAILED);
+    }
+}
+
+/// Every refusal a server function can answer with, variant by variant:
+/// its status, and words for a person wherever the refusal says it belongs.
+#[cfg(all(test, feature = "ssr"))]
+mod every_refusal {
+    use axum::http::StatusCode;
+    use threshold_core::{
+        access::ContactProblem,
+        accounts::FieldProblem,
+        reset::{ChoosePasswordField, ResetField},
+        rules::{PasswordProblem, RegistrationNumber},
+        support::SupportError,
+    };
+
+    use super::*;
+    use crate::dev_mailbox::MailboxError;
+    use crate::help::HelpMissing;
+
+    /// Fails to compile when a variant is added and not listed below.
+    macro_rules! listed {
+        ($error:ty: $($variant:pat),+ $(,)?) => {{
+            fn listed(error: &$error) {
+                match error {
+                    $($variant => {})+
+                }
+            }
+            listed
+        }};
+    }
+
+    fn status<E: Refusal>(error: &E) -> StatusCode {
+        status_of(error.kind())
+    }
+
+    /// Words a person can read: a sentence, no code, no internals.
+    fn assert_words(text: &str) {
+        assert!(
+            text.chars().count() >= 10,
+            "too short for a person: {text:?}"
+        );
+        for internal in [
+            "Domain",
+            "Unavailable",
+            "Error",
+            "sqlx",
+            "panicked",
+            "{",
+            "::",
+        ] {
+            assert!(!text.contains(internal), "{internal:?} in {text:?}");
+        }
+    }
+
+    fn unprocessable_or_unavailable<E: Refusal>(error: &E) -> StatusCode {
+        let status = status(error);
+        assert!(
+            [
+                StatusCode::UNPROCESSABLE_ENTITY,
+                StatusCode::SERVICE_UNAVAILABLE
+            ]
+            .contains(&status),
+            "{error:?}: {status}"
+        );
+        status
+    }
+
+    #[test]
+    fn every_login_refusal_has_its_status_and_words_where_it_belongs() {
+        let check = listed!(LoginError: LoginError::Missing { .. }, LoginError::Incorrect,
+            LoginError::Throttled { .. }, LoginError::Locked, LoginError::RateLimited { .. },
+            LoginError::Unavailable);
+        let all = [
+            LoginError::Missing {
+                field: LoginField::Identifier,
+                message: "Enter your username or email".into(),
+            },
+            LoginError::Missing {
+                field: LoginField::Password,
+                message: "Enter your password".into(),
+            },
+            LoginError::Incorrect,
+            LoginError::Throttled {
+                retry_after_seconds: 30,
+            },
+            LoginError::Locked,
+            LoginError::RateLimited {
+                retry_after_seconds: 90,
+            },
+            LoginError::Unavailable,
+        ];
+        for error in &all {
+            check(error);
+            let status = unprocessable_or_unavailable(error);
+            assert_eq!(
+                status == StatusCode::SERVICE_UNAVAILABLE,
+                *error == LoginError::Unavailable
+            );
+            let messages = login_messages(&ServiceError::Domain(error.clone()));
+            let placed = |field| match field {
+                LoginField::Identifier => messages.identifier.clone(),
+                LoginField::Password => messages.password.clone(),
+            };
+            let fields = error.fields();
+            for field in &fields {
+                assert_words(
+                    &placed(*field).unwrap_or_else(|| panic!("{error:?}: nothing at {field:?}")),
+                );
+            }
+            if fields.is_empty() {
+                assert_words(messages.form.as_deref().expect("a form-level message"));
+            }
+        }
+    }
+
+    #[test]
+    fn every_registration_refusal_has_its_status_and_words_where_it_belongs() {
+        let check = listed!(RegistrationError: RegistrationError::Invalid(_),
+            RegistrationError::EmailTaken { .. }, RegistrationError::UsernameTaken { .. },
+            RegistrationError::PossibleDuplicate { .. }, RegistrationError::Unavailable);
+        let all = [
+            RegistrationError::Invalid(vec![
+                FieldProblem {
+                    field: RegistrationField::FirstName,
+                    message: "Enter your first name".into(),
+                },
+                FieldProblem {
+                    field: RegistrationField::Password,
+                    message: "Use at least 15 characters".into(),
+                },
+            ]),
+            RegistrationError::EmailTaken {
+                email: "ada@example.org".into(),
+            },
+            RegistrationError::UsernameTaken {
+                username: "okafor".into(),
+                email: "ada@example.org".into(),
+            },
+            RegistrationError::PossibleDuplicate {
+                number: RegistrationNumber::parse("GMC", "7123456").unwrap(),
+                email: "ada@example.org".into(),
+            },
+            RegistrationError::Unavailable,
+        ];
+        for error in &all {
+            check(error);
+            let status = unprocessable_or_unavailable(error);
+            assert_eq!(
+                status == StatusCode::SERVICE_UNAVAILABLE,
+                *error == RegistrationError::Unavailable
+            );
+            let messages = registration_messages(&ServiceError::Domain(error.clone()));
+            let fields = error.fields();
+            for field in &fields {
+                let placed = messages.for_field(*field);
+                assert!(!placed.is_empty(), "{error:?}: nothing at {field:?}");
+                placed
+                    .iter()
+                    .for_each(|message| assert_words(&message.text));
+            }
+            if fields.is_empty() {
+                assert_words(&messages.form.expect("a form-level message").text);
+            }
+        }
+    }
+
+    #[test]
+    fn every_reset_refusal_has_its_status_and_words_where_it_belongs() {
+        let check = listed!(ResetError: ResetError::InvalidEmail { .. },
+            ResetError::TooManyForAddress { .. }, ResetError::RateLimited { .. },
+            ResetError::Unavailable);
+        let all = [
+            ResetError::InvalidEmail {
+                message: "Enter your email address".into(),
+            },
+            ResetError::TooManyForAddress {
+                retry_after_seconds: 1200,
+            },
+            ResetError::RateLimited {
+                retry_after_seconds: 60,
+            },
+            ResetError::Unavailable,
+        ];
+        for error in &all {
+            check(error);
+            let status = unprocessable_or_unavailable(error);
+            assert_eq!(
+                status == StatusCode::SERVICE_UNAVAILABLE,
+                *error == ResetError::Unavailable
+            );
+            let messages = reset_messages(&ServiceError::Domain(error.clone()));
+            match error.fields().as_slice() {
+                [ResetField::Email] => {
+                    assert_words(messages.email.as_deref().expect("next to the email"))
+                }
+                [] => assert_words(messages.form.as_deref().expect("a form-level message")),
+                other => panic!("{error:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn every_choose_password_refusal_has_its_status_and_words_where_it_belongs() {
+        let check = listed!(ChoosePasswordError: ChoosePasswordError::Invalid { .. },
+            ChoosePasswordError::NotLoggedIn, ChoosePasswordError::NotRequired,
+            ChoosePasswordError::Unavailable);
+        let all = [
+            (
+                ChoosePasswordError::Invalid {
+                    problems: vec![PasswordProblem::TooShort { min: 15 }],
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (ChoosePasswordError::NotLoggedIn, StatusCode::UNAUTHORIZED),
+            (
+                ChoosePasswordError::NotRequired,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                ChoosePasswordError::Unavailable,
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+        ];
+        for (error, expected) in &all {
+            check(error);
+            assert_eq!(status(error), *expected, "{error:?}");
+            let messages = choose_password_messages(&ServiceError::Domain(error.clone()));
+            match error.fields().as_slice() {
+                [ChoosePasswordField::Password] => {
+                    assert!(!messages.password.is_empty());
+                    messages.password.iter().for_each(|text| assert_words(text));
+                }
+                [] => assert_words(messages.form.as_deref().expect("a form-level message")),
+                other => panic!("{error:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn every_contact_refusal_has_its_status_and_words_where_it_belongs() {
+        let check = listed!(ContactError: ContactError::Invalid { .. },
+            ContactError::RateLimited { .. }, ContactError::Unavailable);
+        let all = [
+            ContactError::Invalid {
+                problems: vec![ContactProblem {
+                    field: ContactField::Email,
+                    message: "Enter your email address".into(),
+                }],
+            },
+            ContactError::RateLimited {
+                retry_after_seconds: 600,
+            },
+            ContactError::Unavailable,
+        ];
+        for error in &all {
+            check(error);
+            let status = unprocessable_or_unavailable(error);
+            assert_eq!(
+                status == StatusCode::SERVICE_UNAVAILABLE,
+                *error == ContactError::Unavailable
+            );
+            let messages = contact_messages(&ServiceError::Domain(error.clone()));
+            for field in error.fields() {
+                let placed = messages.for_field(field);
+                assert!(!placed.is_empty(), "{error:?}: nothing at {field:?}");
+                placed.iter().for_each(|text| assert_words(text));
+            }
+            assert_words(messages.form.as_deref().expect("a form-level message"));
+        }
+    }
+
+    #[test]
+    fn every_support_refusal_has_its_status_and_words() {
+        let check = listed!(SupportError: SupportError::NotLoggedIn, SupportError::Forbidden,
+            SupportError::NotFound, SupportError::InvalidEmail { .. }, SupportError::EmailTaken,
+            SupportError::SameEmail, SupportError::SupportAccount, SupportError::AccountDisabled,
+            SupportError::EmptyQuery, SupportError::InvalidQuery { .. },
+            SupportError::NoteTooLong { .. }, SupportError::Unavailable);
+        let refused = StatusCode::UNPROCESSABLE_ENTITY;
+        let all = [
+            (SupportError::NotLoggedIn, StatusCode::UNAUTHORIZED),
+            (SupportError::Forbidden, StatusCode::FORBIDDEN),
+            (SupportError::NotFound, StatusCode::NOT_FOUND),
+            (
+                SupportError::InvalidEmail {
+                    message: "An email address needs an @, like name@example.com".into(),
+                },
+                refused,
+            ),
+            (SupportError::EmailTaken, refused),
+            (SupportError::SameEmail, refused),
+            (SupportError::SupportAccount, refused),
+            (SupportError::AccountDisabled, refused),
+            (SupportError::EmptyQuery, refused),
+            (SupportError::InvalidQuery { max: 200 }, refused),
+            (SupportError::NoteTooLong { max: 2000 }, refused),
+            (SupportError::Unavailable, StatusCode::SERVICE_UNAVAILABLE),
+        ];
+        for (error, expected) in &all {
+            check(error);
+            assert_eq!(status(error), *expected, "{error:?}");
+            assert_words(&ServiceError::Domain(error.clone()).to_string());
+        }
+    }
+
+    #[test]
+    fn the_help_and_mailbox_refusals_have_their_status_and_words() {
+        assert_eq!(status(&HelpMissing), StatusCode::NOT_FOUND);
+        assert_words(&HelpMissing.to_string());
+        let check = listed!(MailboxError: MailboxError::Off, MailboxError::NotLocal,
+            MailboxError::NotFound, MailboxError::Unavailable);
+        for (error, expected) in [
+            (MailboxError::Off, StatusCode::NOT_FOUND),
+            (MailboxError::NotLocal, StatusCode::FORBIDDEN),
+            (MailboxError::NotFound, StatusCode::NOT_FOUND),
+            (MailboxError::Unavailable, StatusCode::SERVICE_UNAVAILABLE),
+        ] {
+            check(&error);
+            assert_eq!(status(&error), expected, "{error:?}");
+            assert_words(&error.to_string());
+        }
+    }
+
+    #[test]
+    fn a_failed_call_has_words_without_detail() {
+        let error: ServiceError<LoginError> = ServiceError::Call(FAILED.into());
+        assert_words(&error.to_string());
     }
 }

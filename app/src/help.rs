@@ -23,14 +23,9 @@ pub async fn help_articles(
 
 #[server(endpoint = "help_article")]
 pub async fn help_article(slug: String) -> Result<Article, ServiceError<HelpMissing>> {
-    threshold_core::help::HelpCentre::shipped()
+    Ok(threshold_core::help::HelpCentre::shipped()
         .article(&slug)
-        .ok_or_else(|| {
-            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                response.set_status(axum::http::StatusCode::NOT_FOUND);
-            }
-            ServiceError::Domain(HelpMissing)
-        })
+        .ok_or(HelpMissing)?)
 }
 
 /// There is no article at that address.
@@ -39,6 +34,14 @@ pub async fn help_article(slug: String) -> Result<Article, ServiceError<HelpMiss
 )]
 #[error("There is no help article at this address.")]
 pub struct HelpMissing;
+
+impl threshold_core::refusal::Refusal for HelpMissing {
+    type Field = threshold_core::refusal::NoField;
+
+    fn kind(&self) -> threshold_core::refusal::RefusalKind {
+        threshold_core::refusal::RefusalKind::NotFound
+    }
+}
 
 #[component]
 pub fn HelpPage() -> impl IntoView {

@@ -98,10 +98,7 @@ pub fn App() -> impl IntoView {
 /// ways on, rather than leaving someone who cannot get in at a dead end.
 #[component]
 fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(axum::http::StatusCode::NOT_FOUND);
-    }
+    crate::errors::mark_response(threshold_core::refusal::RefusalKind::NotFound);
     view! {
         <Title text="Page not found · Threshold"/>
         <section class="not-found" aria-labelledby="not-found-title">

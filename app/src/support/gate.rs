@@ -1,10 +1,14 @@
 //! The door of every support page: support users go in; anyone else is
-//! told why not (and the server answers 401 or 403, not 200).
+//! told why not (and the server answers 401 or 403, not 200: the routes
+//! render with `SsrMode::Async`, so the status is set before the head is
+//! sent).
 
 use leptos::prelude::*;
+use threshold_core::refusal::RefusalKind;
 
 use crate::auth::Auth;
 use crate::dialogs::{DialogKind, Dialogs};
+use crate::errors::mark_response;
 
 #[component]
 pub fn SupportGate(children: ChildrenFn) -> impl IntoView {
@@ -18,7 +22,7 @@ pub fn SupportGate(children: ChildrenFn) -> impl IntoView {
                     children.with_value(|children| children()).into_any()
                 }
                 Ok(Some(_)) => {
-                    set_status(403);
+                    mark_response(RefusalKind::Forbidden);
                     view! {
                         <section class="notice-page" aria-labelledby="gate-title">
                             <h1 id="gate-title">"Support staff only"</h1>
@@ -28,7 +32,7 @@ pub fn SupportGate(children: ChildrenFn) -> impl IntoView {
                     }.into_any()
                 }
                 Ok(None) => {
-                    set_status(401);
+                    mark_response(RefusalKind::NotLoggedIn);
                     view! {
                         <section class="notice-page" aria-labelledby="gate-title">
                             <h1 id="gate-title">"Log in to continue"</h1>
@@ -46,18 +50,4 @@ pub fn SupportGate(children: ChildrenFn) -> impl IntoView {
             })}
         </Suspense>
     }
-}
-
-/// The HTTP status of a server-rendered refusal (the routes render with
-/// `SsrMode::Async`, so this is set before the head is sent).
-fn set_status(code: u16) {
-    #[cfg(feature = "ssr")]
-    if let (Some(response), Ok(status)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        axum::http::StatusCode::from_u16(code),
-    ) {
-        response.set_status(status);
-    }
-    #[cfg(not(feature = "ssr"))]
-    let _ = code;
 }

@@ -24,18 +24,14 @@ use crate::errors::ServiceError;
 #[server(endpoint = "support_search")]
 pub async fn support_search(query: String) -> Result<SearchResults, ServiceError<SupportError>> {
     let (services, by) = server::support_user().await?;
-    threshold_core::support::search(&services, &by, &query)
-        .await
-        .map_err(server::refused)
+    Ok(threshold_core::support::search(&services, &by, &query).await?)
 }
 
 /// One account as support sees it.
 #[server(endpoint = "support_account")]
 pub async fn support_account(account_id: i64) -> Result<AccountDetail, ServiceError<SupportError>> {
     let (services, by) = server::support_user().await?;
-    threshold_core::support::account_detail(&services, &by, account_id)
-        .await
-        .map_err(server::refused)
+    Ok(threshold_core::support::account_detail(&services, &by, account_id).await?)
 }
 
 /// Performs a staff action on an account (audited).
@@ -45,16 +41,11 @@ pub async fn support_act(
     action: SupportAction,
 ) -> Result<(), ServiceError<SupportError>> {
     let (services, by) = server::support_user().await?;
-    threshold_core::support::perform(&services, &by, account_id, &action)
-        .await
-        .map_err(server::refused)
+    Ok(threshold_core::support::perform(&services, &by, account_id, &action).await?)
 }
 
 #[cfg(feature = "ssr")]
 pub mod server {
-    use axum::http::StatusCode;
-    use leptos::prelude::*;
-    use leptos_axum::ResponseOptions;
     use threshold_core::{
         support::{require_support, SupportError, SupportUser},
         Services,
@@ -62,32 +53,12 @@ pub mod server {
 
     use crate::errors::ServiceError;
 
-    /// The support user making this request, or a refusal with its HTTP
-    /// status (401 not logged in, 403 not support).
+    /// The support user making this request, or a refusal (401 not logged
+    /// in, 403 not support).
     pub async fn support_user() -> Result<(Services, SupportUser), ServiceError<SupportError>> {
         let services = crate::auth::server::services()?;
         let token = crate::auth::server::session_token().await;
-        let user = require_support(&services, token.as_deref())
-            .await
-            .map_err(refused)?;
+        let user = require_support(&services, token.as_deref()).await?;
         Ok((services, user))
-    }
-
-    /// Sets the response status a refusal deserves and passes it on.
-    pub fn refused(error: SupportError) -> ServiceError<SupportError> {
-        if let Some(response) = use_context::<ResponseOptions>() {
-            response.set_status(status_of(&error));
-        }
-        ServiceError::Domain(error)
-    }
-
-    pub fn status_of(error: &SupportError) -> StatusCode {
-        match error {
-            SupportError::NotLoggedIn => StatusCode::UNAUTHORIZED,
-            SupportError::Forbidden => StatusCode::FORBIDDEN,
-            SupportError::NotFound => StatusCode::NOT_FOUND,
-            SupportError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
-        }
     }
 }

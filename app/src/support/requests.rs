@@ -18,9 +18,7 @@ use crate::errors::ServiceError;
 #[server(endpoint = "support_requests")]
 pub async fn support_requests() -> Result<Vec<AccessRequestView>, ServiceError<SupportError>> {
     let (services, by) = super::server::support_user().await?;
-    threshold_core::access::request_queue(&services, &by)
-        .await
-        .map_err(super::server::refused)
+    Ok(threshold_core::access::request_queue(&services, &by).await?)
 }
 
 #[server(endpoint = "support_request")]
@@ -28,9 +26,7 @@ pub async fn support_request(
     request_id: i64,
 ) -> Result<AccessRequestPage, ServiceError<SupportError>> {
     let (services, by) = super::server::support_user().await?;
-    threshold_core::access::request_page(&services, &by, request_id)
-        .await
-        .map_err(super::server::refused)
+    Ok(threshold_core::access::request_page(&services, &by, request_id).await?)
 }
 
 #[server(endpoint = "support_request_act", input = Json)]
@@ -39,9 +35,7 @@ pub async fn support_request_act(
     action: RequestAction,
 ) -> Result<(), ServiceError<SupportError>> {
     let (services, by) = super::server::support_user().await?;
-    threshold_core::access::act_on_request(&services, &by, request_id, &action)
-        .await
-        .map_err(super::server::refused)
+    Ok(threshold_core::access::act_on_request(&services, &by, request_id, &action).await?)
 }
 
 /// True for the events that change the request queue.

@@ -60,29 +60,6 @@ pub async fn same_origin_writes(
     next.run(request).await
 }
 
-/// Server functions answer every refusal with 500. Refusals the domain
-/// states (a taken email, a wrong password, too many attempts) are the
-/// client's business: 422, or 503 when the domain says it is unavailable.
-/// Statuses a function set itself (401, 403, 404, 400 for an unreadable
-/// request) are left alone. One place, for every server function.
-pub async fn refusal_status(request: Request, next: Next) -> Response {
-    let is_server_function = request.uri().path().starts_with("/api/");
-    let response = next.run(request).await;
-    if !is_server_function || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    if bytes.starts_with(br#"{"Domain":"Unavailable""#) {
-        parts.status = StatusCode::SERVICE_UNAVAILABLE;
-    } else if bytes.starts_with(br#"{"Domain":"#) {
-        parts.status = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Response::from_parts(parts, axum::body::Body::from(bytes))
-}
-
 /// Sets `Cache-Control` where the handler did not. Files from the site
 /// root (the WASM bundle, its JS, the CSS; ServeDir marks them with
 /// `Last-Modified`) are `no-cache`: kept, but checked (a cheap 304) before

@@ -8,6 +8,7 @@
 //! itself passes `after`.
 
 use std::{collections::VecDeque, convert::Infallible, time::Duration};
+use threshold_core::refusal::Refusal;
 
 use axum::{
     extract::{Query, State},
@@ -194,6 +195,8 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
     )
 }
 
+/// The stream is not a server function, but it refuses with the same
+/// status and words as one would.
 fn refusal(error: &SupportError) -> Response {
-    (app::support::server::status_of(error), error.to_string()).into_response()
+    (app::errors::status_of(error.kind()), error.to_string()).into_response()
 }

@@ -102,7 +102,6 @@ fn router(
             app::shell,
         ))
         .with_state(leptos_options)
-        .layer(axum::middleware::from_fn(guard::refusal_status))
         .layer(axum::middleware::from_fn(guard::cache_policy))
         .layer(axum::middleware::from_fn(telemetry::track_requests))
         .layer(axum::middleware::from_fn(move |request, next| {

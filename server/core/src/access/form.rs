@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::refusal::{Refusal, RefusalKind};
+
 use crate::rules::{text::normalise_text, Email, PersonName};
 
 /// Lists (previous emails, registration numbers) hold at most this many.
@@ -61,6 +63,26 @@ pub enum ContactError {
     RateLimited { retry_after_seconds: u64 },
     #[error("We could not send your request just now. Please try again in a minute.")]
     Unavailable,
+}
+
+impl Refusal for ContactError {
+    type Field = ContactField;
+
+    fn kind(&self) -> RefusalKind {
+        match self {
+            ContactError::Unavailable => RefusalKind::Unavailable,
+            ContactError::Invalid { .. } | ContactError::RateLimited { .. } => RefusalKind::Refused,
+        }
+    }
+
+    fn fields(&self) -> Vec<ContactField> {
+        match self {
+            ContactError::Invalid { problems } => {
+                problems.iter().map(|problem| problem.field).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// The request was stored and its acknowledgement queued.

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::refusal::{Refusal, RefusalKind};
+
 use crate::rules::{
     password, AccountType, CommonPasswords, Email, Password, PersonName, PracticeName,
     RegistrationNumber, Username,
@@ -82,6 +84,34 @@ pub enum RegistrationError {
     /// The database or the hashing pool failed; the details are logged.
     #[error("We could not create your account just now. Please try again in a minute.")]
     Unavailable,
+}
+
+impl Refusal for RegistrationError {
+    type Field = RegistrationField;
+
+    fn kind(&self) -> RefusalKind {
+        match self {
+            RegistrationError::Unavailable => RefusalKind::Unavailable,
+            RegistrationError::Invalid(_)
+            | RegistrationError::EmailTaken { .. }
+            | RegistrationError::UsernameTaken { .. }
+            | RegistrationError::PossibleDuplicate { .. } => RefusalKind::Refused,
+        }
+    }
+
+    fn fields(&self) -> Vec<RegistrationField> {
+        match self {
+            RegistrationError::Invalid(problems) => {
+                problems.iter().map(|problem| problem.field).collect()
+            }
+            RegistrationError::EmailTaken { .. } => vec![RegistrationField::Email],
+            RegistrationError::UsernameTaken { .. } => vec![RegistrationField::Username],
+            // Not a field's fault: the warning goes above the button.
+            RegistrationError::PossibleDuplicate { .. } | RegistrationError::Unavailable => {
+                Vec::new()
+            }
+        }
+    }
 }
 
 /// A registration whose every field is valid.

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::refusal::{Refusal, RefusalKind};
+
 use crate::rules::AccountType;
 
 /// What the login dialog sends, exactly as typed.
@@ -60,6 +62,28 @@ pub enum LoginError {
     RateLimited { retry_after_seconds: u64 },
     #[error("We could not log you in just now. Please try again in a minute.")]
     Unavailable,
+}
+
+impl Refusal for LoginError {
+    type Field = LoginField;
+
+    fn kind(&self) -> RefusalKind {
+        match self {
+            LoginError::Unavailable => RefusalKind::Unavailable,
+            LoginError::Missing { .. }
+            | LoginError::Incorrect
+            | LoginError::Throttled { .. }
+            | LoginError::Locked
+            | LoginError::RateLimited { .. } => RefusalKind::Refused,
+        }
+    }
+
+    fn fields(&self) -> Vec<LoginField> {
+        match self {
+            LoginError::Missing { field, .. } => vec![*field],
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// "45 seconds", "1 minute", "15 minutes": rounded up, never "0 seconds".

@@ -19,4 +19,7 @@ pub use choose::{choose_password, PasswordChosen};
 pub(crate) use request::new_reset_password;
 #[cfg(feature = "server")]
 pub use request::{request_reset, ResetPolicy, RESET_SUBJECT};
-pub use types::{ChoosePasswordError, ChoosePasswordForm, ResetError, ResetForm, ResetRequested};
+pub use types::{
+    ChoosePasswordError, ChoosePasswordField, ChoosePasswordForm, ResetError, ResetField,
+    ResetForm, ResetRequested,
+};

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::refusal::{Refusal, RefusalKind};
+
 use crate::auth::wait_text;
 use crate::rules::PasswordProblem;
 
@@ -40,6 +42,32 @@ pub enum ResetError {
     Unavailable,
 }
 
+/// The "Forgotten password" dialog's one field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ResetField {
+    Email,
+}
+
+impl Refusal for ResetError {
+    type Field = ResetField;
+
+    fn kind(&self) -> RefusalKind {
+        match self {
+            ResetError::Unavailable => RefusalKind::Unavailable,
+            ResetError::InvalidEmail { .. }
+            | ResetError::TooManyForAddress { .. }
+            | ResetError::RateLimited { .. } => RefusalKind::Refused,
+        }
+    }
+
+    fn fields(&self) -> Vec<ResetField> {
+        match self {
+            ResetError::InvalidEmail { .. } => vec![ResetField::Email],
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// What the "Choose a new password" dialog sends.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -61,4 +89,31 @@ pub enum ChoosePasswordError {
     NotRequired,
     #[error("We could not save your password just now. Please try again in a minute.")]
     Unavailable,
+}
+
+/// The "Choose a new password" dialog's one field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChoosePasswordField {
+    Password,
+}
+
+impl Refusal for ChoosePasswordError {
+    type Field = ChoosePasswordField;
+
+    fn kind(&self) -> RefusalKind {
+        match self {
+            ChoosePasswordError::Invalid { .. } | ChoosePasswordError::NotRequired => {
+                RefusalKind::Refused
+            }
+            ChoosePasswordError::NotLoggedIn => RefusalKind::NotLoggedIn,
+            ChoosePasswordError::Unavailable => RefusalKind::Unavailable,
+        }
+    }
+
+    fn fields(&self) -> Vec<ChoosePasswordField> {
+        match self {
+            ChoosePasswordError::Invalid { .. } => vec![ChoosePasswordField::Password],
+            _ => Vec::new(),
+        }
+    }
 }

@@ -9,7 +9,7 @@ pub use search_terms::{search_terms, SearchQuery};
 pub use types::{
     AccountDetail, AccountStatus, AccountSummary, AuditEntry, Delivery, FeedEvent, PastEmail,
     PossibleDuplicate, RegistrationNumberView, SearchResults, SecurityState, SupportAction,
-    SupportError,
+    SupportError, SupportField,
 };
 
 #[cfg(feature = "server")]

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::refusal::{Refusal, RefusalKind};
+
 use crate::clock::Millis;
 use crate::rules::AccountType;
 
@@ -202,4 +204,49 @@ pub enum SupportError {
     NoteTooLong { max: usize },
     #[error("The support console is unavailable just now. Please try again in a minute.")]
     Unavailable,
+}
+
+/// The support console's fields: the search box, the new email of
+/// "Change email", the note that closes a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SupportField {
+    Query,
+    Email,
+    Note,
+}
+
+impl Refusal for SupportError {
+    type Field = SupportField;
+
+    fn kind(&self) -> RefusalKind {
+        match self {
+            SupportError::NotLoggedIn => RefusalKind::NotLoggedIn,
+            SupportError::Forbidden => RefusalKind::Forbidden,
+            SupportError::NotFound => RefusalKind::NotFound,
+            SupportError::Unavailable => RefusalKind::Unavailable,
+            SupportError::InvalidEmail { .. }
+            | SupportError::EmailTaken
+            | SupportError::SameEmail
+            | SupportError::SupportAccount
+            | SupportError::AccountDisabled
+            | SupportError::EmptyQuery
+            | SupportError::InvalidQuery { .. }
+            | SupportError::NoteTooLong { .. } => RefusalKind::Refused,
+        }
+    }
+
+    fn fields(&self) -> Vec<SupportField> {
+        match self {
+            SupportError::InvalidEmail { .. }
+            | SupportError::EmailTaken
+            | SupportError::SameEmail => {
+                vec![SupportField::Email]
+            }
+            SupportError::EmptyQuery | SupportError::InvalidQuery { .. } => {
+                vec![SupportField::Query]
+            }
+            SupportError::NoteTooLong { .. } => vec![SupportField::Note],
+            _ => Vec::new(),
+        }
+    }
 }
