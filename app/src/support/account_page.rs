@@ -260,7 +260,7 @@ fn AccountActions(
     let account_id = detail.summary.account_id;
     let email = detail.summary.email.clone();
     let disabled = detail.summary.status == AccountStatus::Disabled;
-    let is_support = detail.summary.account_type == threshold_core::rules::AccountType::Support;
+    let is_support = detail.summary.account_type.is_support();
     let asking = RwSignal::new(None::<SupportAction>);
     let new_email = RwSignal::new(String::new());
     let pending = act.pending();

@@ -36,6 +36,7 @@ pub struct AccessRequestView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(sqlx::FromRow))]
 pub struct RequestStep {
     pub occurred_at: Millis,
     /// submitted, changed_email, sent_reset, note, closed.
@@ -76,6 +77,8 @@ pub enum RequestAction {
     },
 }
 
+#[cfg(feature = "server")]
+mod matching;
 #[cfg(feature = "server")]
 mod server;
 #[cfg(feature = "server")]

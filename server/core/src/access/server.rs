@@ -1,13 +1,15 @@
 //! Access requests on the server: taking one from the public form, and the
 //! support side (queue, request page, steps).
 
+use super::matching::{request_view, suggestions};
 use super::{
     AccessRequestPage, AccessRequestView, ContactError, ContactForm, ContactReceived,
     RequestAction, MAX_NOTE_CHARS,
 };
 use crate::auth::rate_limit::RateLimit;
-use crate::rules::text::{fold_key, identifier_key};
-use crate::support::{perform, SupportAction, SupportError, SupportUser};
+use crate::support::{
+    perform_for_request, RequestStepRecord, SupportAction, SupportError, SupportUser,
+};
 use crate::Services;
 
 pub const ACK_SUBJECT: &str = "We have your request for help with Threshold";
@@ -62,7 +64,12 @@ pub async fn submit(
     }
     let id = services
         .store
-        .create_access_request(&details, ACK_SUBJECT, services.clock.now())
+        .create_access_request(
+            &details,
+            ACK_SUBJECT,
+            |id| serde_json::json!({ "first_name": details.first_name, "reference": super::reference(id) }),
+            services.clock.now(),
+        )
         .await
         .map_err(|error| unavailable("storing an access request", error))?;
     tracing::info!(request_id = id, "access request received");
@@ -79,11 +86,15 @@ pub async fn request_queue(
     services: &Services,
     _by: &SupportUser,
 ) -> Result<Vec<AccessRequestView>, SupportError> {
-    services
+    let queue = services
         .store
         .access_requests(100)
         .await
-        .map_err(|error| support_unavailable("reading the request queue", error))
+        .map_err(|error| support_unavailable("reading the request queue", error))?;
+    Ok(queue
+        .into_iter()
+        .map(|(row, steps)| request_view(row, steps))
+        .collect())
 }
 
 /// A request with the accounts matching any detail in it.
@@ -92,27 +103,8 @@ pub async fn request_page(
     _by: &SupportUser,
     request_id: i64,
 ) -> Result<AccessRequestPage, SupportError> {
-    let request = services
-        .store
-        .access_request(request_id)
-        .await
-        .map_err(|error| support_unavailable("reading a request", error))?
-        .ok_or(SupportError::NotFound)?;
-    let email_keys: Vec<String> = std::iter::once(&request.email)
-        .chain(&request.previous_emails)
-        .map(|email| identifier_key(email))
-        .collect();
-    let username_key = (!request.username.is_empty()).then(|| identifier_key(&request.username));
-    let first = fold_key(&request.first_name);
-    let surname = fold_key(&request.surname);
-    let suggestions = services
-        .store
-        .accounts_matching(
-            &email_keys,
-            username_key.as_deref(),
-            &request.registration_numbers,
-            Some((&first, &surname)),
-        )
+    let request = read_request(services, request_id).await?;
+    let suggestions = suggestions(services, &request)
         .await
         .map_err(|error| support_unavailable("matching a request", error))?;
     Ok(AccessRequestPage {
@@ -121,55 +113,75 @@ pub async fn request_page(
     })
 }
 
-/// A step on a request: an account action (audited like any other, then
-/// written into the request's history) or closing it.
+async fn read_request(
+    services: &Services,
+    request_id: i64,
+) -> Result<AccessRequestView, SupportError> {
+    let (row, steps) = services
+        .store
+        .access_request(request_id)
+        .await
+        .map_err(|error| support_unavailable("reading a request", error))?
+        .ok_or(SupportError::NotFound)?;
+    Ok(request_view(row, steps))
+}
+
+/// A step on a request: an account action (audited like any other, and
+/// written into the request's history in the same transaction) or closing
+/// it.
 pub async fn act_on_request(
     services: &Services,
     by: &SupportUser,
     request_id: i64,
     action: &RequestAction,
 ) -> Result<(), SupportError> {
-    let request = services
-        .store
-        .access_request(request_id)
-        .await
-        .map_err(|error| support_unavailable("reading a request", error))?
-        .ok_or(SupportError::NotFound)?;
-    let (step, detail) = match action {
-        RequestAction::UseRequestEmail { account_id } => {
-            let change = SupportAction::ChangeEmail {
+    let request = read_request(services, request_id).await?;
+    let (account_id, change, step, detail) = match action {
+        RequestAction::UseRequestEmail { account_id } => (
+            *account_id,
+            SupportAction::ChangeEmail {
                 email: request.email.clone(),
-            };
-            perform(services, by, *account_id, &change).await?;
-            (
-                "changed_email",
-                format!("account {account_id}: email set to {}", request.email),
-            )
-        }
-        RequestAction::SendReset { account_id } => {
-            perform(services, by, *account_id, &SupportAction::SendReset).await?;
-            (
-                "sent_reset",
-                format!("account {account_id}: reset email sent"),
-            )
-        }
+            },
+            "changed_email",
+            format!("account {account_id}: email set to {}", request.email),
+        ),
+        RequestAction::SendReset { account_id } => (
+            *account_id,
+            SupportAction::SendReset,
+            "sent_reset",
+            format!("account {account_id}: reset email sent"),
+        ),
         RequestAction::Close { note } => {
-            let note = note.trim();
-            if note.chars().count() > MAX_NOTE_CHARS {
-                return Err(SupportError::NoteTooLong {
-                    max: MAX_NOTE_CHARS,
-                });
-            }
-            ("closed", note.to_owned())
+            return close_request(services, by, request_id, note).await
         }
     };
+    let step = RequestStepRecord {
+        request_id,
+        action: step,
+        detail: &detail,
+    };
+    perform_for_request(services, by, account_id, &change, Some(step)).await
+}
+
+async fn close_request(
+    services: &Services,
+    by: &SupportUser,
+    request_id: i64,
+    note: &str,
+) -> Result<(), SupportError> {
+    let note = note.trim();
+    if note.chars().count() > MAX_NOTE_CHARS {
+        return Err(SupportError::NoteTooLong {
+            max: MAX_NOTE_CHARS,
+        });
+    }
     let recorded = services
         .store
         .record_request_step(
             request_id,
             by.account_id,
-            step,
-            &detail,
+            "closed",
+            note,
             services.clock.now(),
         )
         .await

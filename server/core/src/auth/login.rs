@@ -1,5 +1,6 @@
 //! Logging in with a username or an email (SPEC.md §2).
 
+use super::throttle::state_after;
 use super::{sessions, CurrentUser, LoginError, LoginField, LoginForm};
 use crate::clock::Millis;
 use crate::hashing::Attempt;
@@ -77,8 +78,18 @@ pub async fn login(
     // all slip in under the same count.
     let now = services.clock.now();
     let reservation = match &account {
-        Some(account) => services.store.reserve_login_attempt(account.id, now).await,
-        None => services.store.reserve_unknown_attempt(&name_key, now).await,
+        Some(account) => {
+            services
+                .store
+                .reserve_login_attempt(account.id, now, |failures| state_after(failures, now))
+                .await
+        }
+        None => {
+            services
+                .store
+                .reserve_unknown_attempt(&name_key, now, |failures| state_after(failures, now))
+                .await
+        }
     }
     .map_err(|error| unavailable("charging a login attempt", error))?;
     let throttled = match reservation {

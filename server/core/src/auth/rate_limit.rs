@@ -1,7 +1,8 @@
 //! Per-address rate limits, as token buckets kept in the database so every
 //! server instance draws from the same bucket.
 
-use crate::store::StoreError;
+use crate::clock::Millis;
+use crate::store::{BucketLevel, StoreError};
 use crate::Services;
 
 /// A burst of `burst` attempts, then one more every `refill_ms`.
@@ -31,15 +32,78 @@ impl RateLimit {
     /// Takes one attempt from `bucket`; `Some(seconds)` when there is none
     /// left and the next comes in that many seconds.
     pub async fn take(&self, services: &Services, bucket: &str) -> Result<Option<u64>, StoreError> {
+        let now = services.clock.now();
         let wait_ms = services
             .store
-            .take_rate_token(
-                bucket,
-                f64::from(self.burst.max(1)),
-                self.refill_ms.max(1) as f64,
-                services.clock.now(),
-            )
+            .take_from_bucket(bucket, |level| self.draw(level, now))
             .await?;
         Ok(wait_ms.map(|ms| u64::try_from(ms).unwrap_or(0).div_ceil(1000)))
+    }
+
+    /// The token bucket: refilled for the time since it was last used (a
+    /// new bucket is full), one token taken if there is one. Answers the
+    /// bucket to store and, when empty, the milliseconds until the next
+    /// token.
+    fn draw(&self, level: Option<BucketLevel>, now: Millis) -> (BucketLevel, Option<i64>) {
+        let capacity = f64::from(self.burst.max(1));
+        let refill_ms = self.refill_ms.max(1) as f64;
+        let available = match level {
+            Some(level) => {
+                let elapsed = (now - level.updated_at).max(0) as f64;
+                (level.tokens + elapsed / refill_ms).min(capacity)
+            }
+            None => capacity,
+        };
+        let (tokens, wait) = if available >= 1.0 {
+            (available - 1.0, None)
+        } else {
+            (
+                available,
+                Some(((1.0 - available) * refill_ms).ceil() as i64),
+            )
+        };
+        (
+            BucketLevel {
+                tokens,
+                updated_at: now,
+            },
+            wait,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bucket_gives_its_burst_then_one_token_per_refill() {
+        let limit = RateLimit {
+            burst: 2,
+            refill_ms: 1_000,
+        };
+        let (level, wait) = limit.draw(None, 0);
+        assert_eq!((level.tokens, wait), (1.0, None));
+        let (level, wait) = limit.draw(Some(level), 0);
+        assert_eq!((level.tokens, wait), (0.0, None));
+        let (level, wait) = limit.draw(Some(level), 250);
+        assert_eq!(
+            wait,
+            Some(750),
+            "a quarter refilled, three quarters to wait"
+        );
+        let (_, wait) = limit.draw(Some(level), 1_000);
+        assert_eq!(wait, None);
+    }
+
+    #[test]
+    fn an_idle_bucket_refills_no_further_than_its_burst() {
+        let limit = RateLimit::per_minute(3);
+        let idle = BucketLevel {
+            tokens: 0.0,
+            updated_at: 0,
+        };
+        let (level, wait) = limit.draw(Some(idle), 3_600_000);
+        assert_eq!((level.tokens, wait), (2.0, None));
     }
 }

@@ -1,6 +1,9 @@
 //! The per-name throttling policy (SPEC.md §2): growing delays after five
 //! consecutive failures, a lock after a hundred.
 
+#[cfg(feature = "server")]
+use crate::{clock::Millis, store::ThrottleState};
+
 /// Failures allowed in a row before the first delay.
 pub const FREE_FAILURES: u32 = 5;
 /// Failures in a row that lock the login until a reset or support.
@@ -37,6 +40,22 @@ pub fn after_failures(failures: u32) -> AfterFailure {
     }
 }
 
+/// The counters a name has after its `failures`-th consecutive failure at
+/// `now`: what the store writes when it charges an attempt.
+#[cfg(feature = "server")]
+pub fn state_after(failures: u32, now: Millis) -> ThrottleState {
+    let (throttled_until, locked_at) = match after_failures(failures) {
+        AfterFailure::Free => (None, None),
+        AfterFailure::Delay { ms } => (Some(now + ms), None),
+        AfterFailure::Locked => (None, Some(now)),
+    };
+    ThrottleState {
+        failed_logins: failures,
+        throttled_until,
+        locked_at,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,5 +80,17 @@ mod tests {
     fn the_hundredth_failure_locks() {
         assert_eq!(after_failures(100), AfterFailure::Locked);
         assert_eq!(after_failures(250), AfterFailure::Locked);
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn the_state_after_a_failure_says_until_when_and_since_when() {
+        assert_eq!(state_after(4, 1_000).throttled_until, None);
+        assert_eq!(state_after(5, 1_000).throttled_until, Some(31_000));
+        let locked = state_after(100, 1_000);
+        assert_eq!(
+            (locked.throttled_until, locked.locked_at),
+            (None, Some(1_000))
+        );
     }
 }

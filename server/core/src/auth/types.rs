@@ -33,7 +33,7 @@ pub struct CurrentUser {
 
 impl CurrentUser {
     pub fn is_support(&self) -> bool {
-        self.account_type == AccountType::Support
+        self.account_type.is_support()
     }
 }
 

@@ -42,17 +42,44 @@ impl AccountType {
             .find(|account_type| account_type.as_str() == text)
     }
 
+    /// Support staff: their accounts can act on others' and are never
+    /// changed from the console. The one test of it.
+    pub fn is_support(self) -> bool {
+        matches!(self, AccountType::Support)
+    }
+
     /// Whether a person may choose this type on the registration form.
     /// Support users are created only by the server's command line or by
     /// another support user.
     pub fn is_self_registrable(self) -> bool {
-        !matches!(self, AccountType::Support)
+        !self.is_support()
     }
 
     /// Whether registration asks for a practice name.
     pub fn requires_practice_name(self) -> bool {
         matches!(self, AccountType::PracticeAdmin)
     }
+}
+
+/// Read from the database's text form.
+impl TryFrom<String> for AccountType {
+    type Error = UnknownValue;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        AccountType::parse(&text).ok_or(UnknownValue {
+            of: "account type",
+            value: text,
+        })
+    }
+}
+
+/// A stored value this version does not know (e.g. an account type a
+/// newer version wrote).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {of}: {value:?}")]
+pub struct UnknownValue {
+    pub of: &'static str,
+    pub value: String,
 }
 
 #[cfg(test)]

@@ -14,11 +14,12 @@ pub mod password;
 pub mod person;
 pub mod registration;
 pub mod reset_password;
+pub mod search;
 pub mod text;
 pub mod typo;
 pub mod username;
 
-pub use account_type::AccountType;
+pub use account_type::{AccountType, UnknownValue};
 pub use common_passwords::CommonPasswords;
 #[cfg(feature = "server")]
 pub use common_passwords::COMMON_PASSWORDS_TXT;
@@ -29,5 +30,6 @@ pub use registration::{RegistrationKind, RegistrationNumber, RegistrationNumberE
 pub use reset_password::canonical_reset_password;
 #[cfg(feature = "server")]
 pub use reset_password::generate_reset_password;
+pub use search::{search_terms, QueryError, SearchQuery};
 pub use typo::TypoCorrection;
 pub use username::{Username, UsernameError};

@@ -1,19 +1,56 @@
 //! Access requests ("Contact support", SPEC.md §8): storing one with its
-//! acknowledgement email, the support queue, the accounts a request points
-//! to, and each step taken on it.
+//! acknowledgement email, the support queue, the accounts that hold a
+//! request's details, and each step taken on it. How a request is shown
+//! and how its matches are ranked is `access`'s business.
 
 use std::collections::BTreeMap;
 
-use sqlx::{any::AnyRow, Row};
+use sqlx::{Any, Transaction};
 
 use super::events::{append_event, NewEvent};
-use super::support::{summary, SUMMARY_COLUMNS};
+use super::search::SUMMARY_COLUMNS;
 use super::{Store, StoreError};
-use crate::access::{AccessRequestDetails, AccessRequestView, RequestStep, SuggestedAccount};
+use crate::access::{AccessRequestDetails, RequestStep};
 use crate::clock::Millis;
+use crate::support::AccountSummary;
 
-/// Kinds a registration number may be prefixed with when typed.
-const NUMBER_KINDS: &[&str] = &["GMC", "NMC", "NTN", "COLLEGE", "OTHER"];
+/// An access request as stored: the lists are one item per line.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccessRequestRow {
+    pub id: i64,
+    pub created_at: Millis,
+    pub status: String,
+    pub first_name: String,
+    pub surname: String,
+    pub username: String,
+    pub email: String,
+    pub previous_emails: String,
+    pub registration_numbers: String,
+    pub last_post: String,
+    pub supervised_trainees: String,
+    pub message: String,
+}
+
+/// What a request's details are looked up by, each folded as stored.
+#[derive(Debug, Default)]
+pub struct RequestProbe<'a> {
+    pub email_keys: &'a [String],
+    pub username_key: Option<&'a str>,
+    /// Bare numbers, without a kind.
+    pub numbers: &'a [String],
+    /// Folded first name and surname.
+    pub name: Option<(&'a str, &'a str)>,
+}
+
+/// Which of a request's details an account holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeldDetail {
+    CurrentEmail(String),
+    EarlierEmail(String),
+    Username(String),
+    RegistrationNumber(String),
+    Name,
+}
 
 impl Store {
     /// Stores the request, its first history step, its acknowledgement email
@@ -22,6 +59,7 @@ impl Store {
         &self,
         details: &AccessRequestDetails,
         ack_subject: &str,
+        ack_data: impl FnOnce(i64) -> serde_json::Value,
         now: Millis,
     ) -> Result<i64, StoreError> {
         let mut tx = self.begin_write().await?;
@@ -50,18 +88,8 @@ impl Store {
         .bind(&details.message)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO access_request_steps (request_id, occurred_at, action, detail)
-             VALUES ($1, $2, 'submitted', '')",
-        )
-        .bind(id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let data = serde_json::json!({
-            "first_name": details.first_name,
-            "reference": crate::access::reference(id),
-        });
+        insert_request_step(&mut tx, id, None, "submitted", "", now).await?;
+        let data = ack_data(id);
         sqlx::query(
             "INSERT INTO outbox (kind, recipient, subject, data, next_attempt_at, created_at)
              VALUES ('access_request_ack', $1, $2, $3, $4, $5)",
@@ -89,157 +117,145 @@ impl Store {
         Ok(id)
     }
 
-    /// Open requests, oldest first (the queue), then the latest closed ones.
-    /// Two queries whatever the length of the list: the requests, then all
-    /// their steps.
-    pub async fn access_requests(&self, limit: i64) -> Result<Vec<AccessRequestView>, StoreError> {
+    /// Open requests, oldest first (the queue), then the latest closed ones,
+    /// each with its steps. Two queries whatever the length of the list:
+    /// the requests, then all their steps.
+    pub async fn access_requests(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(AccessRequestRow, Vec<RequestStep>)>, StoreError> {
         const QUEUE: &str = "SELECT * FROM access_requests
               ORDER BY status = 'closed', CASE WHEN status = 'open' THEN id ELSE -id END
               LIMIT $1";
-        let rows = sqlx::query(QUEUE).bind(limit).fetch_all(&self.pool).await?;
+        let rows: Vec<AccessRequestRow> = sqlx::query_as(QUEUE)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         let mut steps: BTreeMap<i64, Vec<RequestStep>> = BTreeMap::new();
-        for row in sqlx::query(&format!(
+        let all_steps: Vec<StepRow> = sqlx::query_as(&format!(
             "{STEP_COLUMNS} WHERE s.request_id IN (SELECT id FROM ({QUEUE}) AS queue) ORDER BY s.id"
         ))
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?
-        {
-            steps
-                .entry(row.try_get("request_id")?)
-                .or_default()
-                .push(request_step(&row)?);
+        .await?;
+        for row in all_steps {
+            steps.entry(row.request_id).or_default().push(row.step);
         }
-        rows.iter()
+        Ok(rows
+            .into_iter()
             .map(|row| {
-                let id: i64 = row.try_get("id")?;
-                request_view(row, steps.remove(&id).unwrap_or_default())
+                let steps = steps.remove(&row.id).unwrap_or_default();
+                (row, steps)
             })
-            .collect()
+            .collect())
     }
 
-    pub async fn access_request(&self, id: i64) -> Result<Option<AccessRequestView>, StoreError> {
-        let Some(row) = sqlx::query("SELECT * FROM access_requests WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
+    pub async fn access_request(
+        &self,
+        id: i64,
+    ) -> Result<Option<(AccessRequestRow, Vec<RequestStep>)>, StoreError> {
+        let Some(row) =
+            sqlx::query_as::<_, AccessRequestRow>("SELECT * FROM access_requests WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
         else {
             return Ok(None);
         };
-        let steps = sqlx::query(&format!(
+        let steps: Vec<StepRow> = sqlx::query_as(&format!(
             "{STEP_COLUMNS} WHERE s.request_id = $1 ORDER BY s.id"
         ))
         .bind(id)
         .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(request_step)
-        .collect::<Result<Vec<_>, StoreError>>()?;
-        request_view(&row, steps).map(Some)
+        .await?;
+        Ok(Some((row, steps.into_iter().map(|row| row.step).collect())))
     }
 
-    /// Accounts matching any detail of the request, most matches first.
-    /// `keys` are the request's folded values: its emails (current and
-    /// earlier), its username, its numbers, and its name words.
-    pub async fn accounts_matching(
+    /// Every account holding one of the probe's details, once per detail
+    /// it holds.
+    pub async fn accounts_holding(
         &self,
-        email_keys: &[String],
-        username_key: Option<&str>,
-        numbers: &[String],
-        name_words: Option<(&str, &str)>,
-    ) -> Result<Vec<SuggestedAccount>, StoreError> {
-        let mut matched: BTreeMap<i64, Vec<String>> = BTreeMap::new();
-        let mut add = |id: i64, why: String| {
-            let reasons = matched.entry(id).or_default();
-            if !reasons.contains(&why) {
-                reasons.push(why);
-            }
-        };
-        for key in email_keys {
+        probe: &RequestProbe<'_>,
+    ) -> Result<Vec<(i64, HeldDetail)>, StoreError> {
+        let mut held = Vec::new();
+        for key in probe.email_keys {
             let current: Vec<i64> = sqlx::query_scalar(
                 "SELECT account_id FROM login_names WHERE name_key = $1 AND kind IN ('email', 'both')",
             )
             .bind(key)
             .fetch_all(&self.pool)
             .await?;
-            for id in current {
-                add(id, format!("current email {key}"));
-            }
+            held.extend(
+                current
+                    .into_iter()
+                    .map(|id| (id, HeldDetail::CurrentEmail(key.clone()))),
+            );
             let earlier: Vec<i64> = sqlx::query_scalar(
                 "SELECT DISTINCT account_id FROM email_history WHERE email_key = $1",
             )
             .bind(key)
             .fetch_all(&self.pool)
             .await?;
-            for id in earlier {
-                add(id, format!("earlier email {key}"));
-            }
+            held.extend(
+                earlier
+                    .into_iter()
+                    .map(|id| (id, HeldDetail::EarlierEmail(key.clone()))),
+            );
         }
-        if let Some(key) = username_key {
+        if let Some(key) = probe.username_key {
             let holders: Vec<i64> = sqlx::query_scalar(
                 "SELECT account_id FROM login_names WHERE name_key = $1 AND kind IN ('username', 'both')",
             )
             .bind(key)
             .fetch_all(&self.pool)
             .await?;
-            for id in holders {
-                add(id, format!("username {key}"));
-            }
+            held.extend(
+                holders
+                    .into_iter()
+                    .map(|id| (id, HeldDetail::Username(key.to_owned()))),
+            );
         }
-        for typed in numbers {
-            let bare = NUMBER_KINDS
-                .iter()
-                .find_map(|kind| typed.strip_prefix(kind))
-                .filter(|rest| !rest.is_empty())
-                .unwrap_or(typed);
+        for number in probe.numbers {
             let holders: Vec<i64> = sqlx::query_scalar(
                 "SELECT DISTINCT account_id FROM registration_numbers WHERE number = $1",
             )
-            .bind(bare)
+            .bind(number)
             .fetch_all(&self.pool)
             .await?;
-            for id in holders {
-                add(id, format!("registration number {bare}"));
-            }
+            held.extend(
+                holders
+                    .into_iter()
+                    .map(|id| (id, HeldDetail::RegistrationNumber(number.clone()))),
+            );
         }
-        if let Some((first, surname)) = name_words {
+        if let Some((first, surname)) = probe.name {
             let named: Vec<i64> =
                 sqlx::query_scalar(super::search_index::named_accounts(self.backend))
                     .bind(first)
                     .bind(surname)
                     .fetch_all(&self.pool)
                     .await?;
-            for id in named {
-                add(id, "name".to_owned());
-            }
+            held.extend(named.into_iter().map(|id| (id, HeldDetail::Name)));
         }
+        Ok(held)
+    }
 
-        // One query for every matched account's summary.
-        let placeholders = (1..=matched.len())
+    /// The summaries of `ids`, in one query.
+    pub async fn account_summaries(&self, ids: &[i64]) -> Result<Vec<AccountSummary>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders = (1..=ids.len())
             .map(|i| format!("${i}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let mut suggestions = Vec::with_capacity(matched.len());
-        if !matched.is_empty() {
-            let sql =
-                format!("SELECT {SUMMARY_COLUMNS} FROM accounts a WHERE a.id IN ({placeholders})");
-            let mut select = sqlx::query(&sql);
-            for id in matched.keys() {
-                select = select.bind(*id);
-            }
-            for row in select.fetch_all(&self.pool).await? {
-                let account = summary(&row)?;
-                let matched = matched.remove(&account.account_id).unwrap_or_default();
-                suggestions.push(SuggestedAccount { account, matched });
-            }
+        let sql =
+            format!("SELECT {SUMMARY_COLUMNS} FROM accounts a WHERE a.id IN ({placeholders})");
+        let mut select = sqlx::query_as::<_, AccountSummary>(&sql);
+        for id in ids {
+            select = select.bind(*id);
         }
-        suggestions.sort_by(|a, b| {
-            b.matched
-                .len()
-                .cmp(&a.matched.len())
-                .then(a.account.account_id.cmp(&b.account.account_id))
-        });
-        Ok(suggestions)
+        Ok(select.fetch_all(&self.pool).await?)
     }
 
     /// Records a step support took on a request (and closes it when the step
@@ -254,29 +270,8 @@ impl Store {
         now: Millis,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM access_requests WHERE id = $1")
-            .bind(request_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        if exists == 0 {
+        if !insert_request_step(&mut tx, request_id, Some(actor_id), action, detail, now).await? {
             return Ok(false);
-        }
-        sqlx::query(
-            "INSERT INTO access_request_steps (request_id, occurred_at, actor_id, action, detail)
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(request_id)
-        .bind(now)
-        .bind(actor_id)
-        .bind(action)
-        .bind(detail)
-        .execute(&mut *tx)
-        .await?;
-        if action == "closed" {
-            sqlx::query("UPDATE access_requests SET status = 'closed' WHERE id = $1")
-                .bind(request_id)
-                .execute(&mut *tx)
-                .await?;
         }
         append_event(
             &mut tx,
@@ -296,41 +291,51 @@ impl Store {
     }
 }
 
+/// Writes a step into a request's history (closing the request when the
+/// step is "closed"), in the caller's transaction. False when there is no
+/// such request.
+pub(super) async fn insert_request_step(
+    tx: &mut Transaction<'_, Any>,
+    request_id: i64,
+    actor_id: Option<i64>,
+    action: &str,
+    detail: &str,
+    now: Millis,
+) -> Result<bool, StoreError> {
+    let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM access_requests WHERE id = $1")
+        .bind(request_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    if exists == 0 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO access_request_steps (request_id, occurred_at, actor_id, action, detail)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(request_id)
+    .bind(now)
+    .bind(actor_id)
+    .bind(action)
+    .bind(detail)
+    .execute(&mut **tx)
+    .await?;
+    if action == "closed" {
+        sqlx::query("UPDATE access_requests SET status = 'closed' WHERE id = $1")
+            .bind(request_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(true)
+}
+
 const STEP_COLUMNS: &str =
     "SELECT s.request_id, s.occurred_at, s.action, s.detail, a.username AS actor
        FROM access_request_steps s LEFT JOIN accounts a ON a.id = s.actor_id";
 
-fn request_step(row: &AnyRow) -> Result<RequestStep, StoreError> {
-    Ok(RequestStep {
-        occurred_at: row.try_get("occurred_at")?,
-        action: row.try_get("action")?,
-        detail: row.try_get("detail")?,
-        actor: row.try_get("actor")?,
-    })
-}
-
-fn request_view(row: &AnyRow, steps: Vec<RequestStep>) -> Result<AccessRequestView, StoreError> {
-    let lines = |text: String| -> Vec<String> {
-        text.lines()
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
-    let id: i64 = row.try_get("id")?;
-    Ok(AccessRequestView {
-        id,
-        reference: crate::access::reference(id),
-        created_at: row.try_get("created_at")?,
-        status: row.try_get("status")?,
-        first_name: row.try_get("first_name")?,
-        surname: row.try_get("surname")?,
-        username: row.try_get("username")?,
-        email: row.try_get("email")?,
-        previous_emails: lines(row.try_get("previous_emails")?),
-        registration_numbers: lines(row.try_get("registration_numbers")?),
-        last_post: row.try_get("last_post")?,
-        supervised_trainees: row.try_get("supervised_trainees")?,
-        message: row.try_get("message")?,
-        steps,
-    })
+#[derive(sqlx::FromRow)]
+struct StepRow {
+    request_id: i64,
+    #[sqlx(flatten)]
+    step: RequestStep,
 }

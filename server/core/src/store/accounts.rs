@@ -1,7 +1,6 @@
 //! Accounts: creating them and the lookups registration needs.
 
-use sqlx::{Any, Transaction};
-
+use super::login_names::claim_login_name;
 use super::{Store, StoreError};
 use crate::clock::Millis;
 
@@ -144,29 +143,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        super::support::reindex_account(&mut tx, self.backend, account_id).await?;
+        super::search::reindex_account(&mut tx, self.backend, account_id).await?;
         tx.commit().await?;
         Ok(CreateAccountOutcome::Created { account_id })
     }
-}
-
-/// Inserts a login name unless any account already has it; answers whether
-/// this account now holds it.
-async fn claim_login_name(
-    tx: &mut Transaction<'_, Any>,
-    name_key: &str,
-    account_id: i64,
-    kind: &str,
-) -> Result<bool, StoreError> {
-    let inserted = sqlx::query(
-        "INSERT INTO login_names (name_key, account_id, kind) VALUES ($1, $2, $3)
-         ON CONFLICT (name_key) DO NOTHING",
-    )
-    .bind(name_key)
-    .bind(account_id)
-    .bind(kind)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    Ok(inserted == 1)
 }

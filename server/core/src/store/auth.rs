@@ -1,9 +1,7 @@
 //! Login state: throttling counters, sessions and rate-limit buckets.
 
-use sqlx::{any::AnyRow, Row};
-
+use super::rows::{Count, Flag};
 use super::{serialize_on, Store, StoreError};
-use crate::auth::throttle::{after_failures, AfterFailure};
 use crate::clock::Millis;
 
 /// What login needs of an account, found by a case-folded login name.
@@ -30,15 +28,16 @@ pub struct PendingReset {
 }
 
 /// A name's throttling counters.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct ThrottleState {
+    #[sqlx(try_from = "Count")]
     pub failed_logins: u32,
     pub throttled_until: Option<Millis>,
     pub locked_at: Option<Millis>,
 }
 
 /// A live session's account.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
     pub account_id: i64,
     pub created_at: Millis,
@@ -49,14 +48,65 @@ pub struct SessionRow {
     pub surname: String,
     pub account_type: String,
     /// Started with a reset password: only choosing a new one is allowed.
+    #[sqlx(try_from = "Flag")]
     pub must_change_password: bool,
+}
+
+/// A rate-limit bucket as stored.
+#[derive(Debug, Clone, Copy, PartialEq, sqlx::FromRow)]
+pub struct BucketLevel {
+    pub tokens: f64,
+    pub updated_at: Millis,
+}
+
+/// [`LoginAccount`] as the query reads it.
+#[derive(sqlx::FromRow)]
+struct LoginRow {
+    id: i64,
+    username: String,
+    email: String,
+    first_name: String,
+    surname: String,
+    account_type: String,
+    password_hash: String,
+    #[sqlx(try_from = "Flag")]
+    active: bool,
+    #[sqlx(flatten)]
+    throttle: ThrottleState,
+    reset_hash: Option<String>,
+    reset_expires_at: Option<Millis>,
+}
+
+impl From<LoginRow> for LoginAccount {
+    fn from(row: LoginRow) -> Self {
+        let pending_reset =
+            row.reset_hash
+                .zip(row.reset_expires_at)
+                .map(|(password_hash, expires_at)| PendingReset {
+                    password_hash,
+                    expires_at,
+                });
+        LoginAccount {
+            id: row.id,
+            username: row.username,
+            email: row.email,
+            first_name: row.first_name,
+            surname: row.surname,
+            account_type: row.account_type,
+            password_hash: row.password_hash,
+            active: row.active,
+            throttle: row.throttle,
+            pending_reset,
+        }
+    }
 }
 
 impl Store {
     pub async fn login_account(&self, name_key: &str) -> Result<Option<LoginAccount>, StoreError> {
-        let row = sqlx::query(
+        let row = sqlx::query_as::<_, LoginRow>(
             "SELECT a.id, a.username, a.email, a.first_name, a.surname, a.account_type, a.password_hash,
-                    a.status, a.failed_logins, a.throttled_until, a.locked_at,
+                    CASE WHEN a.status = 'active' THEN 1 ELSE 0 END AS active,
+                    a.failed_logins, a.throttled_until, a.locked_at,
                     r.password_hash AS reset_hash, r.expires_at AS reset_expires_at
                FROM login_names n JOIN accounts a ON a.id = n.account_id
                LEFT JOIN pending_resets r ON r.account_id = a.id
@@ -65,25 +115,7 @@ impl Store {
         .bind(name_key)
         .fetch_optional(&self.pool)
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(LoginAccount {
-            id: row.try_get("id")?,
-            username: row.try_get("username")?,
-            email: row.try_get("email")?,
-            first_name: row.try_get("first_name")?,
-            surname: row.try_get("surname")?,
-            account_type: row.try_get("account_type")?,
-            password_hash: row.try_get("password_hash")?,
-            active: row.try_get::<String, _>("status")? == "active",
-            throttle: throttle_state(&row)?,
-            pending_reset: match row.try_get::<Option<String>, _>("reset_hash")? {
-                Some(password_hash) => Some(PendingReset {
-                    password_hash,
-                    expires_at: row.try_get("reset_expires_at")?,
-                }),
-                None => None,
-            },
-        }))
+        Ok(row.map(LoginAccount::from))
     }
 
     /// Charges one login attempt to the account before its password is
@@ -92,10 +124,14 @@ impl Store {
     /// attempt may not be heard. Charging first, in one write, is what keeps
     /// concurrent guesses from all reading "four failures so far" and all
     /// being evaluated; a success clears the charge again.
+    ///
+    /// `after_failures` is the throttling policy: the state that this many
+    /// consecutive failures lead to.
     pub async fn reserve_login_attempt(
         &self,
         account_id: i64,
         now: Millis,
+        after_failures: impl FnOnce(u32) -> ThrottleState,
     ) -> Result<Result<ThrottleState, ThrottleState>, StoreError> {
         let mut tx = self.begin_write().await?;
         let charged: Option<i64> = sqlx::query_scalar(
@@ -109,15 +145,15 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(failures) = charged else {
-            let row = sqlx::query(
+            let held = sqlx::query_as::<_, ThrottleState>(
                 "SELECT failed_logins, throttled_until, locked_at FROM accounts WHERE id = $1",
             )
             .bind(account_id)
             .fetch_one(&mut *tx)
             .await?;
-            return Ok(Err(throttle_state(&row)?));
+            return Ok(Err(held));
         };
-        let state = consequence(failures, now);
+        let state = after_failures(u32::try_from(failures).unwrap_or(u32::MAX));
         sqlx::query(
             "UPDATE accounts SET throttled_until = $1, locked_at = COALESCE(locked_at, $2) WHERE id = $3",
         )
@@ -136,6 +172,7 @@ impl Store {
         &self,
         name_key: &str,
         now: Millis,
+        after_failures: impl FnOnce(u32) -> ThrottleState,
     ) -> Result<Result<ThrottleState, ThrottleState>, StoreError> {
         let mut tx = self.begin_write().await?;
         let charged: Option<i64> = sqlx::query_scalar(
@@ -154,16 +191,16 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(failures) = charged else {
-            let row = sqlx::query(
+            let held = sqlx::query_as::<_, ThrottleState>(
                 "SELECT failed_logins, throttled_until, locked_at
                    FROM unknown_login_failures WHERE name_key = $1",
             )
             .bind(name_key)
             .fetch_one(&mut *tx)
             .await?;
-            return Ok(Err(throttle_state(&row)?));
+            return Ok(Err(held));
         };
-        let state = consequence(failures, now);
+        let state = after_failures(u32::try_from(failures).unwrap_or(u32::MAX));
         sqlx::query(
             "UPDATE unknown_login_failures
                 SET throttled_until = $1, locked_at = COALESCE(locked_at, $2) WHERE name_key = $3",
@@ -222,7 +259,7 @@ impl Store {
 
     /// The session and its account, if the account is still active.
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>, StoreError> {
-        let row = sqlx::query(
+        Ok(sqlx::query_as::<_, SessionRow>(
             "SELECT s.account_id, s.created_at, s.last_seen_at, s.must_change_password,
                     a.username, a.email, a.first_name, a.surname, a.account_type
                FROM sessions s JOIN accounts a ON a.id = s.account_id
@@ -230,19 +267,7 @@ impl Store {
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(SessionRow {
-            account_id: row.try_get("account_id")?,
-            created_at: row.try_get("created_at")?,
-            last_seen_at: row.try_get("last_seen_at")?,
-            username: row.try_get("username")?,
-            email: row.try_get("email")?,
-            first_name: row.try_get("first_name")?,
-            surname: row.try_get("surname")?,
-            account_type: row.try_get("account_type")?,
-            must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
-        }))
+        .await?)
     }
 
     pub async fn touch_session(&self, token_hash: &str, now: Millis) -> Result<(), StoreError> {
@@ -262,74 +287,34 @@ impl Store {
         Ok(())
     }
 
-    /// Takes one token from `bucket` (a token bucket of `capacity` tokens,
-    /// refilled at one token per `refill_ms`). `Ok(None)`: taken;
-    /// `Ok(Some(ms))`: empty, the next token comes in `ms`.
-    pub async fn take_rate_token(
+    /// Takes from the rate-limit bucket `bucket`: `take` is given the
+    /// bucket as stored (`None`: never used) and answers what to store and
+    /// what to answer. One transaction, serialized per bucket, so every
+    /// instance draws from the same bucket.
+    pub async fn take_from_bucket<T>(
         &self,
         bucket: &str,
-        capacity: f64,
-        refill_ms: f64,
-        now: Millis,
-    ) -> Result<Option<i64>, StoreError> {
+        take: impl FnOnce(Option<BucketLevel>) -> (BucketLevel, T),
+    ) -> Result<T, StoreError> {
         let mut tx = self.begin_write().await?;
         serialize_on(&mut tx, self.backend, &format!("rate:{bucket}")).await?;
-        let row = sqlx::query("SELECT tokens, updated_at FROM rate_limits WHERE bucket = $1")
-            .bind(bucket)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let available = match row {
-            Some(row) => {
-                let tokens: f64 = row.try_get("tokens")?;
-                let updated_at: i64 = row.try_get("updated_at")?;
-                let elapsed = (now - updated_at).max(0) as f64;
-                (tokens + elapsed / refill_ms).min(capacity)
-            }
-            None => capacity,
-        };
-        let (remaining, wait) = if available >= 1.0 {
-            (available - 1.0, None)
-        } else {
-            (
-                available,
-                Some(((1.0 - available) * refill_ms).ceil() as i64),
-            )
-        };
+        let level = sqlx::query_as::<_, BucketLevel>(
+            "SELECT tokens, updated_at FROM rate_limits WHERE bucket = $1",
+        )
+        .bind(bucket)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (level, answer) = take(level);
         sqlx::query(
             "INSERT INTO rate_limits (bucket, tokens, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (bucket) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
         )
         .bind(bucket)
-        .bind(remaining)
-        .bind(now)
+        .bind(level.tokens)
+        .bind(level.updated_at)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(wait)
-    }
-}
-
-fn throttle_state(row: &AnyRow) -> Result<ThrottleState, StoreError> {
-    Ok(ThrottleState {
-        failed_logins: row
-            .try_get::<i64, _>("failed_logins")?
-            .try_into()
-            .unwrap_or(u32::MAX),
-        throttled_until: row.try_get("throttled_until")?,
-        locked_at: row.try_get("locked_at")?,
-    })
-}
-
-fn consequence(failures: i64, now: Millis) -> ThrottleState {
-    let failed_logins = u32::try_from(failures).unwrap_or(u32::MAX);
-    let (throttled_until, locked_at) = match after_failures(failed_logins) {
-        AfterFailure::Free => (None, None),
-        AfterFailure::Delay { ms } => (Some(now + ms), None),
-        AfterFailure::Locked => (None, Some(now)),
-    };
-    ThrottleState {
-        failed_logins,
-        throttled_until,
-        locked_at,
+        Ok(answer)
     }
 }

@@ -88,23 +88,30 @@ impl Store {
     }
 
     /// The newest `limit` events (of one account, or of all), oldest first.
+    /// One statement for each case, so each can use its index (a
+    /// `$1 IS NULL OR account_id = $1` condition can use neither).
     pub async fn recent_events(
         &self,
         account_id: Option<i64>,
         limit: i64,
     ) -> Result<Vec<FeedEvent>, StoreError> {
-        let rows = sqlx::query_as::<_, FeedRow>(&format!(
+        let of_account = if account_id.is_some() {
+            "WHERE e.account_id = $2"
+        } else {
+            ""
+        };
+        let sql = format!(
             "SELECT * FROM (
                  SELECT {FEED_COLUMNS} FROM events e LEFT JOIN accounts a ON a.id = e.account_id
-                  WHERE $1 IS NULL OR e.account_id = $1
-                  ORDER BY e.id DESC LIMIT $2) AS recent
+                  {of_account}
+                  ORDER BY e.id DESC LIMIT $1) AS recent
               ORDER BY id"
-        ))
-        .bind(account_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(FeedEvent::from).collect())
+        );
+        let mut select = sqlx::query_as::<_, FeedEvent>(&sql).bind(limit);
+        if let Some(account_id) = account_id {
+            select = select.bind(account_id);
+        }
+        Ok(select.fetch_all(&self.pool).await?)
     }
 
     /// The id of the newest event (0 when there is none).
@@ -123,17 +130,23 @@ impl Store {
         account_id: Option<i64>,
         limit: i64,
     ) -> Result<Vec<FeedEvent>, StoreError> {
-        let rows = sqlx::query_as::<_, FeedRow>(&format!(
+        let of_account = if account_id.is_some() {
+            "AND e.account_id = $3"
+        } else {
+            ""
+        };
+        let sql = format!(
             "SELECT {FEED_COLUMNS} FROM events e LEFT JOIN accounts a ON a.id = e.account_id
-              WHERE e.id > $1 AND ($2 IS NULL OR e.account_id = $2)
-              ORDER BY e.id LIMIT $3"
-        ))
-        .bind(after_id)
-        .bind(account_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(FeedEvent::from).collect())
+              WHERE e.id > $1 {of_account}
+              ORDER BY e.id LIMIT $2"
+        );
+        let mut select = sqlx::query_as::<_, FeedEvent>(&sql)
+            .bind(after_id)
+            .bind(limit);
+        if let Some(account_id) = account_id {
+            select = select.bind(account_id);
+        }
+        Ok(select.fetch_all(&self.pool).await?)
     }
 
     /// On PostgreSQL, calls `on_event` whenever any instance commits an
@@ -170,36 +183,3 @@ impl Store {
 }
 
 const FEED_COLUMNS: &str = "e.id, e.occurred_at, e.kind, e.account_id, a.username, e.detail";
-
-/// A row of [`FEED_COLUMNS`]: [`FeedEvent`] is compiled for the browser
-/// too, where there is no sqlx to derive from.
-#[derive(sqlx::FromRow)]
-struct FeedRow {
-    id: i64,
-    occurred_at: Millis,
-    kind: String,
-    account_id: Option<i64>,
-    username: Option<String>,
-    detail: String,
-}
-
-impl From<FeedRow> for FeedEvent {
-    fn from(row: FeedRow) -> Self {
-        let FeedRow {
-            id,
-            occurred_at,
-            kind,
-            account_id,
-            username,
-            detail,
-        } = row;
-        FeedEvent {
-            id,
-            occurred_at,
-            kind,
-            account_id,
-            username,
-            detail,
-        }
-    }
-}

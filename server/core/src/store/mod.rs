@@ -1,6 +1,11 @@
 //! The database, SQLite or PostgreSQL. Every SQL statement lives under this
 //! module, so a rule the database enforces can be found in one place.
 //!
+//! The store runs statements and returns rows: what a row means (a policy,
+//! a ranking, how it is shown) is decided by the domain module that asked.
+//! It imports nothing from the domain modules but plain values (`rules`,
+//! the clock's `Millis`, and the value types a row decodes into).
+//!
 //! Rows become structs by `#[derive(sqlx::FromRow)]`, read with
 //! `sqlx::query_as`: a field is found by its column's name (an alias in the
 //! SQL where the names differ) and must decode through the `Any` driver from
@@ -13,30 +18,37 @@
 //!   `TryFrom<String>` for the enum.
 //! - a field that is not a column (`ClaimedMessage::superseded`, found by a
 //!   second query): `#[sqlx(skip)]`, then set.
-//! - a struct defined outside this module (`FeedEvent`, compiled for the
-//!   browser too, without sqlx) or an answer that is a tuple: a private row
-//!   struct with the same fields, converted into the answer.
+//! - a value type defined by a domain module and compiled for the browser
+//!   too (`support::FeedEvent`, `support::AccountSummary`): the derive under
+//!   `#[cfg_attr(feature = "server", derive(sqlx::FromRow))]`, beside the type.
+//! - a row that is not the answer's shape (an answer that is a tuple, or a
+//!   struct assembled from several columns): a private row struct,
+//!   converted into the answer.
 //!
 //! A single column is read with `sqlx::query_scalar`, without a struct.
 
 use std::{path::Path, sync::Arc};
 
 mod access;
+mod account_page;
 mod accounts;
 mod auth;
 mod events;
+mod login_names;
 mod outbox;
 mod resets;
-mod rows;
-mod support;
+pub(crate) mod rows;
+mod search;
+mod search_index;
+mod staff;
 
+pub use access::{AccessRequestRow, HeldDetail, RequestProbe};
+pub use account_page::AccountRecord;
 pub use accounts::{AccountInsert, CreateAccountOutcome, NumberHolder};
-pub use auth::{LoginAccount, PendingReset, SessionRow, ThrottleState};
+pub use auth::{BucketLevel, LoginAccount, PendingReset, SessionRow, ThrottleState};
 pub use outbox::{ClaimedMessage, DeliveryRecord, DevMailboxMessage};
 pub use resets::{QueuedReset, ResetIssue, ResetIssued, ResetRecipient};
-pub use support::{StaffChange, StaffChangeOutcome};
-
-mod search_index;
+pub use staff::{AuditRecord, EmailChange, StaffChange, StaffTarget};
 
 use sqlx::any::{install_default_drivers, AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor, Transaction};

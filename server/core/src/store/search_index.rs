@@ -1,13 +1,13 @@
 //! The support search index, the one part of the schema each backend
 //! builds its own way: SQLite with two FTS5 tables (trigram and word),
 //! PostgreSQL with one table under a pg_trgm index and a word index. Both
-//! hold the same folded terms (see [`crate::support::search_terms`]) and
+//! hold the same folded terms (see [`crate::rules::search_terms`]) and
 //! answer the same [`SearchQuery`].
 
 use sqlx::{Any, Transaction};
 
 use super::{Backend, StoreError};
-use crate::support::SearchQuery;
+use crate::rules::SearchQuery;
 
 /// A search condition: `FROM` and `WHERE` text joining the index to
 /// `accounts a`, with its values for `$1…$n` in order; the caller binds

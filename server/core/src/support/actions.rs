@@ -1,12 +1,26 @@
 //! What support does to restore access: send a reset, change the email,
-//! unlock, disable and enable. Each is one transaction with its audit
-//! record and its event (see [`crate::store::Store::apply_staff_change`]).
+//! unlock, disable and enable. Each is one transaction (a
+//! [`crate::store::StaffChange`]) holding the account's row from the first
+//! read to the commit, with its audit record and its event; a step on an
+//! access request that led to it is written in the same transaction.
 
-use super::{SupportAction, SupportError, SupportUser};
+use serde_json::json;
+
+use super::{AccountStatus, SupportAction, SupportError, SupportUser};
 use crate::reset::{new_reset_password, RESET_SUBJECT};
-use crate::rules::Email;
-use crate::store::{QueuedReset, StaffChange, StaffChangeOutcome};
+use crate::rules::{AccountType, Email};
+use crate::store::{
+    AuditRecord, EmailChange, QueuedReset, ResetRecipient, StaffChange, StaffTarget, StoreError,
+};
 use crate::Services;
+
+/// A line for an access request's history, written with the action.
+#[derive(Debug)]
+pub(crate) struct RequestStepRecord<'a> {
+    pub request_id: i64,
+    pub action: &'a str,
+    pub detail: &'a str,
+}
 
 pub async fn perform(
     services: &Services,
@@ -14,67 +28,204 @@ pub async fn perform(
     account_id: i64,
     action: &SupportAction,
 ) -> Result<(), SupportError> {
+    perform_for_request(services, by, account_id, action, None).await
+}
+
+/// [`perform`], recording `step` on its access request in the same
+/// transaction: the request's history never lacks an action that was
+/// taken, nor claims one that was not.
+pub(crate) async fn perform_for_request(
+    services: &Services,
+    by: &SupportUser,
+    account_id: i64,
+    action: &SupportAction,
+    step: Option<RequestStepRecord<'_>>,
+) -> Result<(), SupportError> {
     if account_id == by.account_id {
         return Err(SupportError::SupportAccount);
     }
+    let prepared = prepare(services, action).await?;
     let now = services.clock.now();
-    let reset;
-    let email;
-    let email_key;
-    let change = match action {
-        SupportAction::SendReset => {
-            reset = new_reset_password(services)
-                .await
-                .map_err(|error| unavailable(action, error))?;
-            StaffChange::SendReset(QueuedReset {
+    let (mut change, target) = services
+        .store
+        .begin_staff_change(by.account_id, account_id, now)
+        .await
+        .map_err(|error| unavailable(action, error))?
+        .ok_or(SupportError::NotFound)?;
+    if AccountType::parse(&target.account_type).is_none_or(AccountType::is_support) {
+        return Err(SupportError::SupportAccount);
+    }
+    let audit = match prepared {
+        Prepared::SendReset { password, hash } => {
+            if target.status != AccountStatus::Active.as_str() {
+                // A reset for a disabled account would be refused at login.
+                return Err(SupportError::AccountDisabled);
+            }
+            let reset = QueuedReset {
                 now,
-                password_hash: &reset.1,
-                password: &reset.0,
+                password_hash: &hash,
+                password: &password,
                 expires_at: now + services.reset_policy.valid_ms,
                 subject: RESET_SUBJECT,
-            })
+            };
+            send_reset(&mut change, &target, &reset).await
         }
-        SupportAction::ChangeEmail { email: typed } => {
-            email = Email::parse(typed).map_err(|error| SupportError::InvalidEmail {
-                message: error.to_string(),
-            })?;
-            email_key = email.key();
-            StaffChange::ChangeEmail {
-                email: email.as_str(),
-                email_key: &email_key,
-            }
+        Prepared::ChangeEmail(email) => match change_email(&mut change, &target, &email).await {
+            Ok(Ok(audit)) => Ok(audit),
+            Ok(Err(refused)) => return Err(refused),
+            Err(error) => Err(error),
+        },
+        Prepared::Unlock => unlock(&mut change, &target).await,
+        Prepared::SetStatus(status) => set_status(&mut change, &target, status).await,
+    }
+    .map_err(|error| unavailable(action, error))?;
+    if let Some(step) = step {
+        let recorded = change
+            .record_request_step(step.request_id, step.action, step.detail)
+            .await
+            .map_err(|error| unavailable(action, error))?;
+        if !recorded {
+            // Dropping the change undoes it.
+            return Err(SupportError::NotFound);
         }
-        SupportAction::Unlock => StaffChange::Unlock,
-        SupportAction::Disable => StaffChange::Disable,
-        SupportAction::Enable => StaffChange::Enable,
-    };
-    let outcome = services
-        .store
-        .apply_staff_change(by.account_id, account_id, &change, now)
+    }
+    change
+        .commit(&AuditRecord {
+            action: action.name(),
+            before: &audit.before,
+            after: &audit.after,
+        })
         .await
         .map_err(|error| unavailable(action, error))?;
-    match outcome {
-        StaffChangeOutcome::Done => {
-            tracing::info!(
-                actor = by.account_id,
-                account_id,
-                action = action.name(),
-                "support action"
-            );
-            if matches!(action, SupportAction::SendReset) {
-                services.outbox_wakeup.notify_one();
-            }
-            services.events.published();
-            metrics::counter!("threshold_support_actions_total", "action" => action.name())
-                .increment(1);
-            Ok(())
-        }
-        StaffChangeOutcome::NotFound => Err(SupportError::NotFound),
-        StaffChangeOutcome::SupportAccount => Err(SupportError::SupportAccount),
-        StaffChangeOutcome::EmailTaken => Err(SupportError::EmailTaken),
-        StaffChangeOutcome::SameEmail => Err(SupportError::SameEmail),
-        StaffChangeOutcome::AccountDisabled => Err(SupportError::AccountDisabled),
+
+    tracing::info!(
+        actor = by.account_id,
+        account_id,
+        action = action.name(),
+        "support action"
+    );
+    if matches!(action, SupportAction::SendReset) {
+        services.outbox_wakeup.notify_one();
     }
+    services.events.published();
+    metrics::counter!("threshold_support_actions_total", "action" => action.name()).increment(1);
+    Ok(())
+}
+
+/// An action with what it needs made before the transaction: the email
+/// parsed, the reset password hashed (tens of milliseconds, which the
+/// account's locked row should not wait for).
+enum Prepared {
+    SendReset { password: String, hash: String },
+    ChangeEmail(Email),
+    Unlock,
+    SetStatus(AccountStatus),
+}
+
+async fn prepare(services: &Services, action: &SupportAction) -> Result<Prepared, SupportError> {
+    Ok(match action {
+        SupportAction::SendReset => {
+            let (password, hash) = new_reset_password(services)
+                .await
+                .map_err(|error| unavailable(action, error))?;
+            Prepared::SendReset { password, hash }
+        }
+        SupportAction::ChangeEmail { email } => {
+            Prepared::ChangeEmail(Email::parse(email).map_err(|error| {
+                SupportError::InvalidEmail {
+                    message: error.to_string(),
+                }
+            })?)
+        }
+        SupportAction::Unlock => Prepared::Unlock,
+        SupportAction::Disable => Prepared::SetStatus(AccountStatus::Disabled),
+        SupportAction::Enable => Prepared::SetStatus(AccountStatus::Active),
+    })
+}
+
+/// The audit record's state before and after, as JSON text.
+struct Audit {
+    before: String,
+    after: String,
+}
+
+impl Audit {
+    fn new(before: serde_json::Value, after: serde_json::Value) -> Self {
+        Self {
+            before: before.to_string(),
+            after: after.to_string(),
+        }
+    }
+}
+
+async fn send_reset(
+    change: &mut StaffChange,
+    target: &StaffTarget,
+    reset: &QueuedReset<'_>,
+) -> Result<Audit, StoreError> {
+    let recipient = ResetRecipient {
+        first_name: target.first_name.clone(),
+        username: target.username.clone(),
+    };
+    let message_id = change.queue_reset(&target.email, &recipient, reset).await?;
+    Ok(Audit::new(
+        json!({}),
+        json!({ "sent_to": target.email, "message_id": message_id,
+                "expires_at": reset.expires_at }),
+    ))
+}
+
+async fn unlock(change: &mut StaffChange, target: &StaffTarget) -> Result<Audit, StoreError> {
+    change.clear_failed_logins().await?;
+    Ok(Audit::new(
+        json!({
+            "failed_logins": target.failed_logins,
+            "throttled_until": target.throttled_until,
+            "locked_at": target.locked_at,
+        }),
+        json!({ "failed_logins": 0, "throttled_until": null, "locked_at": null }),
+    ))
+}
+
+/// The old address goes to the history; a reset still waiting for the old
+/// address is withdrawn: it would carry a working password to an address
+/// support has just said is wrong.
+async fn change_email(
+    change: &mut StaffChange,
+    target: &StaffTarget,
+    email: &Email,
+) -> Result<Result<Audit, SupportError>, StoreError> {
+    match change
+        .change_email(&target.email, email.as_str(), &email.key())
+        .await?
+    {
+        EmailChange::Changed => {}
+        EmailChange::Taken => return Ok(Err(SupportError::EmailTaken)),
+        EmailChange::Same => return Ok(Err(SupportError::SameEmail)),
+    }
+    change.withdraw_pending_reset().await?;
+    Ok(Ok(Audit::new(
+        json!({ "email": target.email }),
+        json!({ "email": email.as_str() }),
+    )))
+}
+
+/// Disabling ends every session at once, and no pending reset lets the
+/// person back in.
+async fn set_status(
+    change: &mut StaffChange,
+    target: &StaffTarget,
+    status: AccountStatus,
+) -> Result<Audit, StoreError> {
+    change.set_status(status.as_str()).await?;
+    if status == AccountStatus::Disabled {
+        change.end_sessions().await?;
+        change.withdraw_pending_reset().await?;
+    }
+    Ok(Audit::new(
+        json!({ "status": target.status }),
+        json!({ "status": status.as_str() }),
+    ))
 }
 
 fn unavailable(action: &SupportAction, error: impl std::fmt::Display) -> SupportError {

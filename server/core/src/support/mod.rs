@@ -2,10 +2,10 @@
 //! what support sees of one, and the actions that restore access, each
 //! audited in the same transaction as the change.
 
-mod search_terms;
 mod types;
 
-pub use search_terms::{search_terms, SearchQuery};
+/// Re-exported: the console's search is where they are used.
+pub use crate::rules::search::{search_terms, SearchQuery};
 pub use types::{
     AccountDetail, AccountStatus, AccountSummary, AuditEntry, Delivery, FeedEvent, PastEmail,
     PossibleDuplicate, RegistrationNumberView, SearchResults, SecurityState, SupportAction,
@@ -27,5 +27,7 @@ pub use access::{require_support, SupportUser};
 pub use account::account_detail;
 #[cfg(feature = "server")]
 pub use actions::perform;
+#[cfg(feature = "server")]
+pub(crate) use actions::{perform_for_request, RequestStepRecord};
 #[cfg(feature = "server")]
 pub use search::search;

@@ -31,15 +31,30 @@ impl AccountStatus {
     }
 }
 
+/// Read from the database's text form.
+impl TryFrom<String> for AccountStatus {
+    type Error = crate::rules::UnknownValue;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        AccountStatus::parse(&text).ok_or(crate::rules::UnknownValue {
+            of: "account status",
+            value: text,
+        })
+    }
+}
+
 /// One row of the search results.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(sqlx::FromRow))]
 pub struct AccountSummary {
     pub account_id: i64,
     pub username: String,
     pub email: String,
     pub first_name: String,
     pub surname: String,
+    #[cfg_attr(feature = "server", sqlx(try_from = "String"))]
     pub account_type: AccountType,
+    #[cfg_attr(feature = "server", sqlx(try_from = "String"))]
     pub status: AccountStatus,
     pub last_login_at: Option<Millis>,
 }
@@ -68,6 +83,7 @@ pub struct AccountDetail {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(sqlx::FromRow))]
 pub struct PastEmail {
     pub email: String,
     pub changed_at: Millis,
@@ -76,6 +92,7 @@ pub struct PastEmail {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(sqlx::FromRow))]
 pub struct RegistrationNumberView {
     pub kind: String,
     pub number: String,
@@ -98,12 +115,14 @@ pub struct SecurityState {
 
 /// One email to the account and what became of it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(sqlx::FromRow))]
 pub struct Delivery {
     pub message_id: i64,
     pub subject: String,
     pub recipient: String,
     /// queued, sending, sent, abandoned or superseded.
     pub status: String,
+    #[cfg_attr(feature = "server", sqlx(try_from = "crate::store::rows::Count"))]
     pub attempts: u32,
     pub created_at: Millis,
     pub finished_at: Option<Millis>,
@@ -112,6 +131,7 @@ pub struct Delivery {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(sqlx::FromRow))]
 pub struct PossibleDuplicate {
     pub account_id: i64,
     pub username: String,
@@ -121,6 +141,7 @@ pub struct PossibleDuplicate {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(sqlx::FromRow))]
 pub struct AuditEntry {
     pub occurred_at: Millis,
     /// The support user's username.
@@ -133,6 +154,7 @@ pub struct AuditEntry {
 
 /// One entry of the live feed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(sqlx::FromRow))]
 pub struct FeedEvent {
     pub id: i64,
     pub occurred_at: Millis,
@@ -204,6 +226,15 @@ pub enum SupportError {
     NoteTooLong { max: usize },
     #[error("The support console is unavailable just now. Please try again in a minute.")]
     Unavailable,
+}
+
+impl From<crate::rules::QueryError> for SupportError {
+    fn from(error: crate::rules::QueryError) -> Self {
+        match error {
+            crate::rules::QueryError::Empty => SupportError::EmptyQuery,
+            crate::rules::QueryError::TooLong { max } => SupportError::InvalidQuery { max },
+        }
+    }
 }
 
 /// The support console's fields: the search box, the new email of

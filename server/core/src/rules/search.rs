@@ -6,8 +6,6 @@
 
 use crate::rules::text::{fold_key, is_bidi_control, normalise_identifier};
 
-use super::SupportError;
-
 /// Queries longer than this are refused before touching the index.
 pub const MAX_QUERY_CHARS: usize = 200;
 /// The trigram index needs this many characters; shorter queries are
@@ -30,6 +28,15 @@ pub fn search_terms<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
     terms.join("\n")
 }
 
+/// Why a query is not searched for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueryError {
+    /// Nothing in it to find: no letter or digit.
+    Empty,
+    /// Longer than [`MAX_QUERY_CHARS`].
+    TooLong { max: usize },
+}
+
 /// A search as the index understands it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SearchQuery {
@@ -41,9 +48,9 @@ pub enum SearchQuery {
 }
 
 impl SearchQuery {
-    pub fn parse(raw: &str) -> Result<SearchQuery, SupportError> {
+    pub fn parse(raw: &str) -> Result<SearchQuery, QueryError> {
         if raw.chars().count() > MAX_QUERY_CHARS {
-            return Err(SupportError::InvalidQuery {
+            return Err(QueryError::TooLong {
                 max: MAX_QUERY_CHARS,
             });
         }
@@ -60,7 +67,7 @@ impl SearchQuery {
             .iter()
             .any(|v| v.chars().any(char::is_alphanumeric))
         {
-            return Err(SupportError::EmptyQuery);
+            return Err(QueryError::Empty);
         }
         let long: Vec<String> = variants
             .iter()
@@ -149,10 +156,7 @@ mod tests {
             SearchQuery::parse("y\0\u{feff}\u{202e}\t\"x").unwrap(),
             SearchQuery::Substring(vec!["y \"x".into(), "y\"x".into()])
         );
-        assert_eq!(
-            SearchQuery::parse("\0\u{200b}"),
-            Err(SupportError::EmptyQuery)
-        );
+        assert_eq!(SearchQuery::parse("\0\u{200b}"), Err(QueryError::Empty));
     }
 
     #[test]
@@ -165,11 +169,11 @@ mod tests {
 
     #[test]
     fn empty_punctuation_only_and_huge_queries_are_refused() {
-        assert_eq!(SearchQuery::parse("   "), Err(SupportError::EmptyQuery));
-        assert_eq!(SearchQuery::parse("\"*"), Err(SupportError::EmptyQuery));
+        assert_eq!(SearchQuery::parse("   "), Err(QueryError::Empty));
+        assert_eq!(SearchQuery::parse("\"*"), Err(QueryError::Empty));
         assert_eq!(
             SearchQuery::parse(&"a".repeat(201)),
-            Err(SupportError::InvalidQuery { max: 200 })
+            Err(QueryError::TooLong { max: 200 })
         );
     }
 

@@ -1,0 +1,135 @@
+//! What the support console's account page reads of one account. Each
+//! list comes newest first, cut at the caller's `limit`; what the page
+//! makes of them (which reset is still valid, whether a delay is running)
+//! is decided in `support::account`.
+
+use super::search::SUMMARY_COLUMNS;
+use super::{Store, StoreError};
+use crate::clock::Millis;
+use crate::support::{
+    AccountSummary, AuditEntry, Delivery, PastEmail, PossibleDuplicate, RegistrationNumberView,
+};
+
+/// The account's own row, with its pending reset and session counts.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccountRecord {
+    #[sqlx(flatten)]
+    pub summary: AccountSummary,
+    pub practice_name: Option<String>,
+    pub created_at: Millis,
+    pub failed_logins: i64,
+    pub throttled_until: Option<Millis>,
+    pub locked_at: Option<Millis>,
+    pub last_reset_at: Option<Millis>,
+    /// The pending reset password's expiry, if one is stored (it may have
+    /// expired).
+    pub reset_expires_at: Option<Millis>,
+    pub sessions: i64,
+    /// Sessions started with a reset password that has not been replaced.
+    pub must_change_sessions: i64,
+}
+
+impl Store {
+    pub async fn account_record(
+        &self,
+        account_id: i64,
+    ) -> Result<Option<AccountRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS}, a.practice_name, a.created_at, a.failed_logins,
+                    a.throttled_until, a.locked_at, a.last_reset_at,
+                    (SELECT expires_at FROM pending_resets p WHERE p.account_id = a.id)
+                        AS reset_expires_at,
+                    (SELECT COUNT(*) FROM sessions s WHERE s.account_id = a.id) AS sessions,
+                    (SELECT COUNT(*) FROM sessions s
+                      WHERE s.account_id = a.id AND s.must_change_password = 1)
+                        AS must_change_sessions
+               FROM accounts a WHERE a.id = $1"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Earlier emails; `changed_by` is the support user, `None` the person.
+    pub async fn email_history(
+        &self,
+        account_id: i64,
+        limit: i64,
+    ) -> Result<Vec<PastEmail>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT h.email, h.changed_at, s.username AS changed_by
+               FROM email_history h LEFT JOIN accounts s ON s.id = h.changed_by
+              WHERE h.account_id = $1 ORDER BY h.id DESC LIMIT $2",
+        )
+        .bind(account_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn registration_numbers_of(
+        &self,
+        account_id: i64,
+    ) -> Result<Vec<RegistrationNumberView>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT kind, number FROM registration_numbers WHERE account_id = $1 ORDER BY kind, number",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Email to the account and what became of each.
+    pub async fn deliveries(
+        &self,
+        account_id: i64,
+        limit: i64,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id AS message_id, subject, recipient, status, attempts, created_at,
+                    finished_at, last_reply
+               FROM outbox WHERE account_id = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(account_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Accounts flagged as possibly the same person, in both directions:
+    /// this account may be the later or the earlier one.
+    pub async fn possible_duplicates(
+        &self,
+        account_id: i64,
+    ) -> Result<Vec<PossibleDuplicate>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT o.id AS account_id, o.username, o.first_name || ' ' || o.surname AS name, d.reason
+               FROM possible_duplicates d
+               JOIN accounts o ON o.id = CASE WHEN d.account_id = $1
+                                              THEN d.earlier_account_id ELSE d.account_id END
+              WHERE d.account_id = $1 OR d.earlier_account_id = $1
+              ORDER BY o.id",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Staff actions on the account.
+    pub async fn audit_trail(
+        &self,
+        account_id: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT l.occurred_at, s.username AS actor, l.action, l.before, l.after
+               FROM audit_log l JOIN accounts s ON s.id = l.actor_id
+              WHERE l.account_id = $1 ORDER BY l.id DESC LIMIT $2",
+        )
+        .bind(account_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
