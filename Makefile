@@ -42,8 +42,9 @@ bench-search: setup
 bench-wasm: setup
 	@bash scripts/bench-wasm.sh
 
-## Two release instances on one PostgreSQL: the cross-instance checks and
-## the login → live-feed latency (README).
+## Two release instances on one PostgreSQL: how soon a login on one reaches
+## the live feed on the other (README). The cross-instance behaviour itself
+## is proven by server/tests/cross_instance.rs.
 multi-instance: setup
 	@bash scripts/multi-instance.sh
 
