@@ -4,34 +4,17 @@
 
 use std::collections::BTreeMap;
 
-use super::{AccessRequestView, RequestStep, SuggestedAccount};
+use super::{AccessRequestView, SuggestedAccount};
 use crate::rules::text::{fold_key, identifier_key};
 use crate::rules::RegistrationKind;
-use crate::store::{AccessRequestRow, HeldDetail, RequestProbe, StoreError};
+use crate::store::{HeldDetail, RequestProbe, StoreError};
 use crate::Services;
 
-pub(super) fn request_view(row: AccessRequestRow, steps: Vec<RequestStep>) -> AccessRequestView {
-    let lines = |text: String| -> Vec<String> {
-        text.lines()
-            .filter(|line| !line.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
+/// The request with its reference, as support quotes it.
+pub(super) fn referenced(request: AccessRequestView) -> AccessRequestView {
     AccessRequestView {
-        reference: super::reference(row.id),
-        id: row.id,
-        created_at: row.created_at,
-        status: row.status,
-        first_name: row.first_name,
-        surname: row.surname,
-        username: row.username,
-        email: row.email,
-        previous_emails: lines(row.previous_emails),
-        registration_numbers: lines(row.registration_numbers),
-        last_post: row.last_post,
-        supervised_trainees: row.supervised_trainees,
-        message: row.message,
-        steps,
+        reference: super::reference(request.id),
+        ..request
     }
 }
 

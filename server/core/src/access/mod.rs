@@ -17,8 +17,11 @@ use crate::support::AccountSummary;
 
 /// A request as support sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(sqlx::FromRow))]
 pub struct AccessRequestView {
     pub id: i64,
+    /// Made from the id (see [`reference`]), not stored.
+    #[cfg_attr(feature = "server", sqlx(skip))]
     pub reference: String,
     pub created_at: Millis,
     /// open or closed.
@@ -27,11 +30,15 @@ pub struct AccessRequestView {
     pub surname: String,
     pub username: String,
     pub email: String,
+    #[cfg_attr(feature = "server", sqlx(try_from = "crate::store::rows::Lines"))]
     pub previous_emails: Vec<String>,
+    #[cfg_attr(feature = "server", sqlx(try_from = "crate::store::rows::Lines"))]
     pub registration_numbers: Vec<String>,
     pub last_post: String,
     pub supervised_trainees: String,
     pub message: String,
+    /// Read apart from the request's row.
+    #[cfg_attr(feature = "server", sqlx(skip))]
     pub steps: Vec<RequestStep>,
 }
 

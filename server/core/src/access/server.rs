@@ -1,7 +1,7 @@
 //! Access requests on the server: taking one from the public form, and the
 //! support side (queue, request page, steps).
 
-use super::matching::{request_view, suggestions};
+use super::matching::{referenced, suggestions};
 use super::{
     AccessRequestPage, AccessRequestView, ContactError, ContactForm, ContactReceived,
     RequestAction, MAX_NOTE_CHARS,
@@ -91,10 +91,7 @@ pub async fn request_queue(
         .access_requests(100)
         .await
         .map_err(|error| support_unavailable("reading the request queue", error))?;
-    Ok(queue
-        .into_iter()
-        .map(|(row, steps)| request_view(row, steps))
-        .collect())
+    Ok(queue.into_iter().map(referenced).collect())
 }
 
 /// A request with the accounts matching any detail in it.
@@ -117,13 +114,13 @@ async fn read_request(
     services: &Services,
     request_id: i64,
 ) -> Result<AccessRequestView, SupportError> {
-    let (row, steps) = services
+    let request = services
         .store
         .access_request(request_id)
         .await
         .map_err(|error| support_unavailable("reading a request", error))?
         .ok_or(SupportError::NotFound)?;
-    Ok(request_view(row, steps))
+    Ok(referenced(request))
 }
 
 /// A step on a request: an account action (audited like any other, and

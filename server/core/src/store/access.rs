@@ -8,28 +8,12 @@ use std::collections::BTreeMap;
 use sqlx::{Any, Transaction};
 
 use super::events::{append_event, NewEvent};
+use super::rows::Lines;
 use super::search::SUMMARY_COLUMNS;
 use super::{Store, StoreError};
-use crate::access::{AccessRequestDetails, RequestStep};
+use crate::access::{AccessRequestDetails, AccessRequestView, RequestStep};
 use crate::clock::Millis;
 use crate::support::AccountSummary;
-
-/// An access request as stored: the lists are one item per line.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct AccessRequestRow {
-    pub id: i64,
-    pub created_at: Millis,
-    pub status: String,
-    pub first_name: String,
-    pub surname: String,
-    pub username: String,
-    pub email: String,
-    pub previous_emails: String,
-    pub registration_numbers: String,
-    pub last_post: String,
-    pub supervised_trainees: String,
-    pub message: String,
-}
 
 /// What a request's details are looked up by, each folded as stored.
 #[derive(Debug, Default)]
@@ -74,15 +58,12 @@ impl Store {
         .bind(&details.surname)
         .bind(details.username.as_deref().unwrap_or_default())
         .bind(details.email.as_str())
-        .bind(
-            details
-                .previous_emails
-                .iter()
-                .map(|email| email.as_str())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-        .bind(details.registration_numbers.join("\n"))
+        .bind(Lines::join(
+            details.previous_emails.iter().map(|email| email.as_str()),
+        ))
+        .bind(Lines::join(
+            details.registration_numbers.iter().map(String::as_str),
+        ))
         .bind(&details.last_post)
         .bind(&details.supervised_trainees)
         .bind(&details.message)
@@ -120,14 +101,11 @@ impl Store {
     /// Open requests, oldest first (the queue), then the latest closed ones,
     /// each with its steps. Two queries whatever the length of the list:
     /// the requests, then all their steps.
-    pub async fn access_requests(
-        &self,
-        limit: i64,
-    ) -> Result<Vec<(AccessRequestRow, Vec<RequestStep>)>, StoreError> {
+    pub async fn access_requests(&self, limit: i64) -> Result<Vec<AccessRequestView>, StoreError> {
         const QUEUE: &str = "SELECT * FROM access_requests
               ORDER BY status = 'closed', CASE WHEN status = 'open' THEN id ELSE -id END
               LIMIT $1";
-        let rows: Vec<AccessRequestRow> = sqlx::query_as(QUEUE)
+        let requests: Vec<AccessRequestView> = sqlx::query_as(QUEUE)
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
@@ -141,21 +119,18 @@ impl Store {
         for row in all_steps {
             steps.entry(row.request_id).or_default().push(row.step);
         }
-        Ok(rows
+        Ok(requests
             .into_iter()
-            .map(|row| {
-                let steps = steps.remove(&row.id).unwrap_or_default();
-                (row, steps)
+            .map(|request| AccessRequestView {
+                steps: steps.remove(&request.id).unwrap_or_default(),
+                ..request
             })
             .collect())
     }
 
-    pub async fn access_request(
-        &self,
-        id: i64,
-    ) -> Result<Option<(AccessRequestRow, Vec<RequestStep>)>, StoreError> {
-        let Some(row) =
-            sqlx::query_as::<_, AccessRequestRow>("SELECT * FROM access_requests WHERE id = $1")
+    pub async fn access_request(&self, id: i64) -> Result<Option<AccessRequestView>, StoreError> {
+        let Some(request) =
+            sqlx::query_as::<_, AccessRequestView>("SELECT * FROM access_requests WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?
@@ -168,7 +143,10 @@ impl Store {
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(Some((row, steps.into_iter().map(|row| row.step).collect())))
+        Ok(Some(AccessRequestView {
+            steps: steps.into_iter().map(|row| row.step).collect(),
+            ..request
+        }))
     }
 
     /// Every account holding one of the probe's details, once per detail

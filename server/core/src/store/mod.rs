@@ -42,7 +42,7 @@ mod search;
 mod search_index;
 mod staff;
 
-pub use access::{AccessRequestRow, HeldDetail, RequestProbe};
+pub use access::{HeldDetail, RequestProbe};
 pub use account_page::AccountRecord;
 pub use accounts::{AccountInsert, CreateAccountOutcome, NumberHolder};
 pub use auth::{BucketLevel, LoginAccount, PendingReset, SessionRow, ThrottleState};

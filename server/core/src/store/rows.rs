@@ -81,6 +81,48 @@ impl<'r> Decode<'r, Any> for Count {
     }
 }
 
+/// A list stored as TEXT, one item per line (how access requests keep
+/// their earlier emails and numbers), for a `Vec<String>` field. Blank
+/// lines are not items.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lines(pub Vec<String>);
+
+impl Lines {
+    /// The stored form of `items`.
+    pub fn join<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+        items.into_iter().collect::<Vec<_>>().join("\n")
+    }
+}
+
+impl From<Lines> for Vec<String> {
+    fn from(lines: Lines) -> Self {
+        lines.0
+    }
+}
+
+impl Type<Any> for Lines {
+    fn type_info() -> AnyTypeInfo {
+        <String as Type<Any>>::type_info()
+    }
+
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <String as Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Any> for Lines {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        let stored = <String as Decode<Any>>::decode(value)?;
+        Ok(Lines(
+            stored
+                .lines()
+                .filter(|line| !line.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +191,22 @@ mod tests {
                 .await
                 .unwrap_err();
             assert!(matches!(error, sqlx::Error::ColumnDecode { .. }), "{error}");
+        }
+    }
+
+    #[tokio::test]
+    async fn lines_come_back_as_they_were_joined_without_blanks() {
+        let stored = Lines::join(["ada@example.org", "", "ada.o@example.net"]);
+        for mut connection in connections().await {
+            let (lines,): (Lines,) = sqlx::query_as("SELECT $1 AS lines")
+                .bind(&stored)
+                .fetch_one(&mut connection)
+                .await
+                .unwrap();
+            assert_eq!(
+                Vec::<String>::from(lines),
+                ["ada@example.org", "ada.o@example.net"]
+            );
         }
     }
 }
