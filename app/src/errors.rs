@@ -45,7 +45,24 @@ impl<E: Refusal> From<E> for ServiceError<E> {
 /// refusal made up locally) there is no response to mark.
 pub fn refuse<E: Refusal>(error: E) -> ServiceError<E> {
     mark_response(error.kind());
+    if let Some(seconds) = error.retry_after_seconds() {
+        mark_retry_after(seconds);
+    }
     ServiceError::Domain(error)
+}
+
+/// Tells clients (and proxies, and scripts) when a refusal that is a wait
+/// ends, beside the words that say it.
+fn mark_retry_after(seconds: u64) {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(seconds.max(1)),
+        );
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = seconds;
 }
 
 /// Gives the response being made (a server function's answer, or a page
@@ -73,7 +90,8 @@ pub fn status_of(kind: threshold_core::refusal::RefusalKind) -> axum::http::Stat
         RefusalKind::NotLoggedIn => StatusCode::UNAUTHORIZED,
         RefusalKind::Forbidden => StatusCode::FORBIDDEN,
         RefusalKind::NotFound => StatusCode::NOT_FOUND,
-        RefusalKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        RefusalKind::Unavailable | RefusalKind::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        RefusalKind::Limited => StatusCode::TOO_MANY_REQUESTS,
     }
 }
 
@@ -468,16 +486,22 @@ mod every_refusal {
         }
     }
 
+    /// A public form's refusal: to correct (422), to wait out (429, with
+    /// the wait for `Retry-After`), or the service's (503).
     fn unprocessable_or_unavailable<E: Refusal>(error: &E) -> StatusCode {
         let status = status(error);
         assert!(
             [
                 StatusCode::UNPROCESSABLE_ENTITY,
+                StatusCode::TOO_MANY_REQUESTS,
                 StatusCode::SERVICE_UNAVAILABLE
             ]
             .contains(&status),
             "{error:?}: {status}"
         );
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            assert!(error.retry_after_seconds().is_some(), "{error:?}: no wait");
+        }
         status
     }
 
@@ -511,6 +535,10 @@ mod every_refusal {
             assert_eq!(
                 status == StatusCode::SERVICE_UNAVAILABLE,
                 *error == LoginError::Unavailable
+            );
+            assert_eq!(
+                status == StatusCode::TOO_MANY_REQUESTS,
+                matches!(error, LoginError::RateLimited { .. })
             );
             let messages = login_messages(&ServiceError::Domain(error.clone()));
             let placed = |field| match field {
@@ -604,6 +632,13 @@ mod every_refusal {
                 status == StatusCode::SERVICE_UNAVAILABLE,
                 *error == ResetError::Unavailable
             );
+            assert_eq!(
+                status == StatusCode::TOO_MANY_REQUESTS,
+                matches!(
+                    error,
+                    ResetError::TooManyForAddress { .. } | ResetError::RateLimited { .. }
+                )
+            );
             let messages = reset_messages(&ServiceError::Domain(error.clone()));
             match error.fields().as_slice() {
                 [ResetField::Email] => {
@@ -674,6 +709,10 @@ mod every_refusal {
             assert_eq!(
                 status == StatusCode::SERVICE_UNAVAILABLE,
                 *error == ContactError::Unavailable
+            );
+            assert_eq!(
+                status == StatusCode::TOO_MANY_REQUESTS,
+                matches!(error, ContactError::RateLimited { .. })
             );
             let messages = contact_messages(&ServiceError::Domain(error.clone()));
             for field in error.fields() {

@@ -21,6 +21,12 @@ pub enum RefusalKind {
     /// The service could not answer just now (database, hashing pool): the
     /// same request may succeed later. The cause is logged, never sent.
     Unavailable,
+    /// This client (or this target) has used up its allowance: the same
+    /// request is answered after [`Refusal::retry_after_seconds`].
+    Limited,
+    /// The service is shedding load (its hashing queue is full): try again
+    /// in [`Refusal::retry_after_seconds`]. Answered at once, before any work.
+    Busy,
 }
 
 /// A domain error that can reach a person.
@@ -34,6 +40,13 @@ pub trait Refusal: std::error::Error {
     /// concerns the request as a whole (shown above the form's button).
     fn fields(&self) -> Vec<Self::Field> {
         Vec::new()
+    }
+
+    /// When the same request may succeed, for refusals that are a wait
+    /// ([`RefusalKind::Limited`], [`RefusalKind::Busy`], a delayed login):
+    /// sent as `Retry-After`.
+    fn retry_after_seconds(&self) -> Option<u64> {
+        None
     }
 }
 

@@ -71,7 +71,17 @@ impl Refusal for ContactError {
     fn kind(&self) -> RefusalKind {
         match self {
             ContactError::Unavailable => RefusalKind::Unavailable,
-            ContactError::Invalid { .. } | ContactError::RateLimited { .. } => RefusalKind::Refused,
+            ContactError::Invalid { .. } => RefusalKind::Refused,
+            ContactError::RateLimited { .. } => RefusalKind::Limited,
+        }
+    }
+
+    fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            ContactError::RateLimited {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
         }
     }
 

@@ -70,11 +70,23 @@ impl Refusal for LoginError {
     fn kind(&self) -> RefusalKind {
         match self {
             LoginError::Unavailable => RefusalKind::Unavailable,
+            LoginError::RateLimited { .. } => RefusalKind::Limited,
             LoginError::Missing { .. }
             | LoginError::Incorrect
             | LoginError::Throttled { .. }
-            | LoginError::Locked
-            | LoginError::RateLimited { .. } => RefusalKind::Refused,
+            | LoginError::Locked => RefusalKind::Refused,
+        }
+    }
+
+    fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            LoginError::RateLimited {
+                retry_after_seconds,
+            }
+            | LoginError::Throttled {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
         }
     }
 

@@ -54,9 +54,22 @@ impl Refusal for ResetError {
     fn kind(&self) -> RefusalKind {
         match self {
             ResetError::Unavailable => RefusalKind::Unavailable,
-            ResetError::InvalidEmail { .. }
-            | ResetError::TooManyForAddress { .. }
-            | ResetError::RateLimited { .. } => RefusalKind::Refused,
+            ResetError::InvalidEmail { .. } => RefusalKind::Refused,
+            ResetError::TooManyForAddress { .. } | ResetError::RateLimited { .. } => {
+                RefusalKind::Limited
+            }
+        }
+    }
+
+    fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            ResetError::TooManyForAddress {
+                retry_after_seconds,
+            }
+            | ResetError::RateLimited {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
         }
     }
 
