@@ -87,8 +87,9 @@ source "$here/env.sh"  # again: step 1 may have made the Debian toolchain usable
 command -v cargo >/dev/null || die "no cargo on PATH"
 
 # 2. Helper programs: Chromium for the browser tests, PostgreSQL for the
-#    PostgreSQL suites. (wasm-opt comes with the npm packages, step 5.)
-apt_install chromium postgresql
+#    PostgreSQL suites, nginx for the test behind a real reverse proxy.
+#    (wasm-opt comes with the npm packages, step 5.)
+apt_install chromium postgresql nginx
 
 # 3. cargo-leptos. Built with no_downloads everywhere: it then takes
 #    wasm-bindgen and wasm-opt from PATH, which works on both kinds of machine.

@@ -34,6 +34,7 @@ unit() {
   step "unit and integration tests (SQLite)"
   cargo test -p threshold-core -p app -p server --features app/ssr
   postgres
+  behind_nginx
 }
 
 # The same integration tests against PostgreSQL (the contract both backends
@@ -58,15 +59,40 @@ postgres() {
       while read -r name; do psql "$url" -Xqc "DROP DATABASE IF EXISTS $name" >/dev/null; done
   fi
   # The same packages and features as above, so nothing is rebuilt.
+  POSTGRES_URL=$url
   THRESHOLD_TEST_POSTGRES="$url" cargo test -p threshold-core -p app -p server --features app/ssr --tests
   step "PostgreSQL restarted under load (a cluster of its own)"
   cargo test -p threshold-core -p app -p server --features app/ssr --test postgres_restart -- --ignored
+}
+
+# Two instances behind Debian's nginx running scripts/nginx/threshold.conf
+# (server/tests/behind_nginx.rs): on PostgreSQL when it ran, else SQLite.
+behind_nginx() {
+  step "behind nginx: two instances, clients at distinct loopback addresses"
+  if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+    if [ "${CI:-}" = true ]; then
+      echo "nginx is not installed (scripts/setup.sh installs Debian's nginx): CI needs it" >&2
+      exit 1
+    fi
+    NGINX_SKIPPED="nginx is not installed (install Debian's nginx package)"
+    printf '\n\033[1;33mSKIPPED: the test behind nginx — %s\033[0m\n' "$NGINX_SKIPPED" >&2
+    return 0
+  fi
+  local args=(-p server --features app/ssr --test behind_nginx -- --ignored)
+  if [ -n "${POSTGRES_URL:-}" ]; then
+    THRESHOLD_TEST_POSTGRES="$POSTGRES_URL" cargo test "${args[@]}"
+  else
+    cargo test "${args[@]}"
+  fi
 }
 
 # Said again at the very end, so a skipped suite cannot pass unnoticed.
 report_skips() {
   if [ -n "${POSTGRES_SKIPPED:-}" ]; then
     printf '\n\033[1;33mSKIPPED: the PostgreSQL tests did not run — %s\033[0m\n' "$POSTGRES_SKIPPED" >&2
+  fi
+  if [ -n "${NGINX_SKIPPED:-}" ]; then
+    printf '\n\033[1;33mSKIPPED: the test behind nginx did not run — %s\033[0m\n' "$NGINX_SKIPPED" >&2
   fi
 }
 trap report_skips EXIT

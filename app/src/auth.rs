@@ -90,14 +90,13 @@ impl Default for Auth {
 
 #[cfg(feature = "ssr")]
 pub(crate) mod server {
-    use std::net::SocketAddr;
-
-    use axum::{extract::ConnectInfo, http::HeaderMap};
+    use axum::http::{request::Parts, HeaderMap};
     use leptos::prelude::*;
     use leptos_axum::ResponseOptions;
     use threshold_core::{auth::sessions::SESSION_COOKIE, Services};
 
     use super::CookiePolicy;
+    use crate::client::ClientInfo;
     use crate::errors::ServiceError;
 
     pub fn services<E>() -> Result<Services, ServiceError<E>> {
@@ -118,27 +117,35 @@ pub(crate) mod server {
         )
     }
 
-    /// The peer's address: the key of the per-address rate limit.
-    pub async fn client_address() -> String {
-        match leptos_axum::extract::<ConnectInfo<SocketAddr>>().await {
-            Ok(ConnectInfo(address)) => address.ip().to_string(),
-            Err(_) => "unknown".to_owned(),
-        }
+    /// Who is asking, as the server's edge decided it (see
+    /// [`crate::client`]). `None` only where no request is being served.
+    pub fn client() -> Option<ClientInfo> {
+        use_context::<Parts>()?
+            .extensions
+            .get::<ClientInfo>()
+            .cloned()
     }
 
-    /// True when the request comes from this machine.
+    /// The key of the per-client rate limits: the client's address (its
+    /// network, for IPv6). Requests the edge did not identify share one key,
+    /// which can only make limits stricter.
+    pub async fn client_address() -> String {
+        client().map_or_else(|| "unknown".to_owned(), |client| client.key)
+    }
+
+    /// True when the client is this machine itself, not someone a proxy on
+    /// this machine relays for.
     pub async fn client_is_local() -> bool {
-        match leptos_axum::extract::<ConnectInfo<SocketAddr>>().await {
-            Ok(ConnectInfo(address)) => address.ip().is_loopback(),
-            Err(_) => false,
-        }
+        client().is_some_and(|client| client.is_local())
     }
 
     /// Sets (or, with `None`, clears) the session cookie: HttpOnly so
     /// scripts cannot read it, SameSite=Lax so other sites cannot post
-    /// with it, Secure over HTTPS. No Max-Age: the server decides expiry.
+    /// with it, Secure over HTTPS (`PUBLIC_URL`, or a trusted proxy's
+    /// `X-Forwarded-Proto`). No Max-Age: the server decides expiry.
     pub fn set_session_cookie(token: Option<&str>) {
-        let secure = use_context::<CookiePolicy>().is_some_and(|policy| policy.secure);
+        let secure = use_context::<CookiePolicy>().is_some_and(|policy| policy.secure)
+            || client().is_some_and(|client| client.https);
         let mut cookie = match token {
             Some(token) => format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax"),
             None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),

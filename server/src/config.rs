@@ -30,6 +30,17 @@ pub struct Config {
     pub login_rate_per_minute: u32,
     /// `PUBLIC_URL`, or the listening address: where links in emails point.
     pub site_url: String,
+    /// `PUBLIC_URL` as set: the only host name the site answers to, and
+    /// the only origin its pages have. `None`: the listening address and
+    /// `localhost` (a local run).
+    pub public_url: Option<String>,
+    /// `TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For`,
+    /// `Forwarded`, `X-Forwarded-Proto` and `X-Request-Id` are believed
+    /// (comma-separated addresses or CIDR blocks). Default: none.
+    pub trusted_proxies: app::client::TrustedProxies,
+    /// `IPV6_PREFIX_LENGTH`: IPv6 clients share rate limits per network of
+    /// this length (default 64, one subscriber's allocation; 32 to 128).
+    pub ipv6_prefix: u8,
     /// `SMTP_URL` and `MAIL_FROM`; `None`: the development mailbox.
     pub smtp: Option<SmtpConfig>,
     /// `MAIL_LEASE_SECONDS`: how long a worker owns a message it is sending.
@@ -99,6 +110,15 @@ impl Config {
             secure_cookies,
             login_rate_per_minute: number_from_env("LOGIN_RATE_PER_MINUTE", 1, 20)?,
             site_url,
+            public_url,
+            trusted_proxies: non_empty_env("TRUSTED_PROXIES")
+                .unwrap_or_default()
+                .parse()
+                .map_err(|error: app::client::NotANetwork| ConfigError::Invalid {
+                    name: "TRUSTED_PROXIES",
+                    reason: error.to_string(),
+                })?,
+            ipv6_prefix: ipv6_prefix_from_env()?,
             smtp,
             mail_lease_seconds: number_from_env("MAIL_LEASE_SECONDS", 2, 120)?,
             metrics_token: non_empty_env("METRICS_TOKEN"),
@@ -124,6 +144,17 @@ fn hash_cost_from_env() -> Result<HashCost, ConfigError> {
             minimum.parallelism,
         )?,
     })
+}
+
+fn ipv6_prefix_from_env() -> Result<u8, ConfigError> {
+    let length = number_from_env("IPV6_PREFIX_LENGTH", 32, 64)?;
+    u8::try_from(length)
+        .ok()
+        .filter(|length| *length <= 128)
+        .ok_or(ConfigError::Invalid {
+            name: "IPV6_PREFIX_LENGTH",
+            reason: format!("must be at most 128, got {length}"),
+        })
 }
 
 fn non_empty_env(name: &str) -> Option<String> {

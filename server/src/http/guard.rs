@@ -2,12 +2,16 @@
 //! site's own pages, bodies refused before parsing when too large, and the
 //! headers that keep browsers from sniffing, framing or leaking referrers.
 
+use std::sync::Arc;
+
 use axum::{
     extract::Request,
     http::{header, HeaderMap, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
 };
+
+use super::edge::SiteHosts;
 
 /// Larger request bodies are refused (413) before any parsing. The largest
 /// legitimate form (Contact support at its limits) is well under this.
@@ -34,18 +38,13 @@ pub fn static_headers() -> [(header::HeaderName, HeaderValue); 4] {
 }
 
 /// Refuses a state-changing request that a browser says came from another
-/// site: an `Origin` that is not this host (or the public address), or,
-/// without one, `Sec-Fetch-Site: cross-site`. Requests without either
-/// (command-line clients) pass; the session cookie's SameSite=Lax already
-/// keeps other sites' forms from carrying it.
-pub async fn same_origin_writes(
-    public_authority: Option<String>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if changes_state(request.method())
-        && !comes_from_this_site(request.headers(), public_authority.as_deref())
-    {
+/// site: an `Origin` that is not one of this site's own (scheme, host and
+/// port; never compared with the request's `Host`, which a DNS-rebinding
+/// page controls), or, without one, `Sec-Fetch-Site: cross-site`. Requests
+/// without either (command-line clients) pass; the session cookie's
+/// SameSite=Lax already keeps other sites' forms from carrying it.
+pub async fn same_origin_writes(hosts: Arc<SiteHosts>, request: Request, next: Next) -> Response {
+    if changes_state(request.method()) && !comes_from_this_site(request.headers(), &hosts) {
         tracing::warn!(
             origin = ?request.headers().get(header::ORIGIN),
             path = request.uri().path(),
@@ -84,33 +83,15 @@ fn changes_state(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-fn comes_from_this_site(headers: &HeaderMap, public_authority: Option<&str>) -> bool {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|value| value.to_str().ok());
+fn comes_from_this_site(headers: &HeaderMap, hosts: &SiteHosts) -> bool {
     match headers.get(header::ORIGIN).map(HeaderValue::to_str) {
-        Some(Ok(origin)) => {
-            let Some(authority) = authority_of(origin) else {
-                return false; // "null" (sandboxed frames, some redirects) or garbage
-            };
-            [host, public_authority]
-                .into_iter()
-                .flatten()
-                .any(|allowed| allowed.eq_ignore_ascii_case(authority))
-        }
+        Some(Ok(origin)) => hosts.allows_origin(origin),
         Some(Err(_)) => false,
         None => headers
             .get("sec-fetch-site")
             .and_then(|value| value.to_str().ok())
             .is_none_or(|site| site != "cross-site"),
     }
-}
-
-/// `host[:port]` of `scheme://host[:port]` (an origin has no path).
-pub fn authority_of(origin: &str) -> Option<&str> {
-    let (_, rest) = origin.split_once("://")?;
-    let authority = rest.trim_end_matches('/');
-    (!authority.is_empty() && !authority.contains('/')).then_some(authority)
 }
 
 #[cfg(test)]
@@ -125,48 +106,59 @@ mod tests {
         map
     }
 
+    fn local() -> SiteHosts {
+        SiteHosts::new(None, "127.0.0.1:3000".parse().unwrap()).unwrap()
+    }
+
     #[test]
     fn same_origin_and_headerless_writes_pass() {
         let same = headers(&[
             ("host", "127.0.0.1:3000"),
             ("origin", "http://127.0.0.1:3000"),
         ]);
-        assert!(comes_from_this_site(&same, None));
+        assert!(comes_from_this_site(&same, &local()));
         let curl = headers(&[("host", "127.0.0.1:3000")]);
-        assert!(comes_from_this_site(&curl, None));
+        assert!(comes_from_this_site(&curl, &local()));
         let same_site = headers(&[("host", "a.test"), ("sec-fetch-site", "same-origin")]);
-        assert!(comes_from_this_site(&same_site, None));
+        assert!(comes_from_this_site(&same_site, &local()));
     }
 
     #[test]
-    fn the_public_address_counts_as_this_site_behind_a_proxy() {
+    fn behind_a_proxy_the_public_origin_is_this_site() {
+        let public = SiteHosts::new(
+            Some("https://threshold.example.org"),
+            "10.0.0.5:3000".parse().unwrap(),
+        )
+        .unwrap();
         let proxied = headers(&[
-            ("host", "10.0.0.5:3000"),
+            ("host", "threshold.example.org"),
             ("origin", "https://threshold.example.org"),
         ]);
-        assert!(!comes_from_this_site(&proxied, None));
-        assert!(comes_from_this_site(
-            &proxied,
-            Some("threshold.example.org")
-        ));
+        assert!(comes_from_this_site(&proxied, &public));
+        let downgraded = headers(&[("origin", "http://threshold.example.org")]);
+        assert!(!comes_from_this_site(&downgraded, &public));
     }
 
     #[test]
     fn other_sites_null_origins_and_cross_site_fetches_are_refused() {
-        let evil = headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("origin", "http://evil.example"),
+        for origin in [
+            "http://evil.example",
+            "http://127.0.0.1:4000",
+            "https://127.0.0.1:3000",
+            "ftp://127.0.0.1:3000",
+            "null",
+        ] {
+            let request = headers(&[("host", "127.0.0.1:3000"), ("origin", origin)]);
+            assert!(!comes_from_this_site(&request, &local()), "{origin}");
+        }
+        // A rebinding page: its Origin and Host agree, and neither is ours.
+        let rebound = headers(&[
+            ("host", "evil.example:3000"),
+            ("origin", "http://evil.example:3000"),
         ]);
-        assert!(!comes_from_this_site(&evil, None));
-        let port = headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("origin", "http://127.0.0.1:4000"),
-        ]);
-        assert!(!comes_from_this_site(&port, None));
-        let null = headers(&[("host", "127.0.0.1:3000"), ("origin", "null")]);
-        assert!(!comes_from_this_site(&null, None));
+        assert!(!comes_from_this_site(&rebound, &local()));
         let cross = headers(&[("host", "127.0.0.1:3000"), ("sec-fetch-site", "cross-site")]);
-        assert!(!comes_from_this_site(&cross, None));
+        assert!(!comes_from_this_site(&cross, &local()));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The axum router: the Leptos app, its server functions, static files and
 //! the operational endpoints.
 
+mod edge;
 mod guard;
 mod health;
 mod live;
@@ -16,12 +17,18 @@ use crate::config::Config;
 pub async fn serve(config: Config, services: Services) -> Result<(), String> {
     let (stopping, shutdown) = tokio::sync::watch::channel(false);
     let metrics = telemetry::install()?;
-    let router = router(&config, services, shutdown, metrics);
     let addr = config.site_addr();
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|error| format!("cannot listen on {addr}: {error}"))?;
-    tracing::info!("listening on http://{addr}");
+    // The bound address (port 0 asks the system for a free one) is the
+    // site's own name when PUBLIC_URL does not give one.
+    let listening = listener
+        .local_addr()
+        .map_err(|error| format!("cannot read the listening address: {error}"))?;
+    let hosts = edge::SiteHosts::new(config.public_url.as_deref(), listening)?;
+    let router = router(&config, services, shutdown, metrics, hosts);
+    tracing::info!("listening on http://{listening}");
     // The peer address is the key of the per-address login rate limit.
     let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)
@@ -39,6 +46,7 @@ fn router(
     services: Services,
     shutdown: tokio::sync::watch::Receiver<bool>,
     metrics: metrics_exporter_prometheus::PrometheusHandle,
+    hosts: edge::SiteHosts,
 ) -> Router {
     let leptos_options = config.leptos.clone();
     let routes = generate_route_list(app::App);
@@ -55,14 +63,12 @@ fn router(
         }
     };
 
-    // The public address's `host[:port]`, which a proxied request's Origin
-    // carries instead of the Host the server sees.
-    let public_authority = config
-        .site_url
-        .split_once("://")
-        .and_then(|(_, rest)| rest.split('/').next())
-        .filter(|authority| !authority.is_empty())
-        .map(str::to_owned);
+    let hosts = std::sync::Arc::new(hosts);
+    let edge = std::sync::Arc::new(edge::Edge {
+        hosts: (*hosts).clone(),
+        trusted_proxies: config.trusted_proxies.clone(),
+        ipv6_prefix: config.ipv6_prefix,
+    });
 
     let router = Router::new()
         .route(
@@ -105,11 +111,14 @@ fn router(
         .layer(axum::middleware::from_fn(guard::cache_policy))
         .layer(axum::middleware::from_fn(telemetry::track_requests))
         .layer(axum::middleware::from_fn(move |request, next| {
-            guard::same_origin_writes(public_authority.clone(), request, next)
+            guard::same_origin_writes(hosts.clone(), request, next)
         }))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             guard::MAX_BODY_BYTES,
-        ));
+        ))
+        // Outermost: nothing runs for a foreign Host, and everything
+        // behind knows who the client is.
+        .layer(axum::middleware::from_fn_with_state(edge, edge::identify));
     guard::static_headers()
         .into_iter()
         .fold(router, |router, (name, value)| {

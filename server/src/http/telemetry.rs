@@ -9,20 +9,23 @@
 //!
 //! Who may read it: with `METRICS_TOKEN` set, requests carrying
 //! `Authorization: Bearer <token>`; without it, only connections from this
-//! machine. (A reverse proxy on the same machine connects from loopback
-//! too: behind one, set the token or do not route `/metrics`.)
+//! machine: the client as the edge resolved it, so a reverse proxy on this
+//! machine listed in `TRUSTED_PROXIES` relays for its clients, not for
+//! itself. (An unlisted proxy on this machine would look local: behind one,
+//! list it, set the token, or do not route `/metrics`.)
 
 use std::{
-    net::SocketAddr,
     sync::Arc,
     time::{Duration, Instant},
 };
 
+use app::client::ClientInfo;
 use axum::{
-    extract::{ConnectInfo, MatchedPath, Request, State},
+    extract::{MatchedPath, Request, State},
     http::{header, HeaderMap, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
+    Extension,
 };
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use subtle::ConstantTimeEq;
@@ -96,14 +99,14 @@ fn route_label(pattern: &str) -> String {
 
 pub async fn metrics(
     State(state): State<MetricsState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(client): Extension<ClientInfo>,
     headers: HeaderMap,
 ) -> Response {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "));
-    if !may_read(state.token.as_deref(), bearer, peer) {
+    if !may_read(state.token.as_deref(), bearer, client.is_local()) {
         return (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer")],
@@ -141,12 +144,12 @@ pub async fn metrics(
 
 /// The token when one is configured (compared in constant time), else a
 /// connection from this machine.
-fn may_read(token: Option<&str>, bearer: Option<&str>, peer: SocketAddr) -> bool {
+fn may_read(token: Option<&str>, bearer: Option<&str>, client_is_local: bool) -> bool {
     match token {
         Some(token) => {
             bearer.is_some_and(|bearer| bool::from(bearer.as_bytes().ct_eq(token.as_bytes())))
         }
-        None => peer.ip().is_loopback(),
+        None => client_is_local,
     }
 }
 
@@ -154,8 +157,9 @@ fn may_read(token: Option<&str>, bearer: Option<&str>, peer: SocketAddr) -> bool
 mod tests {
     use super::*;
 
-    fn peer(ip: &str) -> SocketAddr {
-        SocketAddr::new(ip.parse().unwrap(), 40_000)
+    /// Whether a client at `ip` (as the edge resolved it) is this machine.
+    fn peer(ip: &str) -> bool {
+        ip.parse::<std::net::IpAddr>().unwrap().is_loopback()
     }
 
     #[test]
