@@ -59,6 +59,34 @@ pub async fn same_origin_writes(hosts: Arc<SiteHosts>, request: Request, next: N
     next.run(request).await
 }
 
+/// What an error the service could not describe says: a 5xx is never an
+/// empty page (a person sees words, a script sees text/plain).
+const SERVICE_FAILED: &str = "Something went wrong on our side. Please try again in a minute.";
+
+/// No answer is an empty error: a 5xx that a handler or layer left empty
+/// (a panic caught below, a body that could not be made) gets words.
+pub async fn never_empty_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    use axum::body::HttpBody;
+    if !response.status().is_server_error() || response.body().size_hint().exact() != Some(0) {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    Response::from_parts(parts, axum::body::Body::from(SERVICE_FAILED))
+}
+
+/// A panic in a handler becomes a 500 with words, not a dropped
+/// connection; the panic itself is logged, its message never sent.
+pub fn answer_panic(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    (StatusCode::INTERNAL_SERVER_ERROR, SERVICE_FAILED).into_response()
+}
+
 /// Sets `Cache-Control` where the handler did not. Files from the site
 /// root (the WASM bundle, its JS, the CSS; ServeDir marks them with
 /// `Last-Modified`) are `no-cache`: kept, but checked (a cheap 304) before
@@ -159,6 +187,45 @@ mod tests {
         assert!(!comes_from_this_site(&rebound, &local()));
         let cross = headers(&[("host", "127.0.0.1:3000"), ("sec-fetch-site", "cross-site")]);
         assert!(!comes_from_this_site(&cross, &local()));
+    }
+
+    #[tokio::test]
+    async fn an_error_is_never_an_empty_page() {
+        use tower::ServiceExt;
+        let app = axum::Router::new()
+            .route(
+                "/empty",
+                axum::routing::get(|| async { StatusCode::INTERNAL_SERVER_ERROR }),
+            )
+            .route(
+                "/panic",
+                axum::routing::get(|| async {
+                    if true {
+                        panic!("internal detail");
+                    }
+                }),
+            )
+            .route(
+                "/worded",
+                axum::routing::get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "busy") }),
+            )
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                answer_panic,
+            ))
+            .layer(axum::middleware::from_fn(never_empty_errors));
+        for (path, words) in [
+            ("/empty", SERVICE_FAILED),
+            ("/panic", SERVICE_FAILED),
+            ("/worded", "busy"),
+        ] {
+            let request = Request::builder().uri(path).body(axum::body::Body::empty());
+            let response = app.clone().oneshot(request.unwrap()).await.unwrap();
+            assert!(response.status().is_server_error(), "{path}");
+            let body = axum::body::to_bytes(response.into_body(), 1024)
+                .await
+                .unwrap();
+            assert_eq!(body, words.as_bytes(), "{path}");
+        }
     }
 
     #[test]

@@ -108,6 +108,10 @@ fn router(
             app::shell,
         ))
         .with_state(leptos_options)
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            guard::answer_panic,
+        ))
+        .layer(axum::middleware::from_fn(guard::never_empty_errors))
         .layer(axum::middleware::from_fn(guard::cache_policy))
         .layer(axum::middleware::from_fn(telemetry::track_requests))
         .layer(axum::middleware::from_fn(move |request, next| {

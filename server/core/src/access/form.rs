@@ -162,14 +162,15 @@ impl ContactForm {
                 format!("List at most {MAX_LIST_ITEMS} earlier addresses"),
             );
         }
+        let mut bad = Vec::new();
         for item in typed.iter().take(MAX_LIST_ITEMS) {
             match Email::parse(item) {
                 Ok(email) => previous_emails.push(email),
-                Err(error) => problem(
-                    ContactField::PreviousEmails,
-                    format!("\u{201c}{item}\u{201d}: {error}"),
-                ),
+                Err(error) => bad.push(format!("{}: {error}", quoted(item))),
             }
+        }
+        for message in summarised(bad, "of the earlier emails are not valid addresses") {
+            problem(ContactField::PreviousEmails, message);
         }
 
         let mut registration_numbers = Vec::new();
@@ -180,6 +181,7 @@ impl ContactForm {
                 format!("List at most {MAX_LIST_ITEMS} numbers"),
             );
         }
+        let mut bad = Vec::new();
         for item in typed.iter().take(MAX_LIST_ITEMS) {
             let number: String = item
                 .chars()
@@ -191,13 +193,16 @@ impl ContactForm {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '/')
             {
-                problem(
-                    ContactField::RegistrationNumbers,
-                    format!("\u{201c}{item}\u{201d} does not look like a registration number (letters and digits, like GMC 1234567)"),
-                );
+                bad.push(format!(
+                    "{} does not look like a registration number (letters and digits, like GMC 1234567)",
+                    quoted(item)
+                ));
             } else {
                 registration_numbers.push(number);
             }
+        }
+        for message in summarised(bad, "of the numbers do not look like registration numbers (letters and digits, like GMC 1234567)") {
+            problem(ContactField::RegistrationNumbers, message);
         }
 
         let last_post = long_text(
@@ -242,6 +247,29 @@ impl ContactForm {
             _ => Err(problems),
         }
     }
+}
+
+/// What a person typed, quoted in a message about it: long items (a
+/// pasted paragraph, or text that NFKC expands many times over) are cut,
+/// so a refusal stays a few lines whatever was sent.
+fn quoted(item: &str) -> String {
+    const SHOWN_CHARS: usize = 40;
+    let mut shown: String = item.chars().take(SHOWN_CHARS).collect();
+    if item.chars().nth(SHOWN_CHARS).is_some() {
+        shown.push('\u{2026}');
+    }
+    format!("\u{201c}{shown}\u{201d}")
+}
+
+/// One message per bad item when there are a few; beyond that one line
+/// that counts them ("5 of the earlier emails are not valid addresses"),
+/// starting with the first, so the person still sees an example.
+fn summarised(bad: Vec<String>, counted: &str) -> Vec<String> {
+    const LISTED: usize = 3;
+    if bad.len() <= LISTED {
+        return bad;
+    }
+    vec![format!("{} {counted}; the first: {}", bad.len(), bad[0])]
 }
 
 /// Items separated by new lines, commas or semicolons, trimmed, blanks gone.
@@ -342,6 +370,40 @@ mod tests {
             many.validate().unwrap_err()[0].field,
             ContactField::PreviousEmails
         );
+    }
+
+    #[test]
+    fn refusals_stay_short_whatever_the_lists_hold() {
+        // 3,000 × U+FDFA: 9 KB typed, 54,000 characters after NFKC.
+        let expanding = ContactForm {
+            previous_emails: "\u{FDFA}".repeat(3_000),
+            registration_numbers: "\u{FDFA}".repeat(3_000),
+            ..form()
+        };
+        let problems = expanding.validate().unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        for problem in &problems {
+            assert!(problem.message.chars().count() < 300, "{problem:?}");
+            assert!(problem.message.contains('\u{2026}'), "{problem:?}");
+        }
+
+        let many_bad = ContactForm {
+            previous_emails: (0..10).map(|n| format!("not-an-address-{n}\n")).collect(),
+            ..form()
+        };
+        let problems = many_bad.validate().unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0]
+                .message
+                .starts_with("10 of the earlier emails are not valid addresses; the first: \u{201c}not-an-address-0\u{201d}"),
+            "{problems:?}"
+        );
+        let few_bad = ContactForm {
+            previous_emails: "one\ntwo\nada@example.org".into(),
+            ..form()
+        };
+        assert_eq!(few_bad.validate().unwrap_err().len(), 2);
     }
 
     #[test]
