@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 
-.PHONY: run test setup lint unit e2e bench-login bench-search bench-wasm multi-instance attack
+.PHONY: run test setup lint unit e2e bench-login bench-search bench-wasm multi-instance behind-proxy attack
 
 ## Build and serve Threshold on http://127.0.0.1:3000 (SQLite, dev mailbox).
 run: setup
@@ -47,6 +47,11 @@ bench-wasm: setup
 ## is proven by server/tests/cross_instance.rs.
 multi-instance: setup
 	@bash scripts/multi-instance.sh
+
+## Two release instances on PostgreSQL behind Debian's nginx, with the
+## committed scripts/nginx/threshold.conf; serves until Ctrl-C.
+behind-proxy: setup
+	@bash scripts/behind-proxy.sh
 
 ## Scripted password guessing against a release server (SECURITY.md).
 attack: setup
