@@ -73,7 +73,7 @@ impl SiteHosts {
     pub fn allows_host(&self, host: &str) -> bool {
         let scheme = self.scheme();
         let host = normalise(host, scheme);
-        self.authorities.iter().any(|allowed| *allowed == host)
+        self.authorities.contains(&host)
     }
 
     /// Whether an `Origin` is one of this site's pages: scheme, host and
@@ -84,7 +84,7 @@ impl SiteHosts {
         };
         let scheme = scheme.to_ascii_lowercase();
         let candidate = format!("{scheme}://{}", normalise(authority, &scheme));
-        self.origins.iter().any(|allowed| *allowed == candidate)
+        self.origins.contains(&candidate)
     }
 
     fn scheme(&self) -> &str {
