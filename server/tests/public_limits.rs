@@ -3,10 +3,13 @@
 //! 429 with Retry-After); registering ends the browser's earlier session on
 //! the server; a login makes the browser a known device, and the owner's
 //! own reset request is heard after strangers used up the address's hour.
+//! On SQLite, or PostgreSQL when `THRESHOLD_TEST_POSTGRES` is set.
 
 mod common;
+#[path = "../core/tests/support/database.rs"]
+mod database;
 
-use common::{ada_registration, server_command, temp_database, ServerProcess, PASSWORD};
+use common::{ada_registration, server_command, ServerProcess, PASSWORD};
 use reqwest::{header, Client, Response, StatusCode};
 
 /// A client that keeps no cookies: each test passes them by hand, to see
@@ -57,7 +60,8 @@ async fn logged_in(server: &ServerProcess, session: &str) -> bool {
 
 #[tokio::test]
 async fn registering_ends_the_session_the_browser_already_had() {
-    let (dir, database_url, _) = temp_database();
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, _database_dir) = database::fresh_database_url().await;
     let server = ServerProcess::start(server_command(dir.path(), &database_url));
     server.ready().await;
 
@@ -85,7 +89,8 @@ async fn registering_ends_the_session_the_browser_already_had() {
 
 #[tokio::test]
 async fn every_registration_answer_counts_and_the_limited_one_says_when() {
-    let (dir, database_url, _) = temp_database();
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, _database_dir) = database::fresh_database_url().await;
     let mut command = server_command(dir.path(), &database_url);
     command.env("REGISTRATION_RATE_PER_HOUR", "3");
     let server = ServerProcess::start(command);
@@ -109,7 +114,8 @@ async fn every_registration_answer_counts_and_the_limited_one_says_when() {
 
 #[tokio::test]
 async fn a_login_makes_a_known_device_whose_reset_is_heard_after_strangers_used_the_hour() {
-    let (dir, database_url, _) = temp_database();
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, _database_dir) = database::fresh_database_url().await;
     let server = ServerProcess::start(server_command(dir.path(), &database_url));
     server.ready().await;
     assert_eq!(
