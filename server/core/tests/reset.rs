@@ -666,6 +666,15 @@ async fn a_stranger_using_up_the_hour_does_not_stop_the_owners_own_request() {
         .await
         .unwrap();
     assert_eq!(queued_resets(&db).await, 5);
+    // Support sees which requests came from the owner's own browser.
+    assert_eq!(
+        db.scalar(
+            "SELECT COUNT(*) FROM events
+              WHERE kind = 'reset_requested' AND detail LIKE '%\"by_owner\":true%'"
+        )
+        .await,
+        2
+    );
 }
 
 #[tokio::test]

@@ -143,7 +143,11 @@ pub async fn request_reset(
                 services,
                 "reset_requested",
                 Some(account_id),
-                &serde_json::json!({ "message_id": message_id, "expires_at": now + policy.valid_ms }),
+                &serde_json::json!({
+                    "message_id": message_id,
+                    "expires_at": now + policy.valid_ms,
+                    "by_owner": by_owner,
+                }),
             )
             .await;
             services.outbox_wakeup.notify_one();
