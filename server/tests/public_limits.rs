@@ -69,6 +69,8 @@ async fn registering_ends_the_session_the_browser_already_had() {
     assert_eq!(first.status(), StatusCode::OK);
     let (old, _) = set_cookie(&first, "threshold_session").expect("a session cookie");
     assert!(logged_in(&server, &old).await);
+    // Registering logs in, so the browser is a known device of the account.
+    assert!(set_cookie(&first, "threshold_device").is_some());
 
     // The same browser registers a second account.
     let second = register_as(&server, "second@example.org", Some(&old)).await;
