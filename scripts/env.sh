@@ -33,3 +33,8 @@ fi
 # plain cargo too keeps `cargo test`/`cargo build` and `cargo leptos build`
 # from invalidating each other's compiled leptos crates.
 export LEPTOS_OUTPUT_NAME=threshold
+
+# LOCAL ONLY, never commit: several checkouts share one build directory and
+# cargo judges their crates fresh by modification time, so make this
+# checkout's sources newer than anything built from another checkout.
+find "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"/{app,server,frontend,Cargo.toml} -path "*/node_modules" -prune -o -type f -exec touch {} + 2>/dev/null || true
