@@ -66,6 +66,9 @@ export default defineConfig({
       LEPTOS_OUTPUT_NAME: "threshold",
       DATABASE_URL: `sqlite://${process.env.E2E_DATA_DIR}/e2e.db`,
       RUST_LOG: "info,sqlx=warn",
+      // Every test's browser registers from 127.0.0.1: the per-address
+      // registration limit is proven by server/tests/public_limits.rs.
+      REGISTRATION_RATE_PER_HOUR: "100000",
     },
   },
 });

@@ -31,7 +31,8 @@ echo "bench: $backend"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 LEPTOS_SITE_ADDR=127.0.0.1:$port LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
 LEPTOS_OUTPUT_NAME=threshold DATABASE_URL="$database_url" \
-LOGIN_RATE_PER_MINUTE=100000000 RUST_LOG=warn \
+LOGIN_RATE_PER_MINUTE=100000000 REGISTRATION_RATE_PER_HOUR=100000000 \
+REGISTRATION_RATE_PER_NAME_PER_HOUR=100000000 RUST_LOG=warn \
   "$CARGO_TARGET_DIR/release/server" &
 server=$!
 cleanup() {

@@ -77,12 +77,14 @@ trap 'exit 130' INT TERM
 # The server runs in $work, away from the checkout, so a developer's .env
 # (SMTP settings, another DATABASE_URL) is not read; SMTP unset means the
 # development mailbox. The site assets may be missing: /api, /healthz and
-# /support/events are served without them. The per-address login limit is
-# lifted because every login in the measurement comes from 127.0.0.1.
+# /support/events are served without them. The per-address login and
+# registration limits are lifted because every request in the measurement
+# comes from 127.0.0.1.
 server_env=(env -C "$work" -u SMTP_URL -u MAIL_FROM -u PUBLIC_URL
   LEPTOS_SITE_ROOT="$checkout/target/site" LEPTOS_SITE_PKG_DIR=pkg
   LEPTOS_OUTPUT_NAME=threshold DATABASE_URL="$database_url"
-  LOGIN_RATE_PER_MINUTE=100000000 RUST_LOG="${RUST_LOG:-warn}")
+  LOGIN_RATE_PER_MINUTE=100000000 REGISTRATION_RATE_PER_HOUR=100000000
+  REGISTRATION_RATE_PER_NAME_PER_HOUR=100000000 RUST_LOG="${RUST_LOG:-warn}")
 
 support_user=demo.support
 # A new password each run, printed with --serve for logging in by hand.

@@ -15,19 +15,16 @@ pub struct CookiePolicy {
 }
 
 /// Logs in and sets the session cookie. Any session the browser already
-/// had is ended first, so each login gets a new session id.
+/// had is ended first, so each login gets a new session id. The browser
+/// becomes (or stays) a known device of the account.
 #[server(endpoint = "login")]
 pub async fn login(form: LoginForm) -> Result<CurrentUser, ServiceError<LoginError>> {
-    use threshold_core::auth::sessions;
     let services = server::services()?;
-    if let Some(previous) = server::session_token().await {
-        if let Err(error) = sessions::end(&services, &previous).await {
-            tracing::warn!("could not end the previous session: {error}");
-        }
-    }
+    server::end_previous_session(&services).await;
     let client = server::client_address().await;
     let logged_in = threshold_core::auth::login(&services, &form, &client).await?;
     server::set_session_cookie(Some(&logged_in.session_token));
+    server::remember_device(&services, logged_in.user.account_id).await;
     Ok(logged_in.user)
 }
 
@@ -93,7 +90,13 @@ pub(crate) mod server {
     use axum::http::{request::Parts, HeaderMap};
     use leptos::prelude::*;
     use leptos_axum::ResponseOptions;
-    use threshold_core::{auth::sessions::SESSION_COOKIE, Services};
+    use threshold_core::{
+        auth::{
+            devices::{self, DEVICE_COOKIE, DEVICE_MAX_AGE_SECONDS},
+            sessions::SESSION_COOKIE,
+        },
+        Services,
+    };
 
     use super::CookiePolicy;
     use crate::client::ClientInfo;
@@ -108,12 +111,22 @@ pub(crate) mod server {
 
     /// The session token from the request's cookie.
     pub async fn session_token() -> Option<String> {
+        cookie(SESSION_COOKIE).await
+    }
+
+    /// The known-device token from the request's cookie.
+    pub async fn device_token() -> Option<String> {
+        cookie(DEVICE_COOKIE).await
+    }
+
+    async fn cookie(name: &str) -> Option<String> {
         let headers: HeaderMap = leptos_axum::extract().await.ok()?;
-        threshold_core::auth::sessions::token_from_cookies(
+        threshold_core::auth::sessions::cookie_value(
             headers
                 .get_all(axum::http::header::COOKIE)
                 .iter()
                 .filter_map(|value| value.to_str().ok()),
+            name,
         )
     }
 
@@ -124,6 +137,18 @@ pub(crate) mod server {
             .extensions
             .get::<ClientInfo>()
             .cloned()
+    }
+
+    /// Ends, on the server, the session the request's cookie names (before
+    /// a login or a registration starts another): whoever had the browser
+    /// before is logged out everywhere that cookie was copied, not just here.
+    /// A failure is logged; the new session is started all the same.
+    pub async fn end_previous_session(services: &Services) {
+        if let Some(previous) = session_token().await {
+            if let Err(error) = threshold_core::auth::sessions::end(services, &previous).await {
+                tracing::warn!("could not end the previous session: {error}");
+            }
+        }
     }
 
     /// The key of the per-client rate limits: the client's address (its
@@ -139,17 +164,43 @@ pub(crate) mod server {
         client().is_some_and(|client| client.is_local())
     }
 
+    /// Makes this browser a known device of `account_id` (after a login or
+    /// a registration) and sets its cookie for another year. A failure is
+    /// logged: the login itself has succeeded.
+    pub async fn remember_device(services: &Services, account_id: i64) {
+        let presented = device_token().await;
+        match devices::remember(services, account_id, presented.as_deref()).await {
+            Ok(token) => set_device_cookie(&token),
+            Err(error) => tracing::warn!("could not remember the device: {error}"),
+        }
+    }
+
+    /// The known-device cookie: HttpOnly, SameSite=Lax and Secure like the
+    /// session's, but kept a year (renewed at each login) and not cleared
+    /// at logout: it is what lets the owner ask for a reset after
+    /// forgetting the password.
+    fn set_device_cookie(token: &str) {
+        append_cookie(format!(
+            "{DEVICE_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={DEVICE_MAX_AGE_SECONDS}"
+        ));
+    }
+
     /// Sets (or, with `None`, clears) the session cookie: HttpOnly so
     /// scripts cannot read it, SameSite=Lax so other sites cannot post
     /// with it, Secure over HTTPS (`PUBLIC_URL`, or a trusted proxy's
     /// `X-Forwarded-Proto`). No Max-Age: the server decides expiry.
     pub fn set_session_cookie(token: Option<&str>) {
-        let secure = use_context::<CookiePolicy>().is_some_and(|policy| policy.secure)
-            || client().is_some_and(|client| client.https);
-        let mut cookie = match token {
+        append_cookie(match token {
             Some(token) => format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax"),
             None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
-        };
+        });
+    }
+
+    /// Adds a `Set-Cookie` to the response, with `Secure` over HTTPS
+    /// (`PUBLIC_URL`, or a trusted proxy's `X-Forwarded-Proto`).
+    fn append_cookie(mut cookie: String) {
+        let secure = use_context::<CookiePolicy>().is_some_and(|policy| policy.secure)
+            || client().is_some_and(|client| client.https);
         if secure {
             cookie.push_str("; Secure");
         }

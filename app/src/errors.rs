@@ -230,7 +230,9 @@ pub fn registration_messages(error: &ServiceError<RegistrationError>) -> Registr
             needs_duplicate_confirmation: true,
             ..Default::default()
         },
-        RegistrationError::Unavailable => RegistrationMessages {
+        RegistrationError::RateLimited { .. }
+        | RegistrationError::TooManyForName { .. }
+        | RegistrationError::Unavailable => RegistrationMessages {
             form: Some(FieldMessage::plain(error.to_string())),
             ..Default::default()
         },
@@ -561,7 +563,8 @@ mod every_refusal {
     fn every_registration_refusal_has_its_status_and_words_where_it_belongs() {
         let check = listed!(RegistrationError: RegistrationError::Invalid(_),
             RegistrationError::EmailTaken { .. }, RegistrationError::UsernameTaken { .. },
-            RegistrationError::PossibleDuplicate { .. }, RegistrationError::Unavailable);
+            RegistrationError::PossibleDuplicate { .. }, RegistrationError::RateLimited { .. },
+            RegistrationError::TooManyForName { .. }, RegistrationError::Unavailable);
         let all = [
             RegistrationError::Invalid(vec![
                 FieldProblem {
@@ -584,6 +587,12 @@ mod every_refusal {
                 number: RegistrationNumber::parse("GMC", "7123456").unwrap(),
                 email: "ada@example.org".into(),
             },
+            RegistrationError::RateLimited {
+                retry_after_seconds: 360,
+            },
+            RegistrationError::TooManyForName {
+                retry_after_seconds: 720,
+            },
             RegistrationError::Unavailable,
         ];
         for error in &all {
@@ -592,6 +601,14 @@ mod every_refusal {
             assert_eq!(
                 status == StatusCode::SERVICE_UNAVAILABLE,
                 *error == RegistrationError::Unavailable
+            );
+            assert_eq!(
+                status == StatusCode::TOO_MANY_REQUESTS,
+                matches!(
+                    error,
+                    RegistrationError::RateLimited { .. }
+                        | RegistrationError::TooManyForName { .. }
+                )
             );
             let messages = registration_messages(&ServiceError::Domain(error.clone()));
             let fields = error.fields();
@@ -654,7 +671,7 @@ mod every_refusal {
     fn every_choose_password_refusal_has_its_status_and_words_where_it_belongs() {
         let check = listed!(ChoosePasswordError: ChoosePasswordError::Invalid { .. },
             ChoosePasswordError::NotLoggedIn, ChoosePasswordError::NotRequired,
-            ChoosePasswordError::Unavailable);
+            ChoosePasswordError::RateLimited { .. }, ChoosePasswordError::Unavailable);
         let all = [
             (
                 ChoosePasswordError::Invalid {
@@ -668,6 +685,12 @@ mod every_refusal {
                 StatusCode::UNPROCESSABLE_ENTITY,
             ),
             (
+                ChoosePasswordError::RateLimited {
+                    retry_after_seconds: 60,
+                },
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
+            (
                 ChoosePasswordError::Unavailable,
                 StatusCode::SERVICE_UNAVAILABLE,
             ),
@@ -675,6 +698,10 @@ mod every_refusal {
         for (error, expected) in &all {
             check(error);
             assert_eq!(status(error), *expected, "{error:?}");
+            assert_eq!(
+                error.retry_after_seconds().is_some(),
+                *expected == StatusCode::TOO_MANY_REQUESTS
+            );
             let messages = choose_password_messages(&ServiceError::Domain(error.clone()));
             match error.fields().as_slice() {
                 [ChoosePasswordField::Password] => {

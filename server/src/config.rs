@@ -28,6 +28,12 @@ pub struct Config {
     /// `LOGIN_RATE_PER_MINUTE`: login attempts per client address (burst
     /// and refill per minute).
     pub login_rate_per_minute: u32,
+    /// `REGISTRATION_RATE_PER_HOUR`: registrations per client address
+    /// (burst and refill per hour; every answer counts). Default 10.
+    pub registration_rate_per_hour: u32,
+    /// `REGISTRATION_RATE_PER_NAME_PER_HOUR`: registrations naming one email
+    /// or username, from any address (burst and refill per hour). Default 5.
+    pub registration_rate_per_name_per_hour: u32,
     /// `PUBLIC_URL`, or the listening address: where links in emails point.
     pub site_url: String,
     /// `PUBLIC_URL` as set: the only host name the site answers to, and
@@ -109,6 +115,16 @@ impl Config {
             hash_cost: hash_cost_from_env()?,
             secure_cookies,
             login_rate_per_minute: number_from_env("LOGIN_RATE_PER_MINUTE", 1, 20)?,
+            registration_rate_per_hour: number_from_env(
+                "REGISTRATION_RATE_PER_HOUR",
+                1,
+                threshold_core::accounts::DEFAULT_REGISTRATION_RATE.burst,
+            )?,
+            registration_rate_per_name_per_hour: number_from_env(
+                "REGISTRATION_RATE_PER_NAME_PER_HOUR",
+                1,
+                threshold_core::accounts::DEFAULT_REGISTRATION_RATE_PER_NAME.burst,
+            )?,
             site_url,
             public_url,
             trusted_proxies: non_empty_env("TRUSTED_PROXIES")

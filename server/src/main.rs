@@ -55,6 +55,10 @@ async fn run() -> Result<(), String> {
     let mut services = Services::new(store, config.hash_cost)
         .map_err(|error| format!("cannot set up password hashing: {error}"))?;
     services.login_rate = RateLimit::per_minute(config.login_rate_per_minute);
+    services.registration_policy.per_client =
+        RateLimit::per_hour(config.registration_rate_per_hour);
+    services.registration_policy.per_name =
+        RateLimit::per_hour(config.registration_rate_per_name_per_hour);
     services.site_url = config.site_url.clone();
     let feed = services.events.clone();
     services

@@ -27,7 +27,7 @@ use sqlx::AnyPool;
 use threshold_core::{
     accounts::{register, RegistrationForm},
     hashing::HashCost,
-    reset::{request_reset, ResetForm},
+    reset::{request_reset, ResetForm, ResetRequester},
     store::Store,
     Services,
 };
@@ -137,14 +137,20 @@ async fn queue_resets(database_url: &str) -> Vec<String> {
             password: "Violet kettle harbour".into(),
             ..RegistrationForm::default()
         };
-        register(&services, &form).await.unwrap();
+        register(&services, &form, &format!("192.0.2.{n}"))
+            .await
+            .unwrap();
         let ask = ResetForm {
             email: email.clone(),
         };
         // One address per request: the per-client limit is not under test.
-        request_reset(&services, &ask, &format!("192.0.2.{n}"))
-            .await
-            .unwrap();
+        request_reset(
+            &services,
+            &ask,
+            &ResetRequester::stranger(&format!("192.0.2.{n}")),
+        )
+        .await
+        .unwrap();
         recipients.push(email);
     }
     recipients

@@ -11,16 +11,23 @@ use crate::errors::{registration_messages, FieldMessage, RegistrationMessages, S
 use crate::field::{aria_invalid, Field, FieldError, FieldErrors, ShowPassword};
 
 /// Creates an account and logs the person in. Every field is checked again
-/// here: the dialog's checks are a courtesy, not a guard.
+/// here: the dialog's checks are a courtesy, not a guard. As at login, a
+/// session the browser already had (perhaps someone else's) is ended on the
+/// server before the new account's starts.
 #[server(endpoint = "register")]
 pub async fn register(
     form: RegistrationForm,
 ) -> Result<Registered, ServiceError<RegistrationError>> {
     use crate::auth::server;
     let services = server::services()?;
-    let registered = threshold_core::accounts::register(&services, &form).await?;
+    let client = server::client_address().await;
+    let registered = threshold_core::accounts::register(&services, &form, &client).await?;
+    server::end_previous_session(&services).await;
     match threshold_core::auth::sessions::start(&services, registered.account_id, false).await {
-        Ok(token) => server::set_session_cookie(Some(&token)),
+        Ok(token) => {
+            server::set_session_cookie(Some(&token));
+            server::remember_device(&services, registered.account_id).await;
+        }
         // The account exists; the person can still log in by hand.
         Err(error) => tracing::error!("no session after registering: {error}"),
     }

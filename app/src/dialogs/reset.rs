@@ -12,13 +12,22 @@ use crate::errors::{reset_messages, ResetMessages, ServiceError};
 use crate::field::Field;
 
 /// Emails the username and a new password when the address is an account's
-/// current email; answers the same either way.
+/// current email; answers the same either way. The browser's cookies say
+/// whether it is the owner's (a known device, or logged in): the owner's
+/// own requests have an allowance strangers cannot use up.
 #[server(endpoint = "request_reset")]
 pub async fn request_reset(form: ResetForm) -> Result<ResetRequested, ServiceError<ResetError>> {
     use crate::auth::server;
     let services = server::services()?;
     let client = server::client_address().await;
-    Ok(threshold_core::reset::request_reset(&services, &form, &client).await?)
+    let device = server::device_token().await;
+    let session = server::session_token().await;
+    let requester = threshold_core::reset::ResetRequester {
+        client_address: &client,
+        device_token: device.as_deref(),
+        session_token: session.as_deref(),
+    };
+    Ok(threshold_core::reset::request_reset(&services, &form, &requester).await?)
 }
 
 #[component]

@@ -28,7 +28,12 @@ pub fn event_text(event: &FeedEvent) -> String {
         },
         "login_throttled" => "Failed login: further attempts delayed".to_owned(),
         "login_locked" => "Failed login: login locked".to_owned(),
-        "reset_requested" => "Asked for a password reset".to_owned(),
+        "reset_requested" => match detail.get("by_owner").and_then(|v| v.as_bool()) {
+            Some(true) => {
+                "Asked for a password reset from a device that logged in before".to_owned()
+            }
+            _ => "Asked for a password reset".to_owned(),
+        },
         "login_with_reset" => "Logged in with a reset password".to_owned(),
         "password_changed" => "Chose a new password".to_owned(),
         "email_sent" => "Email delivered to the mail server".to_owned(),
@@ -128,6 +133,14 @@ mod tests {
         assert_eq!(
             event_text(&event("login_failed", r#"{"failed_logins":3}"#)),
             "Failed login (3 in a row)"
+        );
+        assert_eq!(
+            event_text(&event("reset_requested", r#"{"by_owner":true}"#)),
+            "Asked for a password reset from a device that logged in before"
+        );
+        assert_eq!(
+            event_text(&event("reset_requested", r#"{"by_owner":false}"#)),
+            "Asked for a password reset"
         );
         assert_eq!(
             event_text(&event("support_action", r#"{"action":"unlock"}"#)),

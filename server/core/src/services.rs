@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use crate::access::ContactPolicy;
+use crate::accounts::RegistrationPolicy;
 use crate::auth::{rate_limit::RateLimit, sessions::SessionPolicy};
 use crate::clock::{Clock, SystemClock};
 use crate::events::EventFeed;
@@ -23,6 +24,8 @@ pub struct Services {
     pub session_policy: SessionPolicy,
     /// Login attempts per client address.
     pub login_rate: RateLimit,
+    /// Registrations per client address and per email or username typed.
+    pub registration_policy: RegistrationPolicy,
     pub reset_policy: ResetPolicy,
     /// Limits of the public "Contact support" form.
     pub contact_policy: ContactPolicy,
@@ -53,6 +56,7 @@ impl Services {
             common_passwords: CommonPasswords::shipped(),
             session_policy: SessionPolicy::default(),
             login_rate: DEFAULT_LOGIN_RATE,
+            registration_policy: RegistrationPolicy::default(),
             reset_policy: ResetPolicy::default(),
             contact_policy: ContactPolicy::default(),
             outbox_wakeup: Arc::new(Notify::new()),

@@ -148,6 +148,7 @@ async fn matching_accounts_are_ranked_and_support_restores_access_from_the_reque
             registration_number: "1234567".into(),
             ..person("Ada", "Okafor", "ada.okafor@oldtrust.org", "dr.okafor")
         },
+        "192.0.2.1",
     )
     .await
     .unwrap()
@@ -156,6 +157,7 @@ async fn matching_accounts_are_ranked_and_support_restores_access_from_the_reque
     let namesake = register(
         &db.services,
         &person("Ada", "Okafor", "other.ada@example.org", "ada.o"),
+        "192.0.2.1",
     )
     .await
     .unwrap()

@@ -13,7 +13,7 @@ use support::TestDb;
 use threshold_core::{
     auth::{login, LoginError, LoginForm},
     hashing::HashCost,
-    reset::{request_reset, ResetForm},
+    reset::{request_reset, ResetForm, ResetRequester},
 };
 
 const RUNS: usize = 25;
@@ -107,7 +107,7 @@ async fn a_reset_for_a_known_and_an_unknown_address_take_as_long() {
             let answer = request_reset(
                 &db.services,
                 &ResetForm { email },
-                &format!("198.51.100.{run}"),
+                &ResetRequester::stranger(&format!("198.51.100.{run}")),
             )
             .await;
             times.push(started.elapsed());

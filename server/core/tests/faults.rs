@@ -13,7 +13,7 @@ use support::{test_db, TestDb};
 use threshold_core::{
     accounts::{register, RegistrationError, RegistrationForm},
     auth::{login, LoginError, LoginForm},
-    reset::{request_reset, ResetError, ResetForm},
+    reset::{request_reset, ResetError, ResetForm, ResetRequester},
     store::{Backend, Store},
     Services,
 };
@@ -24,7 +24,7 @@ async fn ask_reset(services: &Services) -> Result<(), ResetError> {
     let form = ResetForm {
         email: "ada@example.org".into(),
     };
-    request_reset(services, &form, "192.0.2.1")
+    request_reset(services, &form, &ResetRequester::stranger("192.0.2.1"))
         .await
         .map(|_| ())
 }
@@ -80,7 +80,7 @@ async fn a_read_only_database_refuses_writes_and_changes_nothing() {
         ..RegistrationForm::default()
     };
     assert_eq!(
-        register(&services, &form).await.unwrap_err(),
+        register(&services, &form, "192.0.2.1").await.unwrap_err(),
         RegistrationError::Unavailable
     );
     let attempt = LoginForm {
@@ -96,7 +96,7 @@ async fn a_read_only_database_refuses_writes_and_changes_nothing() {
     set_read_only(&db, false).await;
 
     // The same database, writable: everything works again.
-    register(&db.services, &form).await.unwrap();
+    register(&db.services, &form, "192.0.2.1").await.unwrap();
     login(&db.services, &attempt, "192.0.2.1").await.unwrap();
 }
 

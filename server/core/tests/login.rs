@@ -376,3 +376,63 @@ async fn blank_fields_are_named() {
     let error = attempt(&db, "dr.okafor", "").await.unwrap_err();
     assert_eq!(error.to_string(), "Enter your password");
 }
+
+#[tokio::test]
+async fn the_per_name_throttle_is_the_per_target_limit_from_any_address_by_any_name() {
+    let db = test_db().await;
+    // A real account's username and email, in any case, from five networks:
+    // one count.
+    let names = [
+        "dr.okafor",
+        "ADA.OKAFOR@example.org",
+        "Dr.Okafor",
+        "ada.okafor@example.org",
+        "DR.OKAFOR",
+    ];
+    for (n, name) in names.iter().enumerate() {
+        let form = LoginForm {
+            identifier: (*name).into(),
+            password: "wrong password".into(),
+        };
+        assert_eq!(
+            login(&db.services, &form, &format!("203.0.113.{n}"))
+                .await
+                .unwrap_err(),
+            LoginError::Incorrect
+        );
+    }
+    let form = LoginForm {
+        identifier: "ada.okafor@example.org".into(),
+        password: PASSWORD.into(),
+    };
+    assert_eq!(
+        login(&db.services, &form, "198.51.100.99")
+            .await
+            .unwrap_err(),
+        LoginError::Throttled {
+            retry_after_seconds: 30
+        }
+    );
+    // An unknown name the same, so the answer tells nothing.
+    for n in 0..5 {
+        let form = LoginForm {
+            identifier: "ghost@example.org".into(),
+            password: "wrong password".into(),
+        };
+        login(&db.services, &form, &format!("192.0.2.{n}"))
+            .await
+            .unwrap_err();
+    }
+    let form = LoginForm {
+        identifier: "Ghost@Example.org".into(),
+        password: "wrong password".into(),
+    };
+    assert_eq!(
+        login(&db.services, &form, "198.51.100.98")
+            .await
+            .unwrap_err(),
+        LoginError::Throttled {
+            retry_after_seconds: 30
+        }
+    );
+}

@@ -9,7 +9,11 @@ mod support;
 use std::collections::HashSet;
 
 use support::{test_db, TestDb};
-use threshold_core::accounts::{register, RegistrationError, RegistrationForm};
+use threshold_core::accounts::{register, RegistrationError, RegistrationForm, RegistrationPolicy};
+use threshold_core::auth::rate_limit::RateLimit;
+
+/// The network address the tests register from.
+const CLIENT: &str = "192.0.2.1";
 
 fn form(email: &str, username: &str) -> RegistrationForm {
     RegistrationForm {
@@ -35,11 +39,20 @@ async fn register_all(
     db: &TestDb,
     forms: Vec<RegistrationForm>,
 ) -> Vec<Result<threshold_core::accounts::Registered, RegistrationError>> {
+    // Many people at once, each from their own address and allowed as many
+    // tries as they like: what is under test is the database's uniqueness.
+    let mut services = db.services.clone();
+    services.registration_policy = RegistrationPolicy {
+        per_client: RateLimit::per_minute(1000),
+        per_name: RateLimit::per_minute(1000),
+    };
     let tasks: Vec<_> = forms
         .into_iter()
-        .map(|form| {
-            let services = db.services.clone();
-            tokio::spawn(async move { register(&services, &form).await })
+        .enumerate()
+        .map(|(i, form)| {
+            let services = services.clone();
+            let client = format!("198.51.100.{i}");
+            tokio::spawn(async move { register(&services, &form, &client).await })
         })
         .collect();
     let mut results = Vec::new();
@@ -108,12 +121,16 @@ async fn fifty_simultaneous_registrations_with_one_username_make_one_account() {
 #[tokio::test]
 async fn a_username_equal_to_another_accounts_email_is_taken() {
     let db = test_db().await;
-    register(&db.services, &form("ada@example.org", "ada@example.org"))
-        .await
-        .unwrap();
+    register(
+        &db.services,
+        &form("ada@example.org", "ada@example.org"),
+        CLIENT,
+    )
+    .await
+    .unwrap();
     // The second person's own email is ada@example.org too: refused as an
     // email first; and as a username it is no one else's to take.
-    let error = register(&db.services, &form("ADA@example.org", ""))
+    let error = register(&db.services, &form("ADA@example.org", ""), CLIENT)
         .await
         .unwrap_err();
     assert!(
@@ -121,12 +138,13 @@ async fn a_username_equal_to_another_accounts_email_is_taken() {
         "{error:?}"
     );
 
-    register(&db.services, &form("bea@example.org", "Bea.Smith"))
+    register(&db.services, &form("bea@example.org", "Bea.Smith"), CLIENT)
         .await
         .unwrap();
     let error = register(
         &db.services,
         &form("bea.smith@example.org", "BEA@EXAMPLE.ORG"),
+        CLIENT,
     )
     .await
     .unwrap_err();
@@ -139,10 +157,14 @@ async fn a_username_equal_to_another_accounts_email_is_taken() {
 async fn an_email_equal_to_another_accounts_username_is_taken() {
     let db = test_db().await;
     // Someone's username is their email: that name is taken for everyone.
-    register(&db.services, &form("cy@example.org", "cy@example.org"))
-        .await
-        .unwrap();
-    let error = register(&db.services, &form("Cy@Example.org", "cyril"))
+    register(
+        &db.services,
+        &form("cy@example.org", "cy@example.org"),
+        CLIENT,
+    )
+    .await
+    .unwrap();
+    let error = register(&db.services, &form("Cy@Example.org", "cyril"), CLIENT)
         .await
         .unwrap_err();
     assert!(
@@ -151,16 +173,21 @@ async fn an_email_equal_to_another_accounts_username_is_taken() {
     );
 
     // And an email equal to someone's plain username, in another case.
-    register(&db.services, &form("dee@example.org", "dee.jones@nhs.net"))
-        .await
-        .unwrap_err();
+    register(
+        &db.services,
+        &form("dee@example.org", "dee.jones@nhs.net"),
+        CLIENT,
+    )
+    .await
+    .unwrap_err();
     register(
         &db.services,
         &form("dee.jones@nhs.net", "dee.jones@nhs.net"),
+        CLIENT,
     )
     .await
     .unwrap();
-    let error = register(&db.services, &form("DEE.JONES@nhs.net", "someone"))
+    let error = register(&db.services, &form("DEE.JONES@nhs.net", "someone"), CLIENT)
         .await
         .unwrap_err();
     assert!(
@@ -173,10 +200,10 @@ async fn an_email_equal_to_another_accounts_username_is_taken() {
 #[tokio::test]
 async fn a_taken_username_is_reported_with_the_registrants_email() {
     let db = test_db().await;
-    register(&db.services, &form("one@example.org", "okafor"))
+    register(&db.services, &form("one@example.org", "okafor"), CLIENT)
         .await
         .unwrap();
-    let error = register(&db.services, &form("two@example.org", "OKAFOR"))
+    let error = register(&db.services, &form("two@example.org", "OKAFOR"), CLIENT)
         .await
         .unwrap_err();
     assert_eq!(
@@ -226,7 +253,9 @@ async fn a_registration_that_fails_half_way_leaves_nothing_behind() {
         registration_number: "7123456".into(),
         ..form("ada@example.org", "")
     };
-    let error = register(&db.services, &with_number).await.unwrap_err();
+    let error = register(&db.services, &with_number, CLIENT)
+        .await
+        .unwrap_err();
     assert_eq!(error, RegistrationError::Unavailable);
     assert_eq!(count(&db, "accounts").await, 0);
     assert_eq!(count(&db, "login_names").await, 0);
@@ -234,7 +263,7 @@ async fn a_registration_that_fails_half_way_leaves_nothing_behind() {
 
     // The email is still free once the fault is gone.
     db.stop_failing("registration_numbers").await;
-    register(&db.services, &with_number).await.unwrap();
+    register(&db.services, &with_number, CLIENT).await.unwrap();
 }
 
 #[tokio::test]
@@ -245,14 +274,17 @@ async fn a_second_account_with_a_registration_number_needs_confirmation() {
         registration_number: "712 3456".into(),
         ..form("ada@example.org", "")
     };
-    let first_id = register(&db.services, &first).await.unwrap().account_id;
+    let first_id = register(&db.services, &first, CLIENT)
+        .await
+        .unwrap()
+        .account_id;
 
     let second = RegistrationForm {
         registration_kind: "GMC".into(),
         registration_number: "7123456".into(),
         ..form("ada.home@example.org", "")
     };
-    let error = register(&db.services, &second).await.unwrap_err();
+    let error = register(&db.services, &second, CLIENT).await.unwrap_err();
     assert!(
         matches!(&error, RegistrationError::PossibleDuplicate { number, .. } if number.number == "7123456"),
         "{error:?}"
@@ -267,7 +299,10 @@ async fn a_second_account_with_a_registration_number_needs_confirmation() {
         confirm_possible_duplicate: true,
         ..second
     };
-    let second_id = register(&db.services, &confirmed).await.unwrap().account_id;
+    let second_id = register(&db.services, &confirmed, CLIENT)
+        .await
+        .unwrap()
+        .account_id;
     let marked: (i64, i64, String) =
         sqlx::query_as("SELECT account_id, earlier_account_id, reason FROM possible_duplicates")
             .fetch_one(&db.inspect)
@@ -284,14 +319,16 @@ async fn the_same_name_and_number_under_another_kind_is_a_possible_duplicate() {
         registration_number: "7123456".into(),
         ..form("ada@example.org", "")
     };
-    register(&db.services, &first).await.unwrap();
+    register(&db.services, &first, CLIENT).await.unwrap();
     let same_person = RegistrationForm {
         first_name: "ADA".into(),
         registration_kind: "Other".into(),
         registration_number: "7123456".into(),
         ..form("ada2@example.org", "")
     };
-    let error = register(&db.services, &same_person).await.unwrap_err();
+    let error = register(&db.services, &same_person, CLIENT)
+        .await
+        .unwrap_err();
     assert!(
         matches!(error, RegistrationError::PossibleDuplicate { .. }),
         "{error:?}"
@@ -304,7 +341,7 @@ async fn the_same_name_and_number_under_another_kind_is_a_possible_duplicate() {
         surname: "Smith".into(),
         ..same_person
     };
-    register(&db.services, &someone_else).await.unwrap();
+    register(&db.services, &someone_else, CLIENT).await.unwrap();
 }
 
 #[tokio::test]
@@ -315,7 +352,7 @@ async fn the_stored_account_keeps_what_was_typed_and_an_argon2id_hash() {
         practice_name: "  Riverside Surgery ".into(),
         ..form("  Ada.Okafor@Example.ORG ", "Dr.Okafor")
     };
-    register(&db.services, &admin).await.unwrap();
+    register(&db.services, &admin, CLIENT).await.unwrap();
     let row: (String, String, String, Option<String>, String) = sqlx::query_as(
         "SELECT username, email, account_type, practice_name, password_hash FROM accounts",
     )
@@ -338,5 +375,144 @@ async fn the_stored_account_keeps_what_was_typed_and_an_argon2id_hash() {
             ("ada.okafor@example.org".into(), "email".into()),
             ("dr.okafor".into(), "username".into())
         ]
+    );
+}
+
+fn with_number(email: &str, username: &str) -> RegistrationForm {
+    RegistrationForm {
+        registration_kind: "GMC".into(),
+        registration_number: "7123456".into(),
+        ..form(email, username)
+    }
+}
+
+#[tokio::test]
+async fn a_taken_email_answers_taken_whether_or_not_the_number_warning_is_confirmed() {
+    let db = test_db().await;
+    register(&db.services, &with_number("ada@example.org", "ada"), CLIENT)
+        .await
+        .unwrap();
+
+    // The same number and the same email: "taken", never the duplicate
+    // warning, so the warning is no second way to tell taken from free.
+    for confirmed in [false, true] {
+        let again = RegistrationForm {
+            confirm_possible_duplicate: confirmed,
+            ..with_number("ADA@example.org", "")
+        };
+        let error = register(&db.services, &again, CLIENT).await.unwrap_err();
+        assert!(
+            matches!(error, RegistrationError::EmailTaken { .. }),
+            "confirmed {confirmed}: {error:?}"
+        );
+    }
+    // A taken username with the same number is likewise "taken".
+    let error = register(&db.services, &with_number("bea@example.org", "ADA"), CLIENT)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, RegistrationError::UsernameTaken { .. }),
+        "{error:?}"
+    );
+    // Only a free email and username reach the warning.
+    let error = register(&db.services, &with_number("cy@example.org", ""), CLIENT)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, RegistrationError::PossibleDuplicate { .. }),
+        "{error:?}"
+    );
+    assert_eq!(count(&db, "accounts").await, 1);
+}
+
+#[tokio::test]
+async fn every_answer_counts_against_the_clients_registration_limit() {
+    let mut db = test_db().await;
+    db.services.registration_policy.per_client = RateLimit::per_hour(4);
+    register(&db.services, &with_number("ada@example.org", ""), CLIENT)
+        .await
+        .unwrap();
+    // Taken, possible duplicate, invalid: each one costs a token too.
+    let answers = [
+        form("ada@example.org", ""),
+        with_number("bea@example.org", ""),
+        form("not an address", ""),
+    ];
+    for answer in &answers {
+        let error = register(&db.services, answer, CLIENT).await.unwrap_err();
+        assert!(
+            !matches!(error, RegistrationError::RateLimited { .. }),
+            "{error:?}"
+        );
+    }
+    let error = register(&db.services, &form("cy@example.org", ""), CLIENT)
+        .await
+        .unwrap_err();
+    // One token every 15 minutes at 4 an hour.
+    assert_eq!(
+        error,
+        RegistrationError::RateLimited {
+            retry_after_seconds: 900
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        "Too many registrations from your network. Try again in 15 minutes."
+    );
+    assert_eq!(count(&db, "accounts").await, 1);
+
+    // Another network is not held up; this one is, until its next token.
+    register(&db.services, &form("cy@example.org", ""), "192.0.2.2")
+        .await
+        .unwrap();
+    db.clock.advance(std::time::Duration::from_secs(900));
+    register(&db.services, &form("dee@example.org", ""), CLIENT)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_name_typed_too_often_is_refused_from_anywhere_alike_taken_or_free() {
+    let mut db = test_db().await;
+    db.services.registration_policy.per_name = RateLimit::per_hour(2);
+    register(&db.services, &form("ada@example.org", ""), "192.0.2.10")
+        .await
+        .unwrap();
+    // A taken email and a free one, each typed from new addresses.
+    for email in ["ada@example.org", "free@example.org"] {
+        let mut answers = Vec::new();
+        for n in 0..3 {
+            let client = format!("198.51.100.{n}{}", email.len());
+            answers.push(register(&db.services, &form(email, ""), &client).await);
+        }
+        let last = answers.pop().unwrap().unwrap_err();
+        assert!(
+            matches!(last, RegistrationError::TooManyForName { retry_after_seconds } if retry_after_seconds > 0),
+            "{email}: {last:?}"
+        );
+        assert_eq!(
+            last.to_string(),
+            "Too many registrations with this email address or username. Try again in 30 minutes."
+        );
+    }
+    // A username counts as its own name too.
+    for n in 0..2 {
+        let _ = register(
+            &db.services,
+            &form(&format!("u{n}@example.org"), "okafor.a"),
+            &format!("203.0.113.{n}"),
+        )
+        .await;
+    }
+    let error = register(
+        &db.services,
+        &form("u9@example.org", "OKAFOR.A"),
+        "203.0.113.9",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(error, RegistrationError::TooManyForName { .. }),
+        "{error:?}"
     );
 }

@@ -12,13 +12,15 @@ use support::{
     TestDb,
 };
 use threshold_core::{
-    auth::{login, sessions, CurrentUser, LoginError, LoginForm},
+    accounts::{create_support_user, RegistrationForm},
+    auth::{devices, login, rate_limit::RateLimit, sessions, CurrentUser, LoginError, LoginForm},
     mail::{Delivered, DeliveryPolicy, MailTransport, OutboxWorker},
     reset::{
         choose_password, request_reset, ChoosePasswordError, ChoosePasswordForm, ResetError,
-        ResetForm, ResetRequested,
+        ResetForm, ResetRequested, ResetRequester,
     },
     rules::PasswordProblem,
+    support::{perform, require_support, SupportAction},
 };
 
 const PASSWORD: &str = "Violet kettle harbour";
@@ -40,7 +42,7 @@ async fn ask(db: &TestDb, email: &str) -> Result<ResetRequested, ResetError> {
     let form = ResetForm {
         email: email.into(),
     };
-    request_reset(&db.services, &form, "192.0.2.1").await
+    request_reset(&db.services, &form, &ResetRequester::stranger("192.0.2.1")).await
 }
 
 async fn log_in(
@@ -487,9 +489,13 @@ async fn two_workers_never_send_the_same_message() {
         db.create(&email, &format!("person{n}"), PASSWORD).await;
         let form = ResetForm { email };
         // Different client addresses: this is about workers, not limits.
-        request_reset(&db.services, &form, &format!("192.0.2.{n}"))
-            .await
-            .unwrap();
+        request_reset(
+            &db.services,
+            &form,
+            &ResetRequester::stranger(&format!("192.0.2.{n}")),
+        )
+        .await
+        .unwrap();
     }
     let sink = SmtpSink::start();
     let run = |worker: OutboxWorker| async move {
@@ -589,4 +595,273 @@ async fn choosing_a_password_needs_a_reset_session_and_a_password_that_keeps_the
     );
     // Nothing changed: the own password still works.
     log_in(&db, "dr.okafor", PASSWORD).await.unwrap();
+}
+
+/// A reset request from a browser with these cookies.
+async fn ask_from(
+    db: &TestDb,
+    email: &str,
+    client: &str,
+    device_token: Option<&str>,
+    session_token: Option<&str>,
+) -> Result<ResetRequested, ResetError> {
+    let form = ResetForm {
+        email: email.into(),
+    };
+    let requester = ResetRequester {
+        client_address: client,
+        device_token,
+        session_token,
+    };
+    request_reset(&db.services, &form, &requester).await
+}
+
+/// Logs in as Ada from a new browser and gives it the known-device token a
+/// login gives (what the login server function does).
+async fn owners_device(db: &TestDb) -> (String, String) {
+    let (session, user) = log_in(db, "dr.okafor", PASSWORD).await.unwrap();
+    let device = devices::remember(&db.services, user.account_id, None)
+        .await
+        .unwrap();
+    (device, session)
+}
+
+/// Strangers, from three networks, use up the address's hour.
+async fn strangers_use_up_the_hour(db: &TestDb) {
+    for n in 0..3 {
+        ask_from(db, EMAIL, &format!("203.0.113.{n}"), None, None)
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        ask_from(db, EMAIL, "203.0.113.9", None, None).await,
+        Err(ResetError::TooManyForAddress { .. })
+    ));
+}
+
+async fn queued_resets(db: &TestDb) -> i64 {
+    db.scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'password_reset'")
+        .await
+}
+
+#[tokio::test]
+async fn a_stranger_using_up_the_hour_does_not_stop_the_owners_own_request() {
+    let db = test_db().await;
+    let (device, session) = owners_device(&db).await;
+    strangers_use_up_the_hour(&db).await;
+    assert_eq!(queued_resets(&db).await, 3);
+
+    // From the owner's known device (logged out: no session), the same
+    // words as anyone's answer, and the reset is issued.
+    let answer = ask_from(&db, EMAIL, "198.51.100.7", Some(&device), None).await;
+    assert_eq!(
+        answer,
+        Ok(ResetRequested {
+            address: EMAIL.into()
+        })
+    );
+    assert_eq!(queued_resets(&db).await, 4);
+    // Logged in, without the device cookie: the session shows the owner.
+    ask_from(&db, EMAIL, "198.51.100.8", None, Some(&session))
+        .await
+        .unwrap();
+    assert_eq!(queued_resets(&db).await, 5);
+    // Support sees which requests came from the owner's own browser.
+    assert_eq!(
+        db.scalar(
+            "SELECT COUNT(*) FROM events
+              WHERE kind = 'reset_requested' AND detail LIKE '%\"by_owner\":true%'"
+        )
+        .await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn the_owners_own_allowance_is_three_an_hour_too() {
+    let db = test_db().await;
+    let (device, _) = owners_device(&db).await;
+    for _ in 0..3 {
+        ask_from(&db, EMAIL, "198.51.100.7", Some(&device), None)
+            .await
+            .unwrap();
+    }
+    let refused = ask_from(&db, EMAIL, "198.51.100.7", Some(&device), None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused,
+        ResetError::TooManyForAddress {
+            retry_after_seconds: 3600
+        }
+    );
+    assert_eq!(queued_resets(&db).await, 3);
+    // Strangers' allowance is their own: the owner did not use it up.
+    ask_from(&db, EMAIL, "203.0.113.1", None, None)
+        .await
+        .unwrap();
+    assert_eq!(queued_resets(&db).await, 4);
+    db.clock.advance(Duration::from_secs(3600));
+    ask_from(&db, EMAIL, "198.51.100.7", Some(&device), None)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_unknown_or_another_accounts_device_counts_as_a_stranger() {
+    let db = test_db().await;
+    let other = db.create("bea@example.org", "bea.smith", PASSWORD).await;
+    let beas_device = devices::remember(&db.services, other, None).await.unwrap();
+    let (beas_session, _) = log_in(&db, "bea.smith", PASSWORD).await.unwrap();
+    strangers_use_up_the_hour(&db).await;
+
+    for (device, session) in [
+        (Some("made-up-token"), None),
+        (Some(beas_device.as_str()), None),
+        (None, Some(beas_session.as_str())),
+        (None, Some("no-such-session")),
+    ] {
+        assert!(
+            matches!(
+                ask_from(&db, EMAIL, "198.51.100.7", device, session).await,
+                Err(ResetError::TooManyForAddress { .. })
+            ),
+            "{device:?} {session:?}"
+        );
+    }
+    assert_eq!(queued_resets(&db).await, 3);
+
+    // A token the server never issued is not adopted at login: the browser
+    // gets a fresh one, so nobody can choose a device's token for it.
+    let ada = log_in(&db, "dr.okafor", PASSWORD)
+        .await
+        .unwrap()
+        .1
+        .account_id;
+    let given = devices::remember(&db.services, ada, Some("made-up-token"))
+        .await
+        .unwrap();
+    assert_ne!(given, "made-up-token");
+    // One browser used for two accounts keeps one token, known to both.
+    let shared = devices::remember(&db.services, ada, Some(&beas_device))
+        .await
+        .unwrap();
+    assert_eq!(shared, beas_device);
+    ask_from(&db, EMAIL, "198.51.100.7", Some(&shared), None)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_device_unused_for_a_year_is_a_stranger_again() {
+    let db = test_db().await;
+    let (device, _) = owners_device(&db).await;
+    db.clock
+        .advance(Duration::from_secs(devices::DEVICE_MAX_AGE_SECONDS + 60));
+    strangers_use_up_the_hour(&db).await;
+    assert!(matches!(
+        ask_from(&db, EMAIL, "198.51.100.7", Some(&device), None).await,
+        Err(ResetError::TooManyForAddress { .. })
+    ));
+}
+
+#[tokio::test]
+async fn a_busy_network_does_not_stop_the_owners_own_request() {
+    let db = test_db().await;
+    let (device, _) = owners_device(&db).await;
+    for n in 0..10 {
+        ask_from(&db, &format!("p{n}@example.org"), "192.0.2.50", None, None)
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        ask_from(&db, EMAIL, "192.0.2.50", None, None).await,
+        Err(ResetError::RateLimited { .. })
+    ));
+    ask_from(&db, EMAIL, "192.0.2.50", Some(&device), None)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn support_sends_a_reset_when_strangers_have_used_up_the_hour() {
+    let db = test_db().await;
+    let staff = create_support_user(
+        &db.services,
+        &RegistrationForm {
+            first_name: "Sam".into(),
+            surname: "Staff".into(),
+            email: "sam@threshold.test".into(),
+            username: "sam.support".into(),
+            password: PASSWORD.into(),
+            ..RegistrationForm::default()
+        },
+    )
+    .await
+    .unwrap()
+    .account_id;
+    let token = sessions::start(&db.services, staff, false).await.unwrap();
+    let staff = require_support(&db.services, Some(&token)).await.unwrap();
+    let ada = log_in(&db, "dr.okafor", PASSWORD)
+        .await
+        .unwrap()
+        .1
+        .account_id;
+    strangers_use_up_the_hour(&db).await;
+    perform(&db.services, &staff, ada, &SupportAction::SendReset)
+        .await
+        .unwrap();
+    assert_eq!(queued_resets(&db).await, 4);
+}
+
+#[tokio::test]
+async fn choosing_a_password_is_limited_per_account_whatever_the_session() {
+    let mut db = test_db().await;
+    db.services.reset_policy.choose_per_account = RateLimit {
+        burst: 2,
+        refill_ms: 60_000,
+    };
+    let ada = log_in(&db, "dr.okafor", PASSWORD)
+        .await
+        .unwrap()
+        .1
+        .account_id;
+    let weak = ChoosePasswordForm {
+        password: "short".into(),
+    };
+    let first = sessions::start(&db.services, ada, true).await.unwrap();
+    for _ in 0..2 {
+        assert!(matches!(
+            choose_password(&db.services, &first, &weak).await,
+            Err(ChoosePasswordError::Invalid { .. })
+        ));
+    }
+    let limited = ChoosePasswordError::RateLimited {
+        retry_after_seconds: 60,
+    };
+    assert_eq!(
+        choose_password(&db.services, &first, &weak)
+            .await
+            .unwrap_err(),
+        limited
+    );
+    assert_eq!(
+        limited.to_string(),
+        "Too many attempts at a new password. Try again in 1 minute."
+    );
+    // A second reset session of the account shares the allowance.
+    let second = sessions::start(&db.services, ada, true).await.unwrap();
+    assert_eq!(
+        choose_password(&db.services, &second, &weak)
+            .await
+            .unwrap_err(),
+        limited
+    );
+    db.clock.advance(Duration::from_secs(60));
+    let chosen = ChoosePasswordForm {
+        password: "Copper lantern meadow".into(),
+    };
+    choose_password(&db.services, &second, &chosen)
+        .await
+        .unwrap();
 }

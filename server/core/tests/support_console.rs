@@ -12,7 +12,7 @@ use threshold_core::{
     accounts::{create_support_user, register, RegistrationForm},
     auth::{login, sessions, LoginError, LoginForm},
     mail::{DeliveryPolicy, MailTransport, OutboxWorker},
-    reset::{request_reset, ResetForm},
+    reset::{request_reset, ResetForm, ResetRequester},
     support::{
         account_detail, perform, require_support, search, AccountStatus, SupportAction,
         SupportError, SupportUser,
@@ -44,6 +44,7 @@ async fn console() -> Console {
             registration_number: "1234567".into(),
             ..person("Ada", "Okafor", "ada.okafor@example.org", "dr.okafor")
         },
+        "192.0.2.1",
     )
     .await
     .unwrap()
@@ -111,6 +112,7 @@ async fn only_support_sessions_get_in() {
             practice_name: "Riverside Surgery".into(),
             ..person("Pat", "Admin", "pat@example.org", "pat.admin")
         },
+        "192.0.2.1",
     )
     .await
     .unwrap()
@@ -142,12 +144,17 @@ async fn search_finds_accounts_by_every_field() {
             practice_name: "Riverside Surgery".into(),
             ..person("Anna", "Müller", "anna.m@example.org", "")
         },
+        "192.0.2.1",
     )
     .await
     .unwrap();
-    register(services, &person("Wei", "Li", "wei@example.org", "wei.li"))
-        .await
-        .unwrap();
+    register(
+        services,
+        &person("Wei", "Li", "wei@example.org", "wei.li"),
+        "192.0.2.1",
+    )
+    .await
+    .unwrap();
 
     assert_eq!(found(&c, "OKAF").await, ["dr.okafor"], "username, partial");
     assert_eq!(
@@ -214,6 +221,7 @@ async fn results_come_in_name_order_and_a_long_list_stops_at_fifty() {
         register(
             &c.db.services,
             &person(first_name, surname, &email, &username),
+            &format!("198.51.100.{i}"),
         )
         .await
         .unwrap();
@@ -295,6 +303,7 @@ async fn change_email_keeps_the_old_one_in_history_and_keeps_names_unique() {
     register(
         services,
         &person("Bo", "Other", "bo@example.org", "bo.other"),
+        "192.0.2.1",
     )
     .await
     .unwrap();
@@ -304,7 +313,7 @@ async fn change_email_keeps_the_old_one_in_history_and_keeps_names_unique() {
         &ResetForm {
             email: "ada.okafor@example.org".into(),
         },
-        "192.0.2.9",
+        &ResetRequester::stranger("192.0.2.9"),
     )
     .await
     .unwrap();
@@ -358,6 +367,7 @@ async fn change_email_keeps_the_old_one_in_history_and_keeps_names_unique() {
     register(
         services,
         &person("Ann", "New", "ada.okafor@example.org", ""),
+        "192.0.2.1",
     )
     .await
     .unwrap();
@@ -530,7 +540,7 @@ async fn the_event_log_carries_what_happened_in_order() {
         &ResetForm {
             email: "ada.okafor@example.org".into(),
         },
-        "192.0.2.9",
+        &ResetRequester::stranger("192.0.2.9"),
     )
     .await
     .unwrap();

@@ -10,7 +10,10 @@ pub mod registration;
 mod register;
 
 #[cfg(feature = "server")]
-pub use register::{create_support_user, register};
+pub use register::{
+    create_support_user, register, RegistrationPolicy, DEFAULT_REGISTRATION_RATE,
+    DEFAULT_REGISTRATION_RATE_PER_NAME,
+};
 pub use registration::{
     FieldProblem, NewAccount, Registered, RegistrationError, RegistrationField, RegistrationForm,
 };

@@ -3,6 +3,7 @@
 use rand::Rng;
 
 use super::registration::{NewAccount, Registered, RegistrationError, RegistrationForm};
+use crate::auth::rate_limit::RateLimit;
 use crate::events::record;
 use crate::rules::{text::fold_key, username, AccountType, RegistrationNumber, Username};
 use crate::store::{AccountInsert, CreateAccountOutcome};
@@ -15,15 +16,88 @@ const GENERATED_USERNAME_ATTEMPTS: usize = 100;
 /// After this many collisions the number grows past four digits.
 const FOUR_DIGIT_ATTEMPTS: usize = 20;
 
+/// How many registrations one network address, and one email or username
+/// typed (from anywhere), may make.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RegistrationPolicy {
+    /// Every registration answer from one client address counts, whatever
+    /// it was: an account, a taken name, a duplicate warning, a bad field.
+    pub per_client: RateLimit,
+    /// Registrations naming one email or username (one namespace, as at
+    /// login), counted for free and taken names alike.
+    pub per_name: RateLimit,
+}
+
+/// Registrations one address may make: 10, then one every 6 minutes. A
+/// practice signing up its staff from one network fits; a script probing
+/// which addresses are registered, or filling the hashing pool, does not.
+pub const DEFAULT_REGISTRATION_RATE: RateLimit = RateLimit::per_hour(10);
+/// Registrations naming one email or username: 5, then one every 12 minutes.
+/// A person correcting the form stays well inside it.
+pub const DEFAULT_REGISTRATION_RATE_PER_NAME: RateLimit = RateLimit::per_hour(5);
+
+impl Default for RegistrationPolicy {
+    fn default() -> Self {
+        Self {
+            per_client: DEFAULT_REGISTRATION_RATE,
+            per_name: DEFAULT_REGISTRATION_RATE_PER_NAME,
+        }
+    }
+}
+
 /// Validates `form` again (the browser's checks are a courtesy), then
 /// creates the account: one Argon2id hash, one transaction.
+///
+/// The client's token is taken before anything is decided, so every answer
+/// costs the same allowance and a script learns nothing for free; then, once
+/// the names are known to be well formed, a token of each name typed.
 pub async fn register(
     services: &Services,
     form: &RegistrationForm,
+    client_address: &str,
 ) -> Result<Registered, RegistrationError> {
+    let policy = services.registration_policy;
+    if let Some(retry_after_seconds) = take(
+        services,
+        policy.per_client,
+        &format!("register:{client_address}"),
+    )
+    .await?
+    {
+        return Err(RegistrationError::RateLimited {
+            retry_after_seconds,
+        });
+    }
     let account =
         NewAccount::parse(form, services.common_passwords).map_err(RegistrationError::Invalid)?;
+    let mut names = vec![account.email.key()];
+    names.extend(account.username.as_ref().map(Username::key));
+    names.dedup();
+    for name in names {
+        if let Some(retry_after_seconds) = take(
+            services,
+            policy.per_name,
+            &format!("register-target:{name}"),
+        )
+        .await?
+        {
+            return Err(RegistrationError::TooManyForName {
+                retry_after_seconds,
+            });
+        }
+    }
     create(services, account).await
+}
+
+async fn take(
+    services: &Services,
+    limit: RateLimit,
+    bucket: &str,
+) -> Result<Option<u64>, RegistrationError> {
+    limit
+        .take(services, bucket)
+        .await
+        .map_err(|error| unavailable("taking a rate-limit token", error))
 }
 
 /// Creates a support user (the server's command line; no form offers the
@@ -49,6 +123,10 @@ pub async fn create_support_user(
 async fn create(services: &Services, account: NewAccount) -> Result<Registered, RegistrationError> {
     // Cheap checks before the expensive hash. They are not what keeps names
     // unique (the insert is); they spare a hash on the common, unraced case.
+    // Taken names come first: a form that also repeats a registered person's
+    // number answers "taken" for a taken name, so the duplicate warning
+    // (which only a free name reaches) cannot tell taken from free any more
+    // than the "taken" message itself does.
     refuse_taken_names(services, &account).await?;
     let duplicates = possible_duplicates(services, &account).await?;
     if let Some(number) = &account.registration_number {

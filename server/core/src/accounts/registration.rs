@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::auth::wait_text;
 use crate::refusal::{Refusal, RefusalKind};
 
 use crate::rules::{
@@ -81,6 +82,20 @@ pub enum RegistrationError {
         number: RegistrationNumber,
         email: String,
     },
+    /// Too many registrations from this network address (every answer
+    /// counts, whatever it was).
+    #[error(
+        "Too many registrations from your network. Try again in {}.",
+        wait_text(*retry_after_seconds)
+    )]
+    RateLimited { retry_after_seconds: u64 },
+    /// Too many registrations naming this email or username, from anywhere
+    /// (counted for every name, taken or free, so it reveals nothing).
+    #[error(
+        "Too many registrations with this email address or username. Try again in {}.",
+        wait_text(*retry_after_seconds)
+    )]
+    TooManyForName { retry_after_seconds: u64 },
     /// The database or the hashing pool failed; the details are logged.
     #[error("We could not create your account just now. Please try again in a minute.")]
     Unavailable,
@@ -92,6 +107,9 @@ impl Refusal for RegistrationError {
     fn kind(&self) -> RefusalKind {
         match self {
             RegistrationError::Unavailable => RefusalKind::Unavailable,
+            RegistrationError::RateLimited { .. } | RegistrationError::TooManyForName { .. } => {
+                RefusalKind::Limited
+            }
             RegistrationError::Invalid(_)
             | RegistrationError::EmailTaken { .. }
             | RegistrationError::UsernameTaken { .. }
@@ -107,9 +125,22 @@ impl Refusal for RegistrationError {
             RegistrationError::EmailTaken { .. } => vec![RegistrationField::Email],
             RegistrationError::UsernameTaken { .. } => vec![RegistrationField::Username],
             // Not a field's fault: the warning goes above the button.
-            RegistrationError::PossibleDuplicate { .. } | RegistrationError::Unavailable => {
-                Vec::new()
+            RegistrationError::PossibleDuplicate { .. }
+            | RegistrationError::RateLimited { .. }
+            | RegistrationError::TooManyForName { .. }
+            | RegistrationError::Unavailable => Vec::new(),
+        }
+    }
+
+    fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            RegistrationError::RateLimited {
+                retry_after_seconds,
             }
+            | RegistrationError::TooManyForName {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
         }
     }
 }

@@ -7,6 +7,8 @@ pub mod throttle;
 mod types;
 
 #[cfg(feature = "server")]
+pub mod devices;
+#[cfg(feature = "server")]
 mod login;
 #[cfg(feature = "server")]
 pub mod rate_limit;

@@ -22,11 +22,20 @@ pub const SESSION_COOKIE: &str = "threshold_session";
 
 /// The session token among a request's `Cookie` header values.
 pub fn token_from_cookies<'a>(headers: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    cookie_value(headers, SESSION_COOKIE)
+}
+
+/// The value of the cookie `cookie` among a request's `Cookie` header
+/// values; `None` when absent or empty.
+pub fn cookie_value<'a>(
+    headers: impl IntoIterator<Item = &'a str>,
+    cookie: &str,
+) -> Option<String> {
     headers
         .into_iter()
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == cookie)
         .map(|(_, token)| token.to_owned())
         .filter(|token| !token.is_empty())
 }
@@ -61,9 +70,7 @@ pub async fn start(
     account_id: i64,
     must_change_password: bool,
 ) -> Result<String, StoreError> {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let token = new_token();
     services
         .store
         .insert_session(
@@ -115,7 +122,15 @@ pub async fn end(services: &Services, token: &str) -> Result<(), StoreError> {
     services.store.delete_session(&token_hash(token)).await
 }
 
-fn token_hash(token: &str) -> String {
+/// 256 random bits, URL-safe base64: a cookie's token.
+pub(crate) fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What is stored instead of a cookie's token: its SHA-256, in hex.
+pub(crate) fn token_hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }

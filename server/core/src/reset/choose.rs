@@ -29,6 +29,19 @@ pub async fn choose_password(
     if !user.must_change_password {
         return Err(ChoosePasswordError::NotRequired);
     }
+    // Every attempt counts, whatever its answer: the rules' checks and the
+    // hash are work a script with a reset session could repeat at will.
+    if let Some(retry_after_seconds) = services
+        .reset_policy
+        .choose_per_account
+        .take(services, &format!("choose-password:{}", user.account_id))
+        .await
+        .map_err(|error| unavailable("taking a rate-limit token", error))?
+    {
+        return Err(ChoosePasswordError::RateLimited {
+            retry_after_seconds,
+        });
+    }
     // Checked before normalising: a megabyte of text is not worth NFKC.
     if form.password.chars().count() > MAX_PASSWORD_CHARS {
         return Err(ChoosePasswordError::Invalid {

@@ -18,7 +18,10 @@ pub use choose::{choose_password, PasswordChosen};
 #[cfg(feature = "server")]
 pub(crate) use request::new_reset_password;
 #[cfg(feature = "server")]
-pub use request::{request_reset, ResetPolicy, RESET_SUBJECT};
+pub use request::{
+    request_reset, ResetPolicy, ResetRequester, DEFAULT_CHOOSE_PASSWORD_RATE, DEFAULT_RESET_RATE,
+    RESET_SUBJECT,
+};
 pub use types::{
     ChoosePasswordError, ChoosePasswordField, ChoosePasswordForm, ResetError, ResetField,
     ResetForm, ResetRequested,

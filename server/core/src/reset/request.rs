@@ -2,11 +2,11 @@
 //! reset and emailed through the outbox, in one transaction.
 
 use super::{ResetError, ResetForm, ResetRequested};
-use crate::auth::rate_limit::RateLimit;
+use crate::auth::{devices, rate_limit::RateLimit, sessions};
 use crate::clock::Millis;
 use crate::events::record;
 use crate::rules::{generate_reset_password, Email, EmailError, Password};
-use crate::store::{ResetIssue, ResetIssued};
+use crate::store::{ResetIssue, ResetIssued, StoreError};
 use crate::Services;
 
 pub const RESET_SUBJECT: &str = "Your Threshold username and a new password";
@@ -19,18 +19,58 @@ const MAX_EMAIL_CHARS: usize = 320;
 pub struct ResetPolicy {
     /// A reset password works this long after it is issued.
     pub valid_ms: Millis,
-    /// Requests per typed address per hour (SPEC.md §4: 3 per account).
+    /// Requests per typed address per hour (SPEC.md §4: 3 per account),
+    /// counted twice over: once for strangers, once for the owner's own
+    /// requests (from a known device or a session of the account), so
+    /// strangers using up theirs cannot stop the owner.
     pub per_email_per_hour: u32,
-    /// Requests per client network address.
+    /// Requests per client network address (the owner's own requests are
+    /// limited by their allowance instead, so a busy shared network cannot
+    /// stop them either).
     pub per_client: RateLimit,
+    /// Attempts at choosing a new password per account: each may cost a
+    /// hash, and only a session started with a reset password can try.
+    pub choose_per_account: RateLimit,
 }
+
+/// Reset requests one client address may make: 10, then one every 6 minutes.
+pub const DEFAULT_RESET_RATE: RateLimit = RateLimit::per_hour(10);
+/// Attempts at choosing a new password per account: 10, then one a minute.
+pub const DEFAULT_CHOOSE_PASSWORD_RATE: RateLimit = RateLimit {
+    burst: 10,
+    refill_ms: 60_000,
+};
 
 impl Default for ResetPolicy {
     fn default() -> Self {
         Self {
             valid_ms: 24 * 3_600_000,
             per_email_per_hour: 3,
-            per_client: RateLimit::per_hour(10),
+            per_client: DEFAULT_RESET_RATE,
+            choose_per_account: DEFAULT_CHOOSE_PASSWORD_RATE,
+        }
+    }
+}
+
+/// Who asks for a reset: the client's network address, and what its
+/// cookies show about whose browser it is.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ResetRequester<'a> {
+    /// The per-address rate limit's key.
+    pub client_address: &'a str,
+    /// The known-device cookie's token, if the browser sent one.
+    pub device_token: Option<&'a str>,
+    /// The session cookie's token, if the browser sent one.
+    pub session_token: Option<&'a str>,
+}
+
+impl<'a> ResetRequester<'a> {
+    /// A request with no cookies: a stranger as far as the server knows.
+    pub fn stranger(client_address: &'a str) -> Self {
+        Self {
+            client_address,
+            device_token: None,
+            session_token: None,
         }
     }
 }
@@ -41,10 +81,15 @@ impl Default for ResetPolicy {
 /// The work does not depend on whether the address is known: the password
 /// is generated and hashed first, and the request is counted against the
 /// address in both cases. The account's own password is not touched.
+///
+/// A request from the owner (a browser that has logged in to the account
+/// owning the address, or is logged in to it now) is counted in the owner's
+/// own hourly allowance rather than strangers', and not against the client
+/// address: the answer and its words are the same either way.
 pub async fn request_reset(
     services: &Services,
     form: &ResetForm,
-    client_address: &str,
+    requester: &ResetRequester<'_>,
 ) -> Result<ResetRequested, ResetError> {
     let typed = form.email.trim();
     if typed.chars().count() > MAX_EMAIL_CHARS {
@@ -55,15 +100,20 @@ pub async fn request_reset(
     let email = Email::parse(typed).map_err(invalid)?;
 
     let policy = services.reset_policy;
-    if let Some(retry_after_seconds) = policy
-        .per_client
-        .take(services, &format!("reset:{client_address}"))
+    let by_owner = requested_by_owner(services, requester, &email)
         .await
-        .map_err(|error| unavailable("taking a rate-limit token", error))?
-    {
-        return Err(ResetError::RateLimited {
-            retry_after_seconds,
-        });
+        .map_err(|error| unavailable("recognising the requester", error))?;
+    if !by_owner {
+        if let Some(retry_after_seconds) = policy
+            .per_client
+            .take(services, &format!("reset:{}", requester.client_address))
+            .await
+            .map_err(|error| unavailable("taking a rate-limit token", error))?
+        {
+            return Err(ResetError::RateLimited {
+                retry_after_seconds,
+            });
+        }
     }
 
     let (password, password_hash) = new_reset_password(services)
@@ -76,6 +126,7 @@ pub async fn request_reset(
             email_key: &email.key(),
             now,
             hourly_limit: policy.per_email_per_hour,
+            by_owner,
             password_hash: &password_hash,
             password: &password,
             expires_at: now + policy.valid_ms,
@@ -92,7 +143,11 @@ pub async fn request_reset(
                 services,
                 "reset_requested",
                 Some(account_id),
-                &serde_json::json!({ "message_id": message_id, "expires_at": now + policy.valid_ms }),
+                &serde_json::json!({
+                    "message_id": message_id,
+                    "expires_at": now + policy.valid_ms,
+                    "by_owner": by_owner,
+                }),
             )
             .await;
             services.outbox_wakeup.notify_one();
@@ -109,6 +164,33 @@ pub async fn request_reset(
     Ok(ResetRequested {
         address: typed.to_owned(),
     })
+}
+
+/// Whether the requester's browser belongs to the account whose current
+/// email is `email`: it logged in to that account before (its known-device
+/// cookie), or is logged in to it now. Without cookies, nothing is read.
+async fn requested_by_owner(
+    services: &Services,
+    requester: &ResetRequester<'_>,
+    email: &Email,
+) -> Result<bool, StoreError> {
+    let mut owners = match requester.device_token {
+        Some(token) => devices::accounts_of(services, token).await?,
+        None => Vec::new(),
+    };
+    if let Some(token) = requester.session_token {
+        if let Some(user) = sessions::current_user(services, token).await? {
+            owners.push(user.account_id);
+        }
+    }
+    if owners.is_empty() {
+        return Ok(false);
+    }
+    let account = services
+        .store
+        .active_account_with_email(&email.key())
+        .await?;
+    Ok(account.is_some_and(|id| owners.contains(&id)))
 }
 
 /// A fresh reset password and its hash (made before any transaction: it

@@ -100,6 +100,9 @@ pub enum ChoosePasswordError {
     /// Only a session started with a reset password chooses one here.
     #[error("There is no new password to choose: you are already logged in.")]
     NotRequired,
+    /// Too many attempts for this account in a short time.
+    #[error("Too many attempts at a new password. Try again in {}.", wait_text(*retry_after_seconds))]
+    RateLimited { retry_after_seconds: u64 },
     #[error("We could not save your password just now. Please try again in a minute.")]
     Unavailable,
 }
@@ -119,7 +122,17 @@ impl Refusal for ChoosePasswordError {
                 RefusalKind::Refused
             }
             ChoosePasswordError::NotLoggedIn => RefusalKind::NotLoggedIn,
+            ChoosePasswordError::RateLimited { .. } => RefusalKind::Limited,
             ChoosePasswordError::Unavailable => RefusalKind::Unavailable,
+        }
+    }
+
+    fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            ChoosePasswordError::RateLimited {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
         }
     }
 

@@ -317,4 +317,52 @@ impl Store {
         tx.commit().await?;
         Ok(answer)
     }
+
+    /// Whether a known-device token (its hash) is known to any account.
+    pub async fn device_is_known(&self, token_hash: &str) -> Result<bool, StoreError> {
+        let found = sqlx::query_scalar::<_, i64>(
+            "SELECT account_id FROM known_devices WHERE token_hash = $1 LIMIT 1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
+
+    /// Records that the device with `token_hash` logged in to `account_id`
+    /// at `now` (first time, or again).
+    pub async fn remember_device(
+        &self,
+        token_hash: &str,
+        account_id: i64,
+        now: Millis,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO known_devices (token_hash, account_id, created_at, last_used_at)
+             VALUES ($1, $2, $3, $3)
+             ON CONFLICT (token_hash, account_id) DO UPDATE SET last_used_at = excluded.last_used_at",
+        )
+        .bind(token_hash)
+        .bind(account_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The accounts the device with `token_hash` has logged in to since
+    /// `used_since`.
+    pub async fn accounts_of_device(
+        &self,
+        token_hash: &str,
+        used_since: Millis,
+    ) -> Result<Vec<i64>, StoreError> {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT account_id FROM known_devices WHERE token_hash = $1 AND last_used_at > $2",
+        )
+        .bind(token_hash)
+        .bind(used_since)
+        .fetch_all(&self.pool)
+        .await?)
+    }
 }

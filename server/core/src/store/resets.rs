@@ -13,8 +13,13 @@ pub struct ResetIssue<'a> {
     /// The case-folded address typed.
     pub email_key: &'a str,
     pub now: Millis,
-    /// At most this many requests per address in the hour before `now`.
+    /// At most this many requests per address in the hour before `now`,
+    /// counted separately for the owner's own requests and for everyone
+    /// else's.
     pub hourly_limit: u32,
+    /// The request comes from the owner of the address (a device or session
+    /// of the account): counted in the owner's own allowance.
+    pub by_owner: bool,
     pub password_hash: &'a str,
     /// The plain password, kept only until its email is delivered.
     pub password: &'a str,
@@ -56,10 +61,13 @@ impl Store {
             .bind(window_start)
             .execute(&mut *tx)
             .await?;
+        let by_owner = i64::from(issue.by_owner);
         let recent = sqlx::query_as::<_, RecentRequests>(
-            "SELECT COUNT(*) AS n, MIN(requested_at) AS oldest FROM reset_requests WHERE email_key = $1",
+            "SELECT COUNT(*) AS n, MIN(requested_at) AS oldest
+               FROM reset_requests WHERE email_key = $1 AND by_owner = $2",
         )
         .bind(issue.email_key)
+        .bind(by_owner)
         .fetch_one(&mut *tx)
         .await?;
         if recent.n >= i64::from(issue.hourly_limit) {
@@ -67,11 +75,14 @@ impl Store {
                 allowed_at: recent.oldest.unwrap_or(issue.now) + HOUR_MS,
             });
         }
-        sqlx::query("INSERT INTO reset_requests (email_key, requested_at) VALUES ($1, $2)")
-            .bind(issue.email_key)
-            .bind(issue.now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO reset_requests (email_key, requested_at, by_owner) VALUES ($1, $2, $3)",
+        )
+        .bind(issue.email_key)
+        .bind(issue.now)
+        .bind(by_owner)
+        .execute(&mut *tx)
+        .await?;
 
         let account = sqlx::query_as::<_, ResetAccount>(
             "SELECT a.id, a.email, a.username, a.first_name
@@ -109,6 +120,20 @@ impl Store {
             account_id,
             message_id,
         })
+    }
+
+    /// The active account whose current email has the key `email_key`.
+    pub async fn active_account_with_email(
+        &self,
+        email_key: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT a.id FROM login_names n JOIN accounts a ON a.id = n.account_id
+              WHERE n.name_key = $1 AND n.kind IN ('email', 'both') AND a.status = 'active'",
+        )
+        .bind(email_key)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// Uses up the account's pending reset if it is still the one with

@@ -69,7 +69,8 @@ pub async fn test_db_with_cost(cost: HashCost) -> TestDb {
 
 impl TestDb {
     /// Registers Ada Okafor, a practitioner, with this email, username and
-    /// password; returns the account id.
+    /// password; returns the account id. Each account is registered from an
+    /// address of its own: setting up is not what the limits are tested on.
     pub async fn create(&self, email: &str, username: &str, password: &str) -> i64 {
         let form = RegistrationForm {
             first_name: "Ada".into(),
@@ -80,7 +81,11 @@ impl TestDb {
             password: password.into(),
             ..RegistrationForm::default()
         };
-        register(&self.services, &form).await.unwrap().account_id
+        let client = format!("set-up:{email}");
+        register(&self.services, &form, &client)
+            .await
+            .unwrap()
+            .account_id
     }
 
     pub fn clock_now(&self) -> i64 {
