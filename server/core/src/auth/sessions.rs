@@ -168,6 +168,9 @@ mod tests {
         assert!(policy.is_live(0, 900, 1_000), "exactly the lifetime");
         assert!(!policy.is_live(0, 950, 1_001), "a moment past the lifetime");
         assert!(policy.is_live(500, 500, 600), "exactly the idle time");
-        assert!(!policy.is_live(500, 500, 601), "a moment past the idle time");
+        assert!(
+            !policy.is_live(500, 500, 601),
+            "a moment past the idle time"
+        );
     }
 }
