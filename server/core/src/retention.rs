@@ -118,34 +118,35 @@ pub async fn sweep(services: &Services) -> Result<SweepReport, StoreError> {
     let now = services.clock.now();
     let batch = policy.batch.max(1);
     let live = services.session_policy.live_since(now);
-    let mut report = SweepReport::default();
-
-    report.sessions = in_batches(batch, |n| store.delete_idle_sessions(live.seen, n)).await?
-        + in_batches(batch, |n| store.delete_outlived_sessions(live.started, n)).await?;
-    report.unknown_names = in_batches(batch, |n| {
-        store.delete_quiet_unknown_names(now - policy.unknown_name_ms, now, n)
+    // Fields are evaluated in the order written: reset passwords go before
+    // messages, since a message a pending reset names is kept.
+    Ok(SweepReport {
+        sessions: in_batches(batch, |n| store.delete_idle_sessions(live.seen, n)).await?
+            + in_batches(batch, |n| store.delete_outlived_sessions(live.started, n)).await?,
+        unknown_names: in_batches(batch, |n| {
+            store.delete_quiet_unknown_names(now - policy.unknown_name_ms, now, n)
+        })
+        .await?,
+        buckets: in_batches(batch, |n| store.delete_full_buckets(now, n)).await?,
+        reset_requests: in_batches(batch, |n| {
+            store.delete_old_reset_requests(now - RESET_REQUEST_WINDOW_MS, n)
+        })
+        .await?,
+        reset_passwords: in_batches(batch, |n| store.delete_expired_reset_passwords(now, n))
+            .await?,
+        events: in_batches(batch, |n| {
+            store.delete_events_before(now - policy.events_ms, n)
+        })
+        .await?,
+        messages: in_batches(batch, |n| {
+            store.delete_finished_messages_before(now - policy.mail_ms, n)
+        })
+        .await?,
+        dev_mail: in_batches(batch, |n| {
+            store.delete_dev_mail_before(now - policy.dev_mailbox_ms, n)
+        })
+        .await?,
     })
-    .await?;
-    report.buckets = in_batches(batch, |n| store.delete_full_buckets(now, n)).await?;
-    report.reset_requests = in_batches(batch, |n| {
-        store.delete_old_reset_requests(now - RESET_REQUEST_WINDOW_MS, n)
-    })
-    .await?;
-    report.reset_passwords =
-        in_batches(batch, |n| store.delete_expired_reset_passwords(now, n)).await?;
-    report.events = in_batches(batch, |n| {
-        store.delete_events_before(now - policy.events_ms, n)
-    })
-    .await?;
-    report.messages = in_batches(batch, |n| {
-        store.delete_finished_messages_before(now - policy.mail_ms, n)
-    })
-    .await?;
-    report.dev_mail = in_batches(batch, |n| {
-        store.delete_dev_mail_before(now - policy.dev_mailbox_ms, n)
-    })
-    .await?;
-    Ok(report)
 }
 
 /// Runs `delete` (at most `batch` rows a call) until a call deletes fewer:
