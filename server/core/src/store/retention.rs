@@ -168,7 +168,9 @@ impl Store {
     /// Messages finished (sent, abandoned or superseded) before `before`,
     /// with their delivery attempts (`ON DELETE CASCADE`). Kept: one a
     /// pending reset still names, and the newest message (ids, as for
-    /// events).
+    /// events). `finished_at` is set only when a message reaches one of
+    /// those states (`record_delivery`), so it alone says "finished", and
+    /// its index is the one the delete reads.
     pub async fn delete_finished_messages_before(
         &self,
         before: Millis,
@@ -178,7 +180,7 @@ impl Store {
             &Expired {
                 table: "outbox",
                 key: "id",
-                condition: "finished_at < $1 AND status IN ('sent', 'abandoned', 'superseded')
+                condition: "finished_at < $1
                             AND NOT EXISTS (SELECT 1 FROM pending_resets p
                                              WHERE p.message_id = outbox.id)
                             AND id < (SELECT MAX(id) FROM outbox)",
