@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use leptos::config::LeptosOptions;
 use threshold_core::hashing::HashCost;
+use threshold_core::retention::RetentionPolicy;
 
 const DEFAULT_DATABASE_URL: &str = "sqlite://data/threshold.db";
 
@@ -54,6 +55,26 @@ pub struct Config {
     /// `METRICS_TOKEN`: the bearer token `/metrics` asks for; `None`: only
     /// connections from this machine may read it.
     pub metrics_token: Option<String>,
+    /// What the sweeper keeps and how often it runs.
+    pub retention: RetentionConfig,
+}
+
+/// Retention settings, in the units people set them in.
+#[derive(Clone, Copy, Debug)]
+pub struct RetentionConfig {
+    /// `EVENT_RETENTION_DAYS` (default 180): the event log. The audit trail
+    /// of staff actions is kept whatever this says.
+    pub event_days: u32,
+    /// `MAIL_RETENTION_DAYS` (default 30): sent, abandoned and superseded
+    /// messages and their delivery attempts, from when they finished.
+    pub mail_days: u32,
+    /// `UNKNOWN_NAME_RETENTION_DAYS` (default 30): failed-login counters of
+    /// names with no account, after their last failure (never while a
+    /// delay runs or the name is locked).
+    pub unknown_name_days: u32,
+    /// `SWEEP_INTERVAL_SECONDS` (default 300): how often each instance
+    /// sweeps.
+    pub sweep_interval_seconds: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -138,11 +159,31 @@ impl Config {
             smtp,
             mail_lease_seconds: number_from_env("MAIL_LEASE_SECONDS", 2, 120)?,
             metrics_token: non_empty_env("METRICS_TOKEN"),
+            retention: RetentionConfig {
+                event_days: number_from_env("EVENT_RETENTION_DAYS", 1, 180)?,
+                mail_days: number_from_env("MAIL_RETENTION_DAYS", 1, 30)?,
+                unknown_name_days: number_from_env("UNKNOWN_NAME_RETENTION_DAYS", 1, 30)?,
+                sweep_interval_seconds: number_from_env("SWEEP_INTERVAL_SECONDS", 1, 300)?,
+            },
         })
     }
 
     pub fn site_addr(&self) -> SocketAddr {
         self.leptos.site_addr
+    }
+}
+
+impl RetentionConfig {
+    /// The sweeper's policy: these settings over its defaults.
+    pub fn policy(&self) -> RetentionPolicy {
+        const DAY_MS: i64 = 24 * 3_600_000;
+        RetentionPolicy {
+            events_ms: i64::from(self.event_days) * DAY_MS,
+            mail_ms: i64::from(self.mail_days) * DAY_MS,
+            unknown_name_ms: i64::from(self.unknown_name_days) * DAY_MS,
+            interval: std::time::Duration::from_secs(u64::from(self.sweep_interval_seconds)),
+            ..RetentionPolicy::default()
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use std::time::Duration;
 use threshold_core::{
     auth::rate_limit::RateLimit,
     mail::{DeliveryPolicy, MailTransport, OutboxWorker},
+    retention,
     store::Store,
     Services,
 };
@@ -60,6 +61,7 @@ async fn run() -> Result<(), String> {
     services.registration_policy.per_name =
         RateLimit::per_hour(config.registration_rate_per_name_per_hour);
     services.site_url = config.site_url.clone();
+    services.retention = config.retention.policy();
     let feed = services.events.clone();
     services
         .store
@@ -88,6 +90,7 @@ async fn run() -> Result<(), String> {
         }
     };
     let (stop_worker, worker_stopping) = tokio::sync::watch::channel(false);
+    let sweeper = tokio::spawn(retention::run(services.clone(), worker_stopping.clone()));
     let worker =
         tokio::spawn(OutboxWorker::new(services.clone(), transport, policy).run(worker_stopping));
 
@@ -100,6 +103,13 @@ async fn run() -> Result<(), String> {
         .is_err()
     {
         tracing::warn!("the outbox worker did not stop in time");
+    }
+    // The sweeper stops between statements; nothing is lost if it does not.
+    if tokio::time::timeout(Duration::from_secs(5), sweeper)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the sweeper did not stop in time");
     }
     served
 }

@@ -22,6 +22,8 @@ pub mod hashing;
 #[cfg(feature = "server")]
 pub mod mail;
 #[cfg(feature = "server")]
+pub mod retention;
+#[cfg(feature = "server")]
 pub mod store;
 
 #[cfg(feature = "server")]

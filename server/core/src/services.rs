@@ -12,6 +12,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::events::EventFeed;
 use crate::hashing::{HashCost, HashError, Hasher};
 use crate::reset::ResetPolicy;
+use crate::retention::RetentionPolicy;
 use crate::rules::CommonPasswords;
 use crate::store::Store;
 
@@ -39,6 +40,8 @@ pub struct Services {
     pub dev_mailbox: bool,
     /// Tells the support console's live streams that an event was written.
     pub events: EventFeed,
+    /// What the sweeper deletes when.
+    pub retention: RetentionPolicy,
 }
 
 /// Login attempts one address may make: a burst of 20, then 20 a minute.
@@ -63,6 +66,7 @@ impl Services {
             site_url: "http://127.0.0.1:3000".to_owned(),
             dev_mailbox: true,
             events: EventFeed::new(),
+            retention: RetentionPolicy::default(),
         })
     }
 }

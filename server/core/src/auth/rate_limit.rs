@@ -42,8 +42,9 @@ impl RateLimit {
 
     /// The token bucket: refilled for the time since it was last used (a
     /// new bucket is full), one token taken if there is one. Answers the
-    /// bucket to store and, when empty, the milliseconds until the next
-    /// token.
+    /// bucket to store (with when it is full again, so the sweeper can tell
+    /// a row that no longer holds anything back whatever its limit) and,
+    /// when empty, the milliseconds until the next token.
     fn draw(&self, level: Option<BucketLevel>, now: Millis) -> (BucketLevel, Option<i64>) {
         let capacity = f64::from(self.burst.max(1));
         let refill_ms = self.refill_ms.max(1) as f64;
@@ -62,10 +63,12 @@ impl RateLimit {
                 Some(((1.0 - available) * refill_ms).ceil() as i64),
             )
         };
+        let full_in_ms = ((capacity - tokens) * refill_ms).ceil() as i64;
         (
             BucketLevel {
                 tokens,
                 updated_at: now,
+                full_at: now.saturating_add(full_in_ms),
             },
             wait,
         )
@@ -102,8 +105,28 @@ mod tests {
         let idle = BucketLevel {
             tokens: 0.0,
             updated_at: 0,
+            full_at: 60_000,
         };
         let (level, wait) = limit.draw(Some(idle), 3_600_000);
         assert_eq!((level.tokens, wait), (2.0, None));
+    }
+
+    #[test]
+    fn a_bucket_says_when_it_is_full_again() {
+        let limit = RateLimit {
+            burst: 3,
+            refill_ms: 1_000,
+        };
+        let (level, _) = limit.draw(None, 10_000);
+        assert_eq!(level.full_at, 11_000, "one token short: one refill");
+        let (level, _) = limit.draw(Some(level), 10_000);
+        let (level, _) = limit.draw(Some(level), 10_000);
+        assert_eq!(level.full_at, 13_000, "empty: the whole burst to refill");
+        let (level, _) = limit.draw(Some(level), 10_500);
+        assert_eq!(
+            (level.tokens, level.full_at),
+            (0.5, 13_000),
+            "a refused attempt takes nothing: full again when it would have been"
+        );
     }
 }

@@ -58,6 +58,31 @@ impl Default for SessionPolicy {
     }
 }
 
+/// The oldest times a session still alive at some moment can have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LiveSince {
+    /// Its last request was at or after this.
+    pub seen: Millis,
+    /// It started at or after this.
+    pub started: Millis,
+}
+
+impl SessionPolicy {
+    /// What a session must satisfy to be alive at `now`; one that does not
+    /// has ended, whether or not its row is still there.
+    pub fn live_since(&self, now: Millis) -> LiveSince {
+        LiveSince {
+            seen: now - self.idle_ms,
+            started: now - self.absolute_ms,
+        }
+    }
+
+    pub fn is_live(&self, created_at: Millis, last_seen_at: Millis, now: Millis) -> bool {
+        let since = self.live_since(now);
+        last_seen_at >= since.seen && created_at >= since.started
+    }
+}
+
 /// `last_seen_at` is written at most this often, so reading pages does not
 /// turn every request into a database write.
 const TOUCH_INTERVAL_MS: Millis = 60_000;
@@ -94,8 +119,9 @@ pub async fn current_user(
         return Ok(None);
     };
     let now = services.clock.now();
-    let policy = services.session_policy;
-    if now - session.last_seen_at > policy.idle_ms || now - session.created_at > policy.absolute_ms
+    if !services
+        .session_policy
+        .is_live(session.created_at, session.last_seen_at, now)
     {
         services.store.delete_session(&hash).await?;
         return Ok(None);
@@ -146,5 +172,20 @@ mod tests {
         assert_eq!(token_from_cookies(["threshold_session="]), None);
         assert_eq!(token_from_cookies(["threshold_sessionx=abc"]), None);
         assert_eq!(token_from_cookies([]), None);
+    }
+
+    #[test]
+    fn a_session_lives_until_its_idle_time_or_lifetime_has_passed() {
+        let policy = SessionPolicy {
+            idle_ms: 100,
+            absolute_ms: 1_000,
+        };
+        assert!(policy.is_live(0, 900, 1_000), "exactly the lifetime");
+        assert!(!policy.is_live(0, 950, 1_001), "a moment past the lifetime");
+        assert!(policy.is_live(500, 500, 600), "exactly the idle time");
+        assert!(
+            !policy.is_live(500, 500, 601),
+            "a moment past the idle time"
+        );
     }
 }

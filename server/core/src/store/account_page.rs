@@ -24,8 +24,12 @@ pub struct AccountRecord {
     /// The pending reset password's expiry, if one is stored (it may have
     /// expired).
     pub reset_expires_at: Option<Millis>,
+    /// Sessions still alive: last seen at or after the `seen_since` and
+    /// started at or after the `started_since` the caller gave (an ended
+    /// one may still have a row until the sweeper removes it).
     pub sessions: i64,
-    /// Sessions started with a reset password that has not been replaced.
+    /// Of those, the ones started with a reset password that has not been
+    /// replaced.
     pub must_change_sessions: i64,
 }
 
@@ -33,20 +37,26 @@ impl Store {
     pub async fn account_record(
         &self,
         account_id: i64,
+        seen_since: Millis,
+        started_since: Millis,
     ) -> Result<Option<AccountRecord>, StoreError> {
+        const LIVE: &str = "s.last_seen_at >= $2 AND s.created_at >= $3";
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS}, a.practice_name, a.created_at, a.failed_logins,
                     a.throttled_until, a.locked_at, a.last_reset_at,
                     (SELECT expires_at FROM pending_resets p WHERE p.account_id = a.id)
                         AS reset_expires_at,
-                    (SELECT COUNT(*) FROM sessions s WHERE s.account_id = a.id) AS sessions,
                     (SELECT COUNT(*) FROM sessions s
-                      WHERE s.account_id = a.id AND s.must_change_password = 1)
+                      WHERE s.account_id = a.id AND {LIVE}) AS sessions,
+                    (SELECT COUNT(*) FROM sessions s
+                      WHERE s.account_id = a.id AND {LIVE} AND s.must_change_password = 1)
                         AS must_change_sessions
                FROM accounts a WHERE a.id = $1"
         );
         Ok(sqlx::query_as(&sql)
             .bind(account_id)
+            .bind(seen_since)
+            .bind(started_since)
             .fetch_optional(&self.pool)
             .await?)
     }

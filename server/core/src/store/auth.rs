@@ -57,6 +57,9 @@ pub struct SessionRow {
 pub struct BucketLevel {
     pub tokens: f64,
     pub updated_at: Millis,
+    /// When the bucket holds its whole burst again: from then on the row
+    /// means no more than no row, and the sweeper deletes it.
+    pub full_at: Millis,
 }
 
 /// [`LoginAccount`] as the query reads it.
@@ -299,19 +302,21 @@ impl Store {
         let mut tx = self.begin_write().await?;
         serialize_on(&mut tx, self.backend, &format!("rate:{bucket}")).await?;
         let level = sqlx::query_as::<_, BucketLevel>(
-            "SELECT tokens, updated_at FROM rate_limits WHERE bucket = $1",
+            "SELECT tokens, updated_at, full_at FROM rate_limits WHERE bucket = $1",
         )
         .bind(bucket)
         .fetch_optional(&mut *tx)
         .await?;
         let (level, answer) = take(level);
         sqlx::query(
-            "INSERT INTO rate_limits (bucket, tokens, updated_at) VALUES ($1, $2, $3)
-             ON CONFLICT (bucket) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
+            "INSERT INTO rate_limits (bucket, tokens, updated_at, full_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (bucket) DO UPDATE
+                SET tokens = excluded.tokens, updated_at = excluded.updated_at, full_at = excluded.full_at",
         )
         .bind(bucket)
         .bind(level.tokens)
         .bind(level.updated_at)
+        .bind(level.full_at)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;

@@ -37,6 +37,7 @@ mod events;
 mod login_names;
 mod outbox;
 mod resets;
+mod retention;
 pub(crate) mod rows;
 mod search;
 mod search_index;

@@ -27,10 +27,15 @@ async fn read_detail(
     account_id: i64,
 ) -> Result<Option<AccountDetail>, StoreError> {
     let store = &services.store;
-    let Some(record) = store.account_record(account_id).await? else {
+    let now = services.clock.now();
+    // Only sessions that still let someone in are counted as open.
+    let live = services.session_policy.live_since(now);
+    let Some(record) = store
+        .account_record(account_id, live.seen, live.started)
+        .await?
+    else {
         return Ok(None);
     };
-    let now = services.clock.now();
     Ok(Some(AccountDetail {
         security: security_state(&record, now),
         practice_name: record.practice_name,
