@@ -88,6 +88,8 @@ pub struct SweepReport {
     /// Messages; their delivery attempts go with them.
     pub messages: u64,
     pub dev_mail: u64,
+    /// Known devices unused for longer than their cookie lives.
+    pub devices: u64,
 }
 
 impl SweepReport {
@@ -96,7 +98,7 @@ impl SweepReport {
     }
 
     /// Each kind's count under a name for logs and metrics.
-    pub fn by_kind(&self) -> [(&'static str, u64); 8] {
+    pub fn by_kind(&self) -> [(&'static str, u64); 9] {
         [
             ("sessions", self.sessions),
             ("unknown_names", self.unknown_names),
@@ -106,6 +108,7 @@ impl SweepReport {
             ("events", self.events),
             ("messages", self.messages),
             ("dev_mail", self.dev_mail),
+            ("devices", self.devices),
         ]
     }
 }
@@ -144,6 +147,10 @@ pub async fn sweep(services: &Services) -> Result<SweepReport, StoreError> {
         .await?,
         dev_mail: in_batches(batch, |n| {
             store.delete_dev_mail_before(now - policy.dev_mailbox_ms, n)
+        })
+        .await?,
+        devices: in_batches(batch, |n| {
+            store.delete_unused_devices(now - crate::auth::devices::DEVICE_UNUSED_EXPIRY_MS, n)
         })
         .await?,
     })
@@ -206,6 +213,7 @@ fn log_sweep(swept: Result<SweepReport, StoreError>) {
                     events = report.events,
                     messages = report.messages,
                     dev_mail = report.dev_mail,
+                    devices = report.devices,
                     "swept expired rows"
                 );
             }

@@ -11,10 +11,15 @@ use std::time::Duration;
 use support::{test_db, TestDb};
 use threshold_core::{
     accounts::{create_support_user, register, RegistrationForm},
-    auth::{login, rate_limit::RateLimit, sessions, LoginError, LoginForm},
+    auth::{
+        devices::{self, DEVICE_UNUSED_EXPIRY_MS},
+        login,
+        rate_limit::RateLimit,
+        sessions, LoginError, LoginForm,
+    },
     events::record,
     mail::{Delivered, DeliveryPolicy, MailTransport, OutboxWorker},
-    reset::{request_reset, ResetForm},
+    reset::{request_reset, ResetForm, ResetRequester},
     retention::{sweep, SweepReport},
     store::Store,
     support::{account_detail, perform, require_support, SupportAction},
@@ -39,7 +44,10 @@ fn person(first: &str, email: &str, username: &str) -> RegistrationForm {
 
 async fn account(db: &TestDb, n: u32) -> i64 {
     let form = person("Ada", &format!("ada{n}@example.org"), &format!("ada{n}"));
-    register(&db.services, &form).await.unwrap().account_id
+    register(&db.services, &form, &format!("192.0.2.{n}"))
+        .await
+        .unwrap()
+        .account_id
 }
 
 async fn sweep_now(db: &TestDb) -> SweepReport {
@@ -279,7 +287,7 @@ async fn a_reset_request_past_its_hour_is_swept_and_one_within_it_is_kept() {
                 &ResetForm {
                     email: email.into(),
                 },
-                "192.0.2.1",
+                &ResetRequester::stranger("192.0.2.1"),
             )
             .await
             .unwrap();
@@ -306,7 +314,7 @@ async fn reset_delivered(db: &TestDb, email: &str) -> i64 {
         &ResetForm {
             email: email.into(),
         },
-        "192.0.2.1",
+        &ResetRequester::stranger("192.0.2.1"),
     )
     .await
     .unwrap();
@@ -360,7 +368,7 @@ async fn finished_mail_past_its_retention_goes_with_its_attempts_and_the_rest_st
         &ResetForm {
             email: "ada3@example.org".into(),
         },
-        "192.0.2.1",
+        &ResetRequester::stranger("192.0.2.1"),
     )
     .await
     .unwrap();
@@ -434,6 +442,28 @@ async fn development_mail_is_swept_after_a_day() {
         .await
         .unwrap();
     assert_eq!(left, ["ada2@example.org"]);
+}
+
+#[tokio::test]
+async fn a_device_unused_for_longer_than_its_cookie_lives_is_swept_and_a_used_one_is_kept() {
+    let db = test_db().await;
+    let ada = account(&db, 1).await;
+    let old = devices::remember(&db.services, ada, None).await.unwrap();
+    db.clock.advance(MS);
+    let recent = devices::remember(&db.services, ada, None).await.unwrap();
+    db.clock
+        .advance(Duration::from_millis(DEVICE_UNUSED_EXPIRY_MS as u64) - MS);
+
+    let report = sweep_now(&db).await;
+    assert_eq!(report.devices, 1, "{report:?}");
+    assert!(devices::accounts_of(&db.services, &old)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        devices::accounts_of(&db.services, &recent).await.unwrap(),
+        [ada]
+    );
 }
 
 #[tokio::test]

@@ -191,6 +191,25 @@ impl Store {
         .await
     }
 
+    /// Known devices last used to log in at or before `used_by`: their
+    /// cookie has expired in the browser, and they count as strangers.
+    pub async fn delete_unused_devices(
+        &self,
+        used_by: Millis,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        self.delete_expired(
+            &Expired {
+                table: "known_devices",
+                key: "(token_hash, account_id)",
+                condition: "last_used_at <= $1",
+                bounds: &[used_by],
+            },
+            limit,
+        )
+        .await
+    }
+
     /// Development-mailbox messages delivered before `before`.
     pub async fn delete_dev_mail_before(
         &self,
