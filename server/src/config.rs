@@ -37,6 +37,11 @@ pub struct Config {
     /// `METRICS_TOKEN`: the bearer token `/metrics` asks for; `None`: only
     /// connections from this machine may read it.
     pub metrics_token: Option<String>,
+    /// `HASH_QUEUE_SECONDS` (default 2): how long the queued password
+    /// hashing may take to drain before logins, registrations and resets
+    /// are answered "busy" (503 with `Retry-After`) at once. 0: no waiting
+    /// line, only one job per core.
+    pub hash_queue: std::time::Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -102,6 +107,11 @@ impl Config {
             smtp,
             mail_lease_seconds: number_from_env("MAIL_LEASE_SECONDS", 2, 120)?,
             metrics_token: non_empty_env("METRICS_TOKEN"),
+            hash_queue: std::time::Duration::from_secs(u64::from(number_from_env(
+                "HASH_QUEUE_SECONDS",
+                0,
+                2,
+            )?)),
         })
     }
 

@@ -81,6 +81,9 @@ pub enum RegistrationError {
         number: RegistrationNumber,
         email: String,
     },
+    /// The hashing queue is full: answered at once, before any work.
+    #[error("{}", crate::refusal::BUSY_WORDS)]
+    Busy { retry_after_seconds: u64 },
     /// The database or the hashing pool failed; the details are logged.
     #[error("We could not create your account just now. Please try again in a minute.")]
     Unavailable,
@@ -92,6 +95,7 @@ impl Refusal for RegistrationError {
     fn kind(&self) -> RefusalKind {
         match self {
             RegistrationError::Unavailable => RefusalKind::Unavailable,
+            RegistrationError::Busy { .. } => RefusalKind::Busy,
             RegistrationError::Invalid(_)
             | RegistrationError::EmailTaken { .. }
             | RegistrationError::UsernameTaken { .. }
@@ -107,9 +111,18 @@ impl Refusal for RegistrationError {
             RegistrationError::EmailTaken { .. } => vec![RegistrationField::Email],
             RegistrationError::UsernameTaken { .. } => vec![RegistrationField::Username],
             // Not a field's fault: the warning goes above the button.
-            RegistrationError::PossibleDuplicate { .. } | RegistrationError::Unavailable => {
-                Vec::new()
-            }
+            RegistrationError::PossibleDuplicate { .. }
+            | RegistrationError::Busy { .. }
+            | RegistrationError::Unavailable => Vec::new(),
+        }
+    }
+
+    fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            RegistrationError::Busy {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
         }
     }
 }

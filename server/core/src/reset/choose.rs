@@ -57,7 +57,12 @@ pub async fn choose_password(
         .hasher
         .hash(password)
         .await
-        .map_err(|error| unavailable("hashing a password", error))?;
+        .map_err(|error| match error.busy_seconds() {
+            Some(retry_after_seconds) => ChoosePasswordError::Busy {
+                retry_after_seconds,
+            },
+            None => unavailable("hashing a password", error),
+        })?;
     services
         .store
         .replace_password(user.account_id, &hash)
