@@ -449,8 +449,8 @@ mod every_refusal {
 
     use super::*;
     use crate::dev_mailbox::MailboxError;
-    use threshold_core::refusal::BUSY_WORDS;
     use crate::help::HelpMissing;
+    use threshold_core::refusal::BUSY_WORDS;
 
     /// Fails to compile when a variant is added and not listed below.
     macro_rules! listed {

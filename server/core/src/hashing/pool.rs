@@ -451,7 +451,10 @@ mod tests {
         assert_eq!(admission(2000, Some(40)).capacity(), 100);
         assert_eq!(admission(2000, Some(5000)).capacity(), 2);
         assert_eq!(admission(2000, None).capacity(), 2 * MOST_JOBS_PER_THREAD);
-        assert_eq!(admission(60_000, Some(1)).capacity(), 2 * MOST_JOBS_PER_THREAD);
+        assert_eq!(
+            admission(60_000, Some(1)).capacity(),
+            2 * MOST_JOBS_PER_THREAD
+        );
         assert_eq!(admission(2000, Some(40)).drain_seconds(100), 2);
         assert_eq!(admission(2000, Some(40)).drain_seconds(1), 1);
     }

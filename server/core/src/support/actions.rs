@@ -129,14 +129,12 @@ async fn prepare(services: &Services, action: &SupportAction) -> Result<Prepared
                 let slot = services.hasher.admit()?;
                 new_reset_password(services, slot).await
             };
-            let (password, hash) = hashed
-                .await
-                .map_err(|error| match error.busy_seconds() {
-                    Some(retry_after_seconds) => SupportError::Busy {
-                        retry_after_seconds,
-                    },
-                    None => unavailable(action, error),
-                })?;
+            let (password, hash) = hashed.await.map_err(|error| match error.busy_seconds() {
+                Some(retry_after_seconds) => SupportError::Busy {
+                    retry_after_seconds,
+                },
+                None => unavailable(action, error),
+            })?;
             Prepared::SendReset { password, hash }
         }
         SupportAction::ChangeEmail { email } => {
