@@ -4,6 +4,7 @@
 //! so the bound it reports (cores ÷ median job time) is the hashing the
 //! server did during that run, on the machine as loaded as it was — not a
 //! verify timed in the load driver's own process.
+#![allow(dead_code)] // each example uses its own part of it
 
 use std::error::Error;
 
