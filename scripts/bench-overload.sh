@@ -4,8 +4,9 @@
 # it: 1,000 login clients for 30 s, far more than the hashing threads can
 # serve, so the hashing queue's bound (HASH_QUEUE_SECONDS, default 2) is
 # what decides who waits and who is told "busy". The per-address login
-# limit is lifted (LOGIN_RATE_PER_MINUTE): every client here shares
-# 127.0.0.1, and that limit is not what this measures.
+# and registration limits are lifted (LOGIN_RATE_PER_MINUTE,
+# REGISTRATION_RATE_PER_*): every client here shares 127.0.0.1, and those
+# limits are not what this measures.
 # Arguments: [sqlite|postgres] [clients] [seconds] [wait|at-once]
 # (default sqlite 1000 30 wait). PostgreSQL: the cluster of scripts/pg.sh,
 # a new database per run.
@@ -39,7 +40,8 @@ echo "bench-overload: $backend, $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC')
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 LEPTOS_SITE_ADDR=127.0.0.1:$port LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
 LEPTOS_OUTPUT_NAME=threshold DATABASE_URL="$database_url" \
-LOGIN_RATE_PER_MINUTE=100000000 RUST_LOG=warn \
+LOGIN_RATE_PER_MINUTE=100000000 REGISTRATION_RATE_PER_HOUR=100000000 \
+REGISTRATION_RATE_PER_NAME_PER_HOUR=100000000 RUST_LOG=warn \
   "$CARGO_TARGET_DIR/release/server" &
 server=$!
 cleanup() {
