@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 
-.PHONY: run test setup lint unit e2e bench-login bench-search bench-wasm multi-instance behind-proxy attack
+.PHONY: run test setup lint unit e2e bench-login bench-overload bench-search bench-wasm multi-instance behind-proxy attack
 
 ## Build and serve Threshold on http://127.0.0.1:3000 (SQLite, dev mailbox).
 run: setup
@@ -30,6 +30,13 @@ e2e: setup
 bench-login: setup
 	@bash scripts/bench-login.sh sqlite
 	@bash scripts/bench-login.sh postgres
+
+## 1,000 login clients for 30 s against a release server on SQLite and on
+## PostgreSQL: throughput against the hashing bound, latency of answered and
+## of busy (503) logins, peak RSS (README, Performance).
+bench-overload: setup
+	@bash scripts/bench-overload.sh sqlite
+	@bash scripts/bench-overload.sh postgres
 
 ## Support search on 100,000 accounts: p50/p95 per kind of query, on SQLite
 ## and on PostgreSQL (README).

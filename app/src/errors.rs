@@ -232,6 +232,7 @@ pub fn registration_messages(error: &ServiceError<RegistrationError>) -> Registr
         },
         RegistrationError::RateLimited { .. }
         | RegistrationError::TooManyForName { .. }
+        | RegistrationError::Busy { .. }
         | RegistrationError::Unavailable => RegistrationMessages {
             form: Some(FieldMessage::plain(error.to_string())),
             ..Default::default()
@@ -452,6 +453,7 @@ mod every_refusal {
     use super::*;
     use crate::dev_mailbox::MailboxError;
     use crate::help::HelpMissing;
+    use threshold_core::refusal::BUSY_WORDS;
 
     /// Fails to compile when a variant is added and not listed below.
     macro_rules! listed {
@@ -507,11 +509,20 @@ mod every_refusal {
         status
     }
 
+    /// A shed request: 503 with the wait for `Retry-After`, and the same
+    /// words in every dialog, above the button.
+    fn assert_busy<E: Refusal>(error: &E, form_level: Option<&str>) {
+        assert_eq!(status(error), StatusCode::SERVICE_UNAVAILABLE, "{error:?}");
+        assert_eq!(error.retry_after_seconds(), Some(3), "{error:?}");
+        assert!(error.fields().is_empty(), "{error:?}");
+        assert_eq!(form_level, Some(BUSY_WORDS), "{error:?}");
+    }
+
     #[test]
     fn every_login_refusal_has_its_status_and_words_where_it_belongs() {
         let check = listed!(LoginError: LoginError::Missing { .. }, LoginError::Incorrect,
             LoginError::Throttled { .. }, LoginError::Locked, LoginError::RateLimited { .. },
-            LoginError::Unavailable);
+            LoginError::Busy { .. }, LoginError::Unavailable);
         let all = [
             LoginError::Missing {
                 field: LoginField::Identifier,
@@ -529,6 +540,9 @@ mod every_refusal {
             LoginError::RateLimited {
                 retry_after_seconds: 90,
             },
+            LoginError::Busy {
+                retry_after_seconds: 3,
+            },
             LoginError::Unavailable,
         ];
         for error in &all {
@@ -536,13 +550,16 @@ mod every_refusal {
             let status = unprocessable_or_unavailable(error);
             assert_eq!(
                 status == StatusCode::SERVICE_UNAVAILABLE,
-                *error == LoginError::Unavailable
+                matches!(error, LoginError::Unavailable | LoginError::Busy { .. })
             );
             assert_eq!(
                 status == StatusCode::TOO_MANY_REQUESTS,
                 matches!(error, LoginError::RateLimited { .. })
             );
             let messages = login_messages(&ServiceError::Domain(error.clone()));
+            if matches!(error, LoginError::Busy { .. }) {
+                assert_busy(error, messages.form.as_deref());
+            }
             let placed = |field| match field {
                 LoginField::Identifier => messages.identifier.clone(),
                 LoginField::Password => messages.password.clone(),
@@ -564,7 +581,8 @@ mod every_refusal {
         let check = listed!(RegistrationError: RegistrationError::Invalid(_),
             RegistrationError::EmailTaken { .. }, RegistrationError::UsernameTaken { .. },
             RegistrationError::PossibleDuplicate { .. }, RegistrationError::RateLimited { .. },
-            RegistrationError::TooManyForName { .. }, RegistrationError::Unavailable);
+            RegistrationError::TooManyForName { .. }, RegistrationError::Busy { .. },
+            RegistrationError::Unavailable);
         let all = [
             RegistrationError::Invalid(vec![
                 FieldProblem {
@@ -593,6 +611,9 @@ mod every_refusal {
             RegistrationError::TooManyForName {
                 retry_after_seconds: 720,
             },
+            RegistrationError::Busy {
+                retry_after_seconds: 3,
+            },
             RegistrationError::Unavailable,
         ];
         for error in &all {
@@ -600,7 +621,10 @@ mod every_refusal {
             let status = unprocessable_or_unavailable(error);
             assert_eq!(
                 status == StatusCode::SERVICE_UNAVAILABLE,
-                *error == RegistrationError::Unavailable
+                matches!(
+                    error,
+                    RegistrationError::Unavailable | RegistrationError::Busy { .. }
+                )
             );
             assert_eq!(
                 status == StatusCode::TOO_MANY_REQUESTS,
@@ -611,6 +635,9 @@ mod every_refusal {
                 )
             );
             let messages = registration_messages(&ServiceError::Domain(error.clone()));
+            if matches!(error, RegistrationError::Busy { .. }) {
+                assert_busy(error, messages.form.as_ref().map(|form| form.text.as_str()));
+            }
             let fields = error.fields();
             for field in &fields {
                 let placed = messages.for_field(*field);
@@ -629,7 +656,7 @@ mod every_refusal {
     fn every_reset_refusal_has_its_status_and_words_where_it_belongs() {
         let check = listed!(ResetError: ResetError::InvalidEmail { .. },
             ResetError::TooManyForAddress { .. }, ResetError::RateLimited { .. },
-            ResetError::Unavailable);
+            ResetError::Busy { .. }, ResetError::Unavailable);
         let all = [
             ResetError::InvalidEmail {
                 message: "Enter your email address".into(),
@@ -640,6 +667,9 @@ mod every_refusal {
             ResetError::RateLimited {
                 retry_after_seconds: 60,
             },
+            ResetError::Busy {
+                retry_after_seconds: 3,
+            },
             ResetError::Unavailable,
         ];
         for error in &all {
@@ -647,7 +677,7 @@ mod every_refusal {
             let status = unprocessable_or_unavailable(error);
             assert_eq!(
                 status == StatusCode::SERVICE_UNAVAILABLE,
-                *error == ResetError::Unavailable
+                matches!(error, ResetError::Unavailable | ResetError::Busy { .. })
             );
             assert_eq!(
                 status == StatusCode::TOO_MANY_REQUESTS,
@@ -657,6 +687,9 @@ mod every_refusal {
                 )
             );
             let messages = reset_messages(&ServiceError::Domain(error.clone()));
+            if matches!(error, ResetError::Busy { .. }) {
+                assert_busy(error, messages.form.as_deref());
+            }
             match error.fields().as_slice() {
                 [ResetField::Email] => {
                     assert_words(messages.email.as_deref().expect("next to the email"))
@@ -671,7 +704,8 @@ mod every_refusal {
     fn every_choose_password_refusal_has_its_status_and_words_where_it_belongs() {
         let check = listed!(ChoosePasswordError: ChoosePasswordError::Invalid { .. },
             ChoosePasswordError::NotLoggedIn, ChoosePasswordError::NotRequired,
-            ChoosePasswordError::RateLimited { .. }, ChoosePasswordError::Unavailable);
+            ChoosePasswordError::RateLimited { .. }, ChoosePasswordError::Busy { .. },
+            ChoosePasswordError::Unavailable);
         let all = [
             (
                 ChoosePasswordError::Invalid {
@@ -691,6 +725,12 @@ mod every_refusal {
                 StatusCode::TOO_MANY_REQUESTS,
             ),
             (
+                ChoosePasswordError::Busy {
+                    retry_after_seconds: 3,
+                },
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            (
                 ChoosePasswordError::Unavailable,
                 StatusCode::SERVICE_UNAVAILABLE,
             ),
@@ -703,6 +743,9 @@ mod every_refusal {
                 *expected == StatusCode::TOO_MANY_REQUESTS
             );
             let messages = choose_password_messages(&ServiceError::Domain(error.clone()));
+            if matches!(error, ChoosePasswordError::Busy { .. }) {
+                assert_busy(error, messages.form.as_deref());
+            }
             match error.fields().as_slice() {
                 [ChoosePasswordField::Password] => {
                     assert!(!messages.password.is_empty());
@@ -757,7 +800,8 @@ mod every_refusal {
             SupportError::NotFound, SupportError::InvalidEmail { .. }, SupportError::EmailTaken,
             SupportError::SameEmail, SupportError::SupportAccount, SupportError::AccountDisabled,
             SupportError::EmptyQuery, SupportError::InvalidQuery { .. },
-            SupportError::NoteTooLong { .. }, SupportError::Unavailable);
+            SupportError::NoteTooLong { .. }, SupportError::Busy { .. },
+            SupportError::Unavailable);
         let refused = StatusCode::UNPROCESSABLE_ENTITY;
         let all = [
             (SupportError::NotLoggedIn, StatusCode::UNAUTHORIZED),
@@ -776,12 +820,22 @@ mod every_refusal {
             (SupportError::EmptyQuery, refused),
             (SupportError::InvalidQuery { max: 200 }, refused),
             (SupportError::NoteTooLong { max: 2000 }, refused),
+            (
+                SupportError::Busy {
+                    retry_after_seconds: 3,
+                },
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
             (SupportError::Unavailable, StatusCode::SERVICE_UNAVAILABLE),
         ];
         for (error, expected) in &all {
             check(error);
             assert_eq!(status(error), *expected, "{error:?}");
-            assert_words(&ServiceError::Domain(error.clone()).to_string());
+            let words = ServiceError::Domain(error.clone()).to_string();
+            assert_words(&words);
+            if matches!(error, SupportError::Busy { .. }) {
+                assert_busy(error, Some(&words));
+            }
         }
     }
 

@@ -8,7 +8,11 @@
 //! Usage: register_load <base-url> [clients] [seconds]
 //!
 //! Each registration hashes one password (Argon2id on the server's hashing
-//! threads), so the bound is the same as for logins: cores / hash time.
+//! threads), so the bound is the same as for logins: cores / the median job
+//! time the server recorded during the run (its /metrics histogram).
+
+#[path = "support/hashing_metrics.rs"]
+mod hashing_metrics;
 
 use std::{
     sync::{
@@ -33,6 +37,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let run = std::process::id();
 
     // Throughput: every registration a new person.
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let before = hashing_metrics::scrape(&base, &[hashing_metrics::JOB_TIME]).await?;
     let next = Arc::new(AtomicU64::new(0));
     let ok = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
@@ -64,6 +70,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let _ = task.await;
     }
     let elapsed = start.elapsed().as_secs_f64();
+    let after = hashing_metrics::scrape(&base, &[hashing_metrics::JOB_TIME]).await?;
+    let job = after[0].since(&before[0]);
     let ok = ok.load(Ordering::Relaxed);
     println!("registration clients         {clients}");
     println!("registrations                {ok} in {elapsed:.1} s");
@@ -71,7 +79,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "failed requests              {}",
         failed.load(Ordering::Relaxed)
     );
-    println!("registrations per second     {:.1}", ok as f64 / elapsed);
+    let per_second = ok as f64 / elapsed;
+    println!("registrations per second     {per_second:.1}");
+    if let Some(job_seconds) = job.quantile(0.5) {
+        let bound = cores as f64 / job_seconds;
+        println!(
+            "argon2 job on the server     median {:.1} ms over {} jobs",
+            job_seconds * 1000.0,
+            job.count()
+        );
+        println!(
+            "hashing bound ({cores} cores)      {bound:.1} registrations/s (cores / median job)"
+        );
+        println!("ratio to bound               {:.2}", per_second / bound);
+    }
 
     // The race: one address, typed in fifty different letter cases, sent at
     // once. Exactly one account may come of it.

@@ -57,6 +57,11 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// What the sweeper keeps and how often it runs.
     pub retention: RetentionConfig,
+    /// `HASH_QUEUE_SECONDS` (default 2): how long the queued password
+    /// hashing may take to drain before logins, registrations and resets
+    /// are answered "busy" (503 with `Retry-After`) at once. 0: no waiting
+    /// line, only one job per core.
+    pub hash_queue: std::time::Duration,
 }
 
 /// Retention settings, in the units people set them in.
@@ -165,6 +170,11 @@ impl Config {
                 unknown_name_days: number_from_env("UNKNOWN_NAME_RETENTION_DAYS", 1, 30)?,
                 sweep_interval_seconds: number_from_env("SWEEP_INTERVAL_SECONDS", 1, 300)?,
             },
+            hash_queue: std::time::Duration::from_secs(u64::from(number_from_env(
+                "HASH_QUEUE_SECONDS",
+                0,
+                2,
+            )?)),
         })
     }
 

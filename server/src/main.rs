@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use threshold_core::{
     auth::rate_limit::RateLimit,
+    hashing::Hasher,
     mail::{DeliveryPolicy, MailTransport, OutboxWorker},
     retention,
     store::Store,
@@ -53,8 +54,9 @@ async fn run() -> Result<(), String> {
     let store = Store::connect(&config.database_url)
         .await
         .map_err(|error| format!("cannot open the database: {error}"))?;
-    let mut services = Services::new(store, config.hash_cost)
+    let hasher = Hasher::with_queue_bound(config.hash_cost, config.hash_queue)
         .map_err(|error| format!("cannot set up password hashing: {error}"))?;
+    let mut services = Services::with_hasher(store, hasher);
     services.login_rate = RateLimit::per_minute(config.login_rate_per_minute);
     services.registration_policy.per_client =
         RateLimit::per_hour(config.registration_rate_per_hour);

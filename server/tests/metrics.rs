@@ -1,6 +1,8 @@
 //! `/metrics` against the real binary: only the operator reads it, and it
 //! counts what happened (requests by route and status, the event log's
-//! entries by kind) and shows the outbox and database state.
+//! entries by kind, password hashing's job time and queue wait) and shows
+//! the outbox and database state. Shed hashing jobs are counted in
+//! load_shedding.rs.
 
 mod common;
 
@@ -67,6 +69,16 @@ async fn metrics_need_the_operators_token_and_count_what_happened() {
         r#"threshold_http_request_duration_seconds_bucket{route="/api/login",le="0.005"}"#
     ));
     assert!(text.contains(r#"threshold_database_connections{state="idle"}"#));
+    // Password hashing: the registration's hash and the login's verify,
+    // each timed on its hashing thread and in the queue, in fine buckets.
+    for line in [
+        "threshold_hash_job_seconds_count 2",
+        "threshold_hash_queue_wait_seconds_count 2",
+        r#"threshold_hash_job_seconds_bucket{le="0.0025"}"#,
+        r#"threshold_hash_queue_wait_seconds_bucket{le="0.0025"}"#,
+    ] {
+        assert!(text.contains(line), "{line} missing from:\n{text}");
+    }
     // Nothing of anyone's account: no names, emails or addresses.
     assert!(!text.contains("metrics.counted"), "{text}");
 }

@@ -52,9 +52,15 @@ impl Services {
     /// The production wiring: the system clock and the shipped list; mail
     /// to the development mailbox until told otherwise.
     pub fn new(store: Store, hash_cost: HashCost) -> Result<Self, HashError> {
-        Ok(Self {
+        Ok(Self::with_hasher(store, Hasher::new(hash_cost)?))
+    }
+
+    /// The same, with a hasher built by the caller (its queue bound
+    /// configured).
+    pub fn with_hasher(store: Store, hasher: Hasher) -> Self {
+        Self {
             store,
-            hasher: Hasher::new(hash_cost)?,
+            hasher,
             clock: Arc::new(SystemClock),
             common_passwords: CommonPasswords::shipped(),
             session_policy: SessionPolicy::default(),
@@ -67,6 +73,6 @@ impl Services {
             dev_mailbox: true,
             events: EventFeed::new(),
             retention: RetentionPolicy::default(),
-        })
+        }
     }
 }

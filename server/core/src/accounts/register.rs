@@ -142,7 +142,12 @@ async fn create(services: &Services, account: NewAccount) -> Result<Registered, 
         .hasher
         .hash(account.password.clone())
         .await
-        .map_err(|error| unavailable("hashing a new password", error))?;
+        .map_err(|error| match error.busy_seconds() {
+            Some(retry_after_seconds) => RegistrationError::Busy {
+                retry_after_seconds,
+            },
+            None => unavailable("hashing a new password", error),
+        })?;
 
     match &account.username {
         Some(chosen) => insert(services, &account, chosen, &password_hash, &duplicates)

@@ -96,6 +96,9 @@ pub enum RegistrationError {
         wait_text(*retry_after_seconds)
     )]
     TooManyForName { retry_after_seconds: u64 },
+    /// The hashing queue is full: answered at once, before any work.
+    #[error("{}", crate::refusal::BUSY_WORDS)]
+    Busy { retry_after_seconds: u64 },
     /// The database or the hashing pool failed; the details are logged.
     #[error("We could not create your account just now. Please try again in a minute.")]
     Unavailable,
@@ -110,6 +113,7 @@ impl Refusal for RegistrationError {
             RegistrationError::RateLimited { .. } | RegistrationError::TooManyForName { .. } => {
                 RefusalKind::Limited
             }
+            RegistrationError::Busy { .. } => RefusalKind::Busy,
             RegistrationError::Invalid(_)
             | RegistrationError::EmailTaken { .. }
             | RegistrationError::UsernameTaken { .. }
@@ -128,6 +132,7 @@ impl Refusal for RegistrationError {
             RegistrationError::PossibleDuplicate { .. }
             | RegistrationError::RateLimited { .. }
             | RegistrationError::TooManyForName { .. }
+            | RegistrationError::Busy { .. }
             | RegistrationError::Unavailable => Vec::new(),
         }
     }
@@ -138,6 +143,9 @@ impl Refusal for RegistrationError {
                 retry_after_seconds,
             }
             | RegistrationError::TooManyForName {
+                retry_after_seconds,
+            }
+            | RegistrationError::Busy {
                 retry_after_seconds,
             } => Some(*retry_after_seconds),
             _ => None,

@@ -3,7 +3,7 @@
 use super::throttle::state_after;
 use super::{sessions, CurrentUser, LoginError, LoginField, LoginForm};
 use crate::clock::Millis;
-use crate::hashing::Attempt;
+use crate::hashing::{Attempt, HashError};
 use crate::rules::{
     canonical_reset_password, text::identifier_key, AccountType, Password, TypoCorrection,
 };
@@ -54,6 +54,13 @@ pub async fn login(
     {
         return Err(LoginError::Incorrect);
     }
+
+    // A place in the hashing queue before anything is written: a login
+    // refused because the server is busy must not cost the name an attempt.
+    let slot = services
+        .hasher
+        .admit()
+        .map_err(|error| hashing_failed("admitting a login", error))?;
 
     let bucket = format!("login:{client_address}");
     if let Some(retry_after_seconds) = services
@@ -137,9 +144,9 @@ pub async fn login(
     }
     let matched = services
         .hasher
-        .verify_first_of(attempts.clone())
+        .verify_first_of(slot, attempts.clone())
         .await
-        .map_err(|error| unavailable("verifying a password", error))?;
+        .map_err(|error| hashing_failed("verifying a password", error))?;
 
     match (account, matched) {
         (Some(account), Some(index)) if index < reset_slots => {
@@ -296,6 +303,15 @@ fn missing(field: LoginField, message: &str) -> LoginError {
     LoginError::Missing {
         field,
         message: message.to_owned(),
+    }
+}
+
+fn hashing_failed(doing: &str, error: HashError) -> LoginError {
+    match error.busy_seconds() {
+        Some(retry_after_seconds) => LoginError::Busy {
+            retry_after_seconds,
+        },
+        None => unavailable(doing, error),
     }
 }
 

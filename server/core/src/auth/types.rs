@@ -60,6 +60,9 @@ pub enum LoginError {
     /// Too many attempts from this network address.
     #[error("Too many login attempts from your network. Try again in {}.", wait_text(*retry_after_seconds))]
     RateLimited { retry_after_seconds: u64 },
+    /// The hashing queue is full: answered at once, before any work.
+    #[error("{}", crate::refusal::BUSY_WORDS)]
+    Busy { retry_after_seconds: u64 },
     #[error("We could not log you in just now. Please try again in a minute.")]
     Unavailable,
 }
@@ -71,6 +74,7 @@ impl Refusal for LoginError {
         match self {
             LoginError::Unavailable => RefusalKind::Unavailable,
             LoginError::RateLimited { .. } => RefusalKind::Limited,
+            LoginError::Busy { .. } => RefusalKind::Busy,
             LoginError::Missing { .. }
             | LoginError::Incorrect
             | LoginError::Throttled { .. }
@@ -84,6 +88,9 @@ impl Refusal for LoginError {
                 retry_after_seconds,
             }
             | LoginError::Throttled {
+                retry_after_seconds,
+            }
+            | LoginError::Busy {
                 retry_after_seconds,
             } => Some(*retry_after_seconds),
             _ => None,

@@ -3,8 +3,10 @@
 //! Each hash holds `m` KiB of memory and a core for tens of milliseconds, so
 //! hashes run on a fixed set of worker threads, one per core (`pool`):
 //! memory stays bounded however many requests arrive, and excess work waits
-//! in line instead of thrashing. Everything that decides how many hashes a
-//! request costs goes through [`Hasher::verify_first_of`].
+//! in line instead of thrashing — up to a bound on how long the line takes
+//! to drain, beyond which a request is refused at once ([`HashError::Busy`]).
+//! Everything that decides how many hashes a request costs goes through
+//! [`Hasher::verify_first_of`].
 //!
 //! `phc` reads and writes the stored hashes; `compute` runs Argon2 in
 //! memory each hashing thread reuses.
@@ -13,13 +15,18 @@ mod compute;
 mod phc;
 mod pool;
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use argon2::Params;
 
 use crate::rules::Password;
 use phc::{argon2id_params, hash_blocking, StoredHash};
 use pool::Pool;
+pub use pool::Slot as HashSlot;
+
+/// How long the queued hashing work may take to drain before new work is
+/// refused, unless configured (`HASH_QUEUE_SECONDS`).
+pub const DEFAULT_QUEUE_BOUND: Duration = Duration::from_secs(2);
 
 /// Argon2id cost. The defaults are OWASP's minimum (m = 19 MiB, t = 2, p = 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +54,23 @@ pub enum HashError {
     Hash(String),
     #[error("the hashing pool has shut down")]
     PoolClosed,
+    /// The queued work would take longer than the bound to drain: refused
+    /// before any work, to be tried again after about this long.
+    #[error("the hashing queue is full (about {retry_after_seconds} s of work)")]
+    Busy { retry_after_seconds: u64 },
+}
+
+impl HashError {
+    /// The wait a [`HashError::Busy`] asks for: the flow answers with its
+    /// own `Busy` refusal (not logged: shedding is counted in /metrics).
+    pub fn busy_seconds(&self) -> Option<u64> {
+        match self {
+            HashError::Busy {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -64,11 +88,19 @@ struct Inner {
 }
 
 impl Hasher {
-    /// Builds the hasher; computes the dummy hash once (one Argon2 run).
+    /// Builds the hasher with the default queue bound; computes the dummy
+    /// hash once (one Argon2 run).
     pub fn new(cost: HashCost) -> Result<Self, HashError> {
+        Self::with_queue_bound(cost, DEFAULT_QUEUE_BOUND)
+    }
+
+    /// Builds the hasher, refusing work once the queued jobs would take
+    /// longer than `queue_bound` to finish. The dummy hash made here is the
+    /// first job timed, so the bound holds from the first request.
+    pub fn with_queue_bound(cost: HashCost, queue_bound: Duration) -> Result<Self, HashError> {
         let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
             .map_err(|error| HashError::Params(error.to_string()))?;
-        let pool = Pool::one_thread_per_core()?;
+        let pool = Pool::one_thread_per_core(queue_bound)?;
         // Made on a hashing thread, so its Argon2 memory is one they reuse.
         let dummy_params = params.clone();
         let dummy_hash = pool.run_blocking(move || {
@@ -84,12 +116,25 @@ impl Hasher {
         })
     }
 
+    /// A place in the hashing queue, or [`HashError::Busy`] at once. Taken
+    /// first by a request that would otherwise do work (such as charging a
+    /// login attempt to a name) before being refused.
+    pub fn admit(&self) -> Result<HashSlot, HashError> {
+        self.inner.pool.admit()
+    }
+
     /// Hashes a password with a fresh random salt.
     pub async fn hash(&self, password: Password) -> Result<String, HashError> {
+        let slot = self.admit()?;
+        self.hash_in(slot, password).await
+    }
+
+    /// [`Hasher::hash`], in a place already taken.
+    pub async fn hash_in(&self, slot: HashSlot, password: Password) -> Result<String, HashError> {
         let inner = Arc::clone(&self.inner);
         self.inner
             .pool
-            .run(move || hash_blocking(&inner.params, &password))
+            .run(slot, move || hash_blocking(&inner.params, &password))
             .await?
     }
 
@@ -108,22 +153,25 @@ impl Hasher {
                 candidate,
             })
             .collect();
-        self.verify_first_of(attempts).await
+        let slot = self.admit()?;
+        self.verify_first_of(slot, attempts).await
     }
 
     /// Verifies each attempt's candidate against its own stored hash, in
     /// order, and returns the index of the first that matches. An attempt
     /// with no stored hash is verified against the dummy hash and never
     /// matches, so it costs what a real one costs. All attempts run as one
-    /// job: a login's cost is the number of attempts, no more.
+    /// job, in the place `slot` holds: a login's cost is the number of
+    /// attempts, no more.
     pub async fn verify_first_of(
         &self,
+        slot: HashSlot,
         attempts: Vec<Attempt>,
     ) -> Result<Option<usize>, HashError> {
         let inner = Arc::clone(&self.inner);
         self.inner
             .pool
-            .run(move || {
+            .run(slot, move || {
                 let mut parsed: Option<(String, StoredHash)> = None;
                 for (index, attempt) in attempts.iter().enumerate() {
                     let phc = attempt.stored.as_deref().unwrap_or(&inner.dummy_hash);

@@ -66,11 +66,17 @@ pub async fn choose_password(
     if !problems.is_empty() {
         return Err(ChoosePasswordError::Invalid { problems });
     }
-    let hash = services
-        .hasher
-        .hash(password)
-        .await
-        .map_err(|error| unavailable("hashing a password", error))?;
+    let hash =
+        services
+            .hasher
+            .hash(password)
+            .await
+            .map_err(|error| match error.busy_seconds() {
+                Some(retry_after_seconds) => ChoosePasswordError::Busy {
+                    retry_after_seconds,
+                },
+                None => unavailable("hashing a password", error),
+            })?;
     services
         .store
         .replace_password(user.account_id, &hash)

@@ -5,6 +5,7 @@ use super::{ResetError, ResetForm, ResetRequested};
 use crate::auth::{devices, rate_limit::RateLimit, sessions};
 use crate::clock::Millis;
 use crate::events::record;
+use crate::hashing::{HashError, HashSlot};
 use crate::rules::{generate_reset_password, Email, EmailError, Password};
 use crate::store::{ResetIssue, ResetIssued, StoreError};
 use crate::Services;
@@ -99,6 +100,10 @@ pub async fn request_reset(
     }
     let email = Email::parse(typed).map_err(invalid)?;
 
+    // A place in the hashing queue before the client's allowance is used:
+    // a request refused because the server is busy costs nothing.
+    let slot = services.hasher.admit().map_err(hashing_failed)?;
+
     let policy = services.reset_policy;
     let by_owner = requested_by_owner(services, requester, &email)
         .await
@@ -116,9 +121,9 @@ pub async fn request_reset(
         }
     }
 
-    let (password, password_hash) = new_reset_password(services)
+    let (password, password_hash) = new_reset_password(services, slot)
         .await
-        .map_err(|error| unavailable("hashing a reset password", error))?;
+        .map_err(hashing_failed)?;
     let now = services.clock.now();
     let issued = services
         .store
@@ -193,14 +198,27 @@ async fn requested_by_owner(
     Ok(account.is_some_and(|id| owners.contains(&id)))
 }
 
-/// A fresh reset password and its hash (made before any transaction: it
-/// takes tens of milliseconds).
+/// A fresh reset password and its hash, in the hashing queue's place
+/// `slot` (made before any transaction: it takes tens of milliseconds).
 pub(crate) async fn new_reset_password(
     services: &Services,
-) -> Result<(String, String), crate::hashing::HashError> {
+    slot: HashSlot,
+) -> Result<(String, String), HashError> {
     let password = generate_reset_password();
-    let hash = services.hasher.hash(Password::new(&password)).await?;
+    let hash = services
+        .hasher
+        .hash_in(slot, Password::new(&password))
+        .await?;
     Ok((password, hash))
+}
+
+fn hashing_failed(error: HashError) -> ResetError {
+    match error.busy_seconds() {
+        Some(retry_after_seconds) => ResetError::Busy {
+            retry_after_seconds,
+        },
+        None => unavailable("hashing a reset password", error),
+    }
 }
 
 fn invalid(error: EmailError) -> ResetError {

@@ -38,6 +38,9 @@ pub enum ResetError {
     /// Too many requests from this network address.
     #[error("Too many reset requests from your network. Try again in {}.", wait_text(*retry_after_seconds))]
     RateLimited { retry_after_seconds: u64 },
+    /// The hashing queue is full: answered at once, before any work.
+    #[error("{}", crate::refusal::BUSY_WORDS)]
+    Busy { retry_after_seconds: u64 },
     #[error("We could not send a reset email just now. Please try again in a minute.")]
     Unavailable,
 }
@@ -54,6 +57,7 @@ impl Refusal for ResetError {
     fn kind(&self) -> RefusalKind {
         match self {
             ResetError::Unavailable => RefusalKind::Unavailable,
+            ResetError::Busy { .. } => RefusalKind::Busy,
             ResetError::InvalidEmail { .. } => RefusalKind::Refused,
             ResetError::TooManyForAddress { .. } | ResetError::RateLimited { .. } => {
                 RefusalKind::Limited
@@ -67,6 +71,9 @@ impl Refusal for ResetError {
                 retry_after_seconds,
             }
             | ResetError::RateLimited {
+                retry_after_seconds,
+            }
+            | ResetError::Busy {
                 retry_after_seconds,
             } => Some(*retry_after_seconds),
             _ => None,
@@ -103,6 +110,9 @@ pub enum ChoosePasswordError {
     /// Too many attempts for this account in a short time.
     #[error("Too many attempts at a new password. Try again in {}.", wait_text(*retry_after_seconds))]
     RateLimited { retry_after_seconds: u64 },
+    /// The hashing queue is full: answered at once, before any work.
+    #[error("{}", crate::refusal::BUSY_WORDS)]
+    Busy { retry_after_seconds: u64 },
     #[error("We could not save your password just now. Please try again in a minute.")]
     Unavailable,
 }
@@ -124,12 +134,16 @@ impl Refusal for ChoosePasswordError {
             ChoosePasswordError::NotLoggedIn => RefusalKind::NotLoggedIn,
             ChoosePasswordError::RateLimited { .. } => RefusalKind::Limited,
             ChoosePasswordError::Unavailable => RefusalKind::Unavailable,
+            ChoosePasswordError::Busy { .. } => RefusalKind::Busy,
         }
     }
 
     fn retry_after_seconds(&self) -> Option<u64> {
         match self {
-            ChoosePasswordError::RateLimited {
+            ChoosePasswordError::Busy {
+                retry_after_seconds,
+            }
+            | ChoosePasswordError::RateLimited {
                 retry_after_seconds,
             } => Some(*retry_after_seconds),
             _ => None,

@@ -125,9 +125,16 @@ enum Prepared {
 async fn prepare(services: &Services, action: &SupportAction) -> Result<Prepared, SupportError> {
     Ok(match action {
         SupportAction::SendReset => {
-            let (password, hash) = new_reset_password(services)
-                .await
-                .map_err(|error| unavailable(action, error))?;
+            let hashed = async {
+                let slot = services.hasher.admit()?;
+                new_reset_password(services, slot).await
+            };
+            let (password, hash) = hashed.await.map_err(|error| match error.busy_seconds() {
+                Some(retry_after_seconds) => SupportError::Busy {
+                    retry_after_seconds,
+                },
+                None => unavailable(action, error),
+            })?;
             Prepared::SendReset { password, hash }
         }
         SupportAction::ChangeEmail { email } => {

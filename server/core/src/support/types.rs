@@ -224,6 +224,9 @@ pub enum SupportError {
     InvalidQuery { max: usize },
     #[error("Keep the note to {max} characters.")]
     NoteTooLong { max: usize },
+    /// The hashing queue is full: answered at once, before any work.
+    #[error("{}", crate::refusal::BUSY_WORDS)]
+    Busy { retry_after_seconds: u64 },
     #[error("The support console is unavailable just now. Please try again in a minute.")]
     Unavailable,
 }
@@ -255,6 +258,7 @@ impl Refusal for SupportError {
             SupportError::Forbidden => RefusalKind::Forbidden,
             SupportError::NotFound => RefusalKind::NotFound,
             SupportError::Unavailable => RefusalKind::Unavailable,
+            SupportError::Busy { .. } => RefusalKind::Busy,
             SupportError::InvalidEmail { .. }
             | SupportError::EmailTaken
             | SupportError::SameEmail
@@ -278,6 +282,15 @@ impl Refusal for SupportError {
             }
             SupportError::NoteTooLong { .. } => vec![SupportField::Note],
             _ => Vec::new(),
+        }
+    }
+
+    fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            SupportError::Busy {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
         }
     }
 }
