@@ -741,6 +741,7 @@ mod every_refusal {
             assert_eq!(
                 error.retry_after_seconds().is_some(),
                 *expected == StatusCode::TOO_MANY_REQUESTS
+                    || matches!(error, ChoosePasswordError::Busy { .. })
             );
             let messages = choose_password_messages(&ServiceError::Domain(error.clone()));
             if matches!(error, ChoosePasswordError::Busy { .. }) {
