@@ -55,6 +55,9 @@ async fn run() -> Result<(), String> {
     let mut services = Services::new(store, config.hash_cost)
         .map_err(|error| format!("cannot set up password hashing: {error}"))?;
     services.login_rate = RateLimit::per_minute(config.login_rate_per_minute);
+    // Bound before anything uses the site's address (email links): with
+    // port 0 the system picks the port.
+    let (listener, config) = http::bind(config).await?;
     services.site_url = config.site_url.clone();
     let feed = services.events.clone();
     services
@@ -87,7 +90,7 @@ async fn run() -> Result<(), String> {
     let worker =
         tokio::spawn(OutboxWorker::new(services.clone(), transport, policy).run(worker_stopping));
 
-    let served = http::serve(config, services).await;
+    let served = http::serve(listener, config, services).await;
     // Let a delivery in flight finish; one that does not is picked up again
     // after its lease, by this server's next start or another instance.
     let _ = stop_worker.send(true);
