@@ -5,11 +5,12 @@
 //! are printed (run with `--nocapture`).
 //!
 //! The login check is strict: both paths do the same work (the same
-//! Argon2 verifications and the same database writes), so a difference of a
-//! few milliseconds between them, consistent from pair to pair, fails the
-//! sign test below however noisy the machine; a noisy machine only makes
-//! the test less able to see small differences, never flaky, because the
-//! sign test's false-alarm rate does not depend on the noise.
+//! Argon2 verifications and the same database writes), so a difference
+//! that is consistent from pair to pair fails the sign test below once it
+//! stands out of the machine's noise (on a quiet machine, a few
+//! milliseconds). A noisy machine makes the test less able to see small
+//! differences but not flaky: the sign test's false-alarm rate does not
+//! depend on the noise.
 #![cfg(feature = "server")]
 
 mod support;
