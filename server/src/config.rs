@@ -111,7 +111,7 @@ impl Config {
             .is_some_and(|url| url.to_ascii_lowercase().starts_with("https://"));
         let site_url = public_url
             .clone()
-            .unwrap_or_else(|| format!("http://{}", leptos.site_addr));
+            .unwrap_or_else(|| address_url(leptos.site_addr));
         let smtp = match non_empty_env("SMTP_URL") {
             Some(url) => Some(SmtpConfig {
                 url,
@@ -181,6 +181,22 @@ impl Config {
     pub fn site_addr(&self) -> SocketAddr {
         self.leptos.site_addr
     }
+
+    /// The configuration once the listener is bound to `bound`: with port 0
+    /// in `LEPTOS_SITE_ADDR` the system chose the port, and the site's own
+    /// address (unless `PUBLIC_URL` names another) is the one bound.
+    pub fn listening_on(mut self, bound: SocketAddr) -> Self {
+        if self.site_url == address_url(self.leptos.site_addr) {
+            self.site_url = address_url(bound);
+        }
+        self.leptos.site_addr = bound;
+        self
+    }
+}
+
+/// The site's URL when `PUBLIC_URL` is not set: its listening address.
+fn address_url(addr: SocketAddr) -> String {
+    format!("http://{addr}")
 }
 
 impl RetentionConfig {

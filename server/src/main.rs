@@ -62,6 +62,9 @@ async fn run() -> Result<(), String> {
         RateLimit::per_hour(config.registration_rate_per_hour);
     services.registration_policy.per_name =
         RateLimit::per_hour(config.registration_rate_per_name_per_hour);
+    // Bound before anything uses the site's address (email links): with
+    // port 0 the system picks the port.
+    let (listener, config) = http::bind(config).await?;
     services.site_url = config.site_url.clone();
     services.retention = config.retention.policy();
     let feed = services.events.clone();
@@ -96,7 +99,7 @@ async fn run() -> Result<(), String> {
     let worker =
         tokio::spawn(OutboxWorker::new(services.clone(), transport, policy).run(worker_stopping));
 
-    let served = http::serve(config, services).await;
+    let served = http::serve(listener, config, services).await;
     // Let a delivery in flight finish; one that does not is picked up again
     // after its lease, by this server's next start or another instance.
     let _ = stop_worker.send(true);

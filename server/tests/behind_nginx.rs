@@ -34,7 +34,12 @@ const LOGIN_LIMIT: usize = 20; // the default burst per client address
 async fn behind_nginx_each_client_has_its_own_limit_and_nobody_chooses_theirs() {
     let dir = tempfile::tempdir().unwrap();
     let (database_url, _database_dir) = database::fresh_database_url().await;
-    let nginx_port = common::free_port();
+    // nginx cannot be asked for port 0 and tell: a port free just now.
+    let nginx_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let public = format!("127.0.0.1:{nginx_port}");
     let instance = |dir: &Path| {
         let mut command = server_command(dir, &database_url);

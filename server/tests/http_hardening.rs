@@ -1,15 +1,19 @@
 //! The server's HTTP defences, against the real binary: security headers
 //! on pages and other responses, cross-site writes refused, oversized
 //! bodies refused before parsing, unknown addresses answered with a page.
+//! On SQLite and, with `THRESHOLD_TEST_POSTGRES` set, on PostgreSQL.
 
 mod common;
+#[path = "../core/tests/support/database.rs"]
+mod database;
 
-use common::{server_command, temp_database, ServerProcess};
+use common::{server_command, ServerProcess};
 use reqwest::{Client, StatusCode};
 
 #[tokio::test]
 async fn pages_carry_a_nonce_csp_and_every_response_the_safety_headers() {
-    let (dir, database_url, _) = temp_database();
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, _database_dir) = database::fresh_database_url().await;
     let server = ServerProcess::start(server_command(dir.path(), &database_url));
     server.ready().await;
     let client = Client::new();
@@ -66,7 +70,8 @@ async fn pages_carry_a_nonce_csp_and_every_response_the_safety_headers() {
 
 #[tokio::test]
 async fn an_unknown_address_gets_a_not_found_page_and_logs_no_error() {
-    let (dir, database_url, _) = temp_database();
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, _database_dir) = database::fresh_database_url().await;
     let log_path = dir.path().join("server.log");
     let log = std::fs::File::create(&log_path).unwrap();
     let server = ServerProcess::start_logging_to(server_command(dir.path(), &database_url), log);
@@ -104,7 +109,8 @@ async fn an_unknown_address_gets_a_not_found_page_and_logs_no_error() {
 
 #[tokio::test]
 async fn the_bundle_is_served_precompressed_and_revalidated_and_pages_are_not_stored() {
-    let (dir, database_url, _) = temp_database();
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, _database_dir) = database::fresh_database_url().await;
     // What `cargo leptos build --release --precompress` leaves in the site
     // root: each file beside its compressed forms. (The server only picks
     // the file; these bytes stand in for real gzip output.)
@@ -159,7 +165,8 @@ async fn the_bundle_is_served_precompressed_and_revalidated_and_pages_are_not_st
 
 #[tokio::test]
 async fn cross_site_writes_and_oversized_bodies_are_refused() {
-    let (dir, database_url, _) = temp_database();
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, _database_dir) = database::fresh_database_url().await;
     let server = ServerProcess::start(server_command(dir.path(), &database_url));
     server.ready().await;
     let client = Client::new();
@@ -217,7 +224,8 @@ async fn cross_site_writes_and_oversized_bodies_are_refused() {
 
 #[tokio::test]
 async fn malformed_bodies_get_a_client_error_without_internal_detail() {
-    let (dir, database_url, _) = temp_database();
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, _database_dir) = database::fresh_database_url().await;
     let server = ServerProcess::start(server_command(dir.path(), &database_url));
     server.ready().await;
     let client = Client::new();

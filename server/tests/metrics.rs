@@ -2,18 +2,22 @@
 //! counts what happened (requests by route and status, the event log's
 //! entries by kind, password hashing's job time and queue wait) and shows
 //! the outbox and database state. Shed hashing jobs are counted in
-//! load_shedding.rs.
+//! load_shedding.rs. On SQLite and, with `THRESHOLD_TEST_POSTGRES` set, on
+//! PostgreSQL.
 
 mod common;
+#[path = "../core/tests/support/database.rs"]
+mod database;
 
-use common::{client, register, server_command, temp_database, ServerProcess};
+use common::{client, register, server_command, ServerProcess};
 use reqwest::StatusCode;
 
 const TOKEN: &str = "operator-scrape-token";
 
 #[tokio::test]
 async fn metrics_need_the_operators_token_and_count_what_happened() {
-    let (dir, database_url, _) = temp_database();
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, _database_dir) = database::fresh_database_url().await;
     let mut command = server_command(dir.path(), &database_url);
     command.env("METRICS_TOKEN", TOKEN);
     let server = ServerProcess::start(command);
@@ -85,7 +89,8 @@ async fn metrics_need_the_operators_token_and_count_what_happened() {
 
 #[tokio::test]
 async fn without_a_token_this_machine_may_read_them() {
-    let (dir, database_url, _) = temp_database();
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, _database_dir) = database::fresh_database_url().await;
     let server = ServerProcess::start(server_command(dir.path(), &database_url));
     server.ready().await;
     let scrape = reqwest::get(server.url("/metrics")).await.unwrap();

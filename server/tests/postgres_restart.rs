@@ -95,41 +95,45 @@ async fn the_server_rides_out_a_postgres_restart() {
         }));
     }
 
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    let answered = |status: &'static str| {
+        let statuses = Arc::clone(&statuses);
+        move || statuses.lock().unwrap().get(status).copied().unwrap_or(0)
+    };
+    let (successes, outages) = (&answered("200"), &answered("503"));
+    let site = &server;
+    wait_for("the load to be served", || async move { successes() >= 4 }).await;
     pg("stop");
+
     // Down: the health check and requests say "unavailable".
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let health = reqwest::get(server.url("/healthz")).await.unwrap();
-    assert_eq!(health.status(), StatusCode::SERVICE_UNAVAILABLE);
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    wait_for("/healthz to report the outage", || async move {
+        let health = reqwest::get(site.url("/healthz")).await.unwrap();
+        health.status() == StatusCode::SERVICE_UNAVAILABLE
+    })
+    .await;
+    wait_for(
+        "a request to be answered 503",
+        || async move { outages() > 0 },
+    )
+    .await;
     pg("start");
 
     // Back: the same server process serves again.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let health = reqwest::get(server.url("/healthz")).await.unwrap();
-        if health.status() == StatusCode::OK {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the server did not recover");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let before = statuses.lock().unwrap().get("200").copied().unwrap_or(0);
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    wait_for("the server to recover", || async move {
+        let health = reqwest::get(site.url("/healthz")).await.unwrap();
+        health.status() == StatusCode::OK
+    })
+    .await;
+    let before = successes();
+    wait_for("a request to succeed after the restart", || async move {
+        successes() > before
+    })
+    .await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for task in load {
         task.await.unwrap();
     }
     let statuses = statuses.lock().unwrap().clone();
     eprintln!("answers during the restart test: {statuses:?}");
-    assert!(
-        statuses.get("200").copied().unwrap_or(0) > before,
-        "nothing succeeded after the restart: {statuses:?}"
-    );
-    assert!(
-        statuses.get("503").copied().unwrap_or(0) > 0,
-        "the outage was never reported: {statuses:?}"
-    );
     for status in statuses.keys() {
         assert!(
             ["200", "503"].contains(&status.as_str()),
@@ -150,4 +154,18 @@ async fn the_server_rides_out_a_postgres_restart() {
     inspect.close().await;
     drop(server);
     pg("stop");
+}
+
+/// Polls `condition` until it holds; fails after 30 seconds. The limit is
+/// generous: it catches what never happens, not what is slow.
+async fn wait_for<F, Fut>(what: &str, condition: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !condition().await {
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

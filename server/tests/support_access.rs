@@ -1,18 +1,20 @@
 //! Who gets into the support console, over HTTP against the real server:
 //! every support server function, page and the live feed, for an anonymous
 //! visitor (401), a practitioner and a practice admin (403) and a support
-//! user (200). The support user is made with the command line.
+//! user (200). The support user is made with the command line. On SQLite
+//! and, with `THRESHOLD_TEST_POSTGRES` set, on PostgreSQL.
 
 mod common;
+#[path = "../core/tests/support/database.rs"]
+mod database;
 
-use common::{
-    client, create_support_user, register, server_command, temp_database, ServerProcess, PASSWORD,
-};
+use common::{client, create_support_user, register, server_command, ServerProcess, PASSWORD};
 use reqwest::StatusCode;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_support_endpoint_answers_only_support_users() {
-    let (dir, database_url, _) = temp_database();
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, _database_dir) = database::fresh_database_url().await;
 
     // The command line refuses a weak password and creates nothing...
     let refused = create_support_user(dir.path(), &database_url, "short");

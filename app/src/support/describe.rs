@@ -23,11 +23,11 @@ pub fn event_text(event: &FeedEvent) -> String {
             _ => "Logged in (typing corrected)".to_owned(),
         },
         "login_failed" => match detail.get("failed_logins").and_then(|v| v.as_u64()) {
-            Some(n) => format!("Failed login ({n} in a row)"),
-            None => "Failed login".to_owned(),
+            Some(n) => format!("{} ({n} in a row)", failed_login(event)),
+            None => failed_login(event).to_owned(),
         },
-        "login_throttled" => "Failed login: further attempts delayed".to_owned(),
-        "login_locked" => "Failed login: login locked".to_owned(),
+        "login_throttled" => format!("{}: further attempts delayed", failed_login(event)),
+        "login_locked" => format!("{}: login locked", failed_login(event)),
         "reset_requested" => match detail.get("by_owner").and_then(|v| v.as_bool()) {
             Some(true) => {
                 "Asked for a password reset from a device that logged in before".to_owned()
@@ -59,6 +59,15 @@ pub fn event_text(event: &FeedEvent) -> String {
             None => "Access request updated".to_owned(),
         },
         other => other.replace('_', " "),
+    }
+}
+
+/// A failed login names no account when the typed name has none (the
+/// typed name itself is never recorded).
+fn failed_login(event: &FeedEvent) -> &'static str {
+    match event.account_id {
+        Some(_) => "Failed login",
+        None => "Failed login with a name that has no account",
     }
 }
 
@@ -133,6 +142,15 @@ mod tests {
         assert_eq!(
             event_text(&event("login_failed", r#"{"failed_logins":3}"#)),
             "Failed login (3 in a row)"
+        );
+        let unknown_name = FeedEvent {
+            account_id: None,
+            username: None,
+            ..event("login_throttled", r#"{"failed_logins":5}"#)
+        };
+        assert_eq!(
+            event_text(&unknown_name),
+            "Failed login with a name that has no account: further attempts delayed"
         );
         assert_eq!(
             event_text(&event("reset_requested", r#"{"by_owner":true}"#)),

@@ -14,6 +14,7 @@ use threshold_core::{
     accounts::{register, RegistrationError, RegistrationForm},
     auth::{login, rate_limit::RateLimit, LoginError, LoginForm},
     reset::{request_reset, ResetError, ResetForm, ResetRequester},
+    rules::Email,
     support::{search, SupportError, SupportUser},
 };
 
@@ -112,24 +113,77 @@ fn login_answers_every_input_with_a_typed_refusal() {
         .unwrap();
 }
 
+/// The addresses of the accounts the reset test seeds.
+const SEEDED: [&str; 3] = [
+    "ada@example.org",
+    "grace.hopper@example.net",
+    "o.brien@example.co.uk",
+];
+
+/// An address that has an account, disguised: case changed, spaces
+/// around it, or hostile text on either side (which makes it another
+/// address or no address at all).
+fn disguised_seeded_address() -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(SEEDED.to_vec()),
+        prop_oneof![Just(String::new()), Just(" ".to_owned()), hostile_text()],
+        prop_oneof![Just(String::new()), Just(" ".to_owned()), hostile_text()],
+        any::<bool>(),
+    )
+        .prop_map(|(email, before, after, upper)| {
+            let email = if upper {
+                email.to_uppercase()
+            } else {
+                email.to_owned()
+            };
+            format!("{before}{email}{after}")
+        })
+}
+
 #[test]
-fn reset_requests_refuse_bad_addresses_and_queue_nothing_for_them() {
+fn reset_requests_queue_an_email_only_for_an_address_with_an_account() {
     let tokio = tokio::runtime::Runtime::new().unwrap();
     let db = tokio.block_on(test_db());
+    tokio.block_on(async {
+        for (n, email) in SEEDED.iter().enumerate() {
+            db.create(email, &format!("seeded{n}"), "Violet kettle harbour")
+                .await;
+        }
+    });
+    let seeded_keys: Vec<String> = SEEDED
+        .iter()
+        .map(|email| Email::parse(email).unwrap().key())
+        .collect();
+    let input = prop_oneof![hostile_text(), disguised_seeded_address()];
     runner()
-        .run(&hostile_text(), |email| {
+        .run(&input, |email| {
             tokio.block_on(async {
+                // Past the hourly limit per address: every case is heard.
+                db.clock.advance(std::time::Duration::from_secs(61 * 60));
                 let before = rows(&db, "outbox").await;
+                let has_account = Email::parse(email.trim())
+                    .is_ok_and(|parsed| seeded_keys.contains(&parsed.key()));
                 let form = ResetForm { email };
                 let client = format!("203.0.113.{}", rows(&db, "reset_requests").await % 250);
-                match request_reset(&db.services, &form, &ResetRequester::stranger(&client)).await {
-                    Err(ResetError::Unavailable) => panic!("unavailable for {form:?}"),
-                    _ => assert_eq!(rows(&db, "outbox").await, before, "no account, no email"),
+                let answer =
+                    request_reset(&db.services, &form, &ResetRequester::stranger(&client)).await;
+                if let Err(ResetError::Unavailable) = answer {
+                    panic!("unavailable for {form:?}");
+                }
+                let queued = rows(&db, "outbox").await - before;
+                if has_account {
+                    assert!(answer.is_ok(), "{answer:?} for {form:?}");
+                    assert_eq!(queued, 1, "the account's email was not queued: {form:?}");
+                } else {
+                    assert_eq!(queued, 0, "an email queued for no account: {form:?}");
                 }
             });
             Ok(())
         })
         .unwrap();
+    // The seeded addresses were asked for, and their emails queued: the
+    // "nothing queued" above was a check that could fail.
+    assert!(tokio.block_on(rows(&db, "outbox")) > 0);
 }
 
 #[test]

@@ -436,3 +436,36 @@ async fn the_per_name_throttle_is_the_per_target_limit_from_any_address_by_any_n
         }
     );
 }
+
+/// ASVS 2.1.2/2.1.3: a long password is accepted and hashed whole, not
+/// cut at some length: passwords of 64, 72 (where bcrypt would stop) and
+/// 256 characters (the longest registration accepts) log in, and the same
+/// password with only its last character changed does not.
+#[tokio::test]
+async fn a_long_password_is_hashed_whole() {
+    let db = support::test_db().await;
+    let longest = threshold_core::rules::password::MAX_PASSWORD_CHARS;
+    for (n, length) in [64, 72, longest].into_iter().enumerate() {
+        // Words and spaces, so no rule but length is in play; the last
+        // character is where truncation would lose the difference.
+        let stem: String = "copper lantern meadow harbour "
+            .chars()
+            .cycle()
+            .take(length - 1)
+            .collect();
+        let password = format!("{stem}x");
+        let username = format!("long{n}");
+        db.create(&format!("{username}@example.org"), &username, &password)
+            .await;
+        attempt(&db, &username, &password)
+            .await
+            .unwrap_or_else(|error| panic!("{length} characters: {error:?}"));
+        for changed in [format!("{stem}y"), format!("{stem}xz"), stem.clone()] {
+            assert_eq!(
+                attempt(&db, &username, &changed).await.unwrap_err(),
+                LoginError::Incorrect,
+                "{length} characters: a different password was accepted"
+            );
+        }
+    }
+}

@@ -865,3 +865,57 @@ async fn choosing_a_password_is_limited_per_account_whatever_the_session() {
         .await
         .unwrap();
 }
+
+/// ASVS 3.3.3: choosing a new password ends every other session of the
+/// account, not only the reset-password session it was chosen in.
+#[tokio::test]
+async fn choosing_a_password_ends_the_accounts_other_sessions() {
+    let db = test_db().await;
+    let sink = SmtpSink::start();
+    let (on_laptop, _) = log_in(&db, "dr.okafor", PASSWORD).await.unwrap();
+    let (on_phone, _) = log_in(&db, EMAIL, PASSWORD).await.unwrap();
+    for token in [&on_laptop, &on_phone] {
+        assert!(sessions::current_user(&db.services, token)
+            .await
+            .unwrap()
+            .is_some());
+    }
+    // Someone else's session, which must outlive the change.
+    db.create("grace@example.org", "g.hopper", PASSWORD).await;
+    let (someone_else, _) = log_in(&db, "g.hopper", PASSWORD).await.unwrap();
+
+    let password = reset_email(&db, &sink).await.field("New password:");
+    let (reset_session, _) = log_in(&db, "dr.okafor", &password).await.unwrap();
+    let chosen = choose_password(
+        &db.services,
+        &reset_session,
+        &ChoosePasswordForm {
+            password: "Copper lantern meadow".into(),
+        },
+    )
+    .await
+    .unwrap();
+
+    for token in [&on_laptop, &on_phone, &reset_session] {
+        assert_eq!(
+            sessions::current_user(&db.services, token).await.unwrap(),
+            None,
+            "a session from before the change is still open"
+        );
+    }
+    assert!(sessions::current_user(&db.services, &chosen.session_token)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(sessions::current_user(&db.services, &someone_else)
+        .await
+        .unwrap()
+        .is_some());
+    let open = db
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM sessions WHERE account_id = {}",
+            chosen.user.account_id
+        ))
+        .await;
+    assert_eq!(open, 1, "only the session the password was chosen in");
+}

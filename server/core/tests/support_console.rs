@@ -615,3 +615,32 @@ async fn a_reader_following_the_log_misses_no_event_written_concurrently() {
         .unwrap();
     assert_eq!(seen.len(), WRITERS * EACH, "every event read exactly once");
 }
+
+/// ASVS 4.1.5, fail securely: when the role check itself fails (here the
+/// sessions table is made unreadable, as a broken database would), a
+/// support session is refused as "unavailable", never let in; once the
+/// fault is gone it gets in again.
+#[tokio::test]
+async fn a_failing_role_check_refuses() {
+    use sqlx::Executor;
+    let c = console().await;
+    let services = &c.db.services;
+    let staff = sessions::start(services, c.staff.account_id, false)
+        .await
+        .unwrap();
+    assert!(require_support(services, Some(&staff)).await.is_ok());
+
+    c.db.inspect
+        .execute("ALTER TABLE sessions RENAME TO sessions_unreachable")
+        .await
+        .unwrap();
+    assert_eq!(
+        require_support(services, Some(&staff)).await,
+        Err(SupportError::Unavailable)
+    );
+    c.db.inspect
+        .execute("ALTER TABLE sessions_unreachable RENAME TO sessions")
+        .await
+        .unwrap();
+    assert!(require_support(services, Some(&staff)).await.is_ok());
+}

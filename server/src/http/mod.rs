@@ -14,22 +14,34 @@ use threshold_core::Services;
 
 use crate::config::Config;
 
-pub async fn serve(config: Config, services: Services) -> Result<(), String> {
-    let (stopping, shutdown) = tokio::sync::watch::channel(false);
-    let metrics = telemetry::install()?;
+/// Binds the listening address, and answers the configuration with the
+/// address bound: with port 0 in `LEPTOS_SITE_ADDR` the system picks a free
+/// port (tests start servers so, and read the port from the log line).
+pub async fn bind(config: Config) -> Result<(tokio::net::TcpListener, Config), String> {
     let addr = config.site_addr();
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|error| format!("cannot listen on {addr}: {error}"))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|error| format!("cannot read the address bound for {addr}: {error}"))?;
+    tracing::info!("listening on http://{bound}");
+    Ok((listener, config.listening_on(bound)))
+}
+
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    config: Config,
+    services: Services,
+) -> Result<(), String> {
+    let (stopping, shutdown) = tokio::sync::watch::channel(false);
+    let metrics = telemetry::install()?;
     // The bound address (port 0 asks the system for a free one) is the
     // site's own name when PUBLIC_URL does not give one.
-    let listening = listener
-        .local_addr()
-        .map_err(|error| format!("cannot read the listening address: {error}"))?;
-    let hosts = edge::SiteHosts::new(config.public_url.as_deref(), listening)?;
+    let hosts = edge::SiteHosts::new(config.public_url.as_deref(), config.site_addr())?;
     let router = router(&config, services, shutdown, metrics, hosts);
-    tracing::info!("listening on http://{listening}");
-    // The peer address is the key of the per-address login rate limit.
+    // The TCP peer: the edge decides from it (and, for trusted proxies,
+    // their headers) who the client is.
     let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(async move {

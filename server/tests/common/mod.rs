@@ -2,10 +2,10 @@
 #![allow(dead_code)] // each test binary uses its own part of it
 
 use std::{
-    io::Write,
-    net::TcpListener,
-    path::{Path, PathBuf},
+    io::{BufRead, BufReader, Write},
+    path::Path,
     process::{Child, Command, Stdio},
+    sync::mpsc,
     time::{Duration, Instant},
 };
 
@@ -14,7 +14,8 @@ use reqwest::{Client, StatusCode};
 /// The password every test account is given.
 pub const PASSWORD: &str = "Violet kettle harbour";
 
-/// A server process on a free loopback port, killed when dropped.
+/// A server process on a loopback port the system chose, killed when
+/// dropped.
 pub struct ServerProcess {
     child: Child,
     pub port: u16,
@@ -36,30 +37,55 @@ pub fn server_command(dir: &Path, database_url: &str) -> Command {
     command
 }
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+/// The line the server logs once it listens (server/src/http/mod.rs).
+const LISTENING: &str = "listening on http://";
 
 impl ServerProcess {
-    /// Starts `command` (from [`server_command`]) listening on a free port.
+    /// Starts `command` (from [`server_command`]) on a port the system
+    /// chooses.
     pub fn start(command: Command) -> Self {
-        Self::start_logging_to(command, Stdio::null())
+        Self::start_logging_to(command, std::io::sink())
     }
 
-    /// The same, its log (standard output) going to `log`.
-    pub fn start_logging_to(mut command: Command, log: impl Into<Stdio>) -> Self {
-        let port = free_port();
-        let child = command
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .stdout(log)
+    /// The same, its log (standard output) copied to `log`.
+    ///
+    /// The server binds port 0 and logs the address it was given; the port
+    /// is read from that line, so no port is picked here and released for
+    /// another process to take first.
+    pub fn start_logging_to(mut command: Command, log: impl Write + Send + 'static) -> Self {
+        let filter = command
+            .get_envs()
+            .find(|(name, _)| *name == "RUST_LOG")
+            .and_then(|(_, value)| value)
+            .map(|value| value.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "warn".to_owned());
+        let mut child = command
+            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+            // The listening line is logged at info, whatever else is not.
+            .env("RUST_LOG", format!("{filter},server::http=info"))
+            .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("the server binary runs");
-        Self { child, port }
+        let stdout = child.stdout.take().expect("standard output is piped");
+        let (found, port) = mpsc::channel();
+        // Reads the log to its end (a full pipe would stop the server),
+        // copying every line to `log`.
+        std::thread::spawn(move || copy_log(stdout, log, found));
+
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match port.recv_timeout(Duration::from_millis(50)) {
+                Ok(port) => return Self { child, port },
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let status = child.wait().expect("the server is waited for");
+                    panic!("the server ended ({status}) without listening");
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    assert!(Instant::now() < deadline, "the server did not start");
+                }
+            }
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -83,18 +109,35 @@ impl ServerProcess {
     }
 }
 
+/// Copies the server's log to `log`, sending the port of its listening
+/// line to `found`.
+fn copy_log(stdout: std::process::ChildStdout, mut log: impl Write, found: mpsc::Sender<u16>) {
+    let mut reader = BufReader::new(stdout);
+    let mut line = Vec::new();
+    let mut found = Some(found);
+    while reader.read_until(b'\n', &mut line).unwrap_or(0) > 0 {
+        if let Some(port) = listening_port(&String::from_utf8_lossy(&line)) {
+            if let Some(found) = found.take() {
+                let _ = found.send(port);
+            }
+        }
+        let _ = log.write_all(&line);
+        let _ = log.flush();
+        line.clear();
+    }
+}
+
+/// The port in the server's "listening on http://127.0.0.1:PORT" line.
+fn listening_port(line: &str) -> Option<u16> {
+    let address = line.split(LISTENING).nth(1)?.split_whitespace().next()?;
+    address.rsplit_once(':')?.1.parse().ok()
+}
+
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-pub fn temp_database() -> (tempfile::TempDir, String, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("test.db");
-    let url = format!("sqlite://{}", path.display());
-    (dir, url, path)
 }
 
 /// A client keeping cookies: one browser.

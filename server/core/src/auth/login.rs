@@ -161,13 +161,17 @@ pub async fn login(
         }
         // Only a reset password was heard, and it was not right.
         (_, None) if throttled.is_err() => Err(throttled.err().unwrap_or(LoginError::Incorrect)),
-        (Some(account), None) => {
+        // A failure is recorded whether or not the name has an account (the
+        // event names no account then, and never the typed name): the same
+        // write on both paths, so the time the answer takes does not tell
+        // them apart.
+        (account, _) => {
             if let Ok(state) = reservation {
-                event(services, "login_failed", Some(account.id), &state).await;
+                let account_id = account.map(|account| account.id);
+                event(services, "login_failed", account_id, &state).await;
             }
             Err(LoginError::Incorrect)
         }
-        (None, _) => Err(LoginError::Incorrect),
     }
 }
 
