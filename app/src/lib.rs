@@ -8,6 +8,8 @@
 #![recursion_limit = "256"]
 
 pub mod auth;
+#[cfg(feature = "ssr")]
+mod call_failure;
 mod contact;
 mod dev_mailbox;
 pub mod dialogs;

@@ -4,6 +4,7 @@
 mod guard;
 mod health;
 mod live;
+pub mod request_id;
 mod telemetry;
 
 use axum::{routing::get, Router};
@@ -110,12 +111,15 @@ fn router(
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             guard::MAX_BODY_BYTES,
         ));
-    guard::static_headers()
+    let router = guard::static_headers()
         .into_iter()
         .fold(router, |router, (name, value)| {
             router
                 .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(name, value))
-        })
+        });
+    // Outermost, so every other layer logs inside the request's span. No
+    // proxy's X-Request-Id is trusted until the trusted client address is.
+    router.layer(request_id::layer(|_| false))
 }
 
 /// Resolves on Ctrl-C or SIGTERM, letting in-flight requests finish.

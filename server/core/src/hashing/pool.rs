@@ -62,7 +62,10 @@ impl Pool {
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, HashError> {
         let (reply, answer) = oneshot::channel();
+        // Whatever the job logs belongs to the request that asked for it.
+        let span = tracing::Span::current();
         let job: Job = Box::new(move || {
+            let _inside = span.enter();
             // The caller may have gone (request cancelled): nothing to do.
             let _ = reply.send(work());
         });
