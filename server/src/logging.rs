@@ -184,10 +184,10 @@ mod tests {
             .with_ansi(false)
             .finish();
         tracing::subscriber::with_default(subscriber, || {
-            let span = tracing::info_span!("request", id = "a\nb");
+            let span = tracing::info_span!("request", id = %"a\nb");
             let _inside = span.enter();
             let value = "zz\nFAKE: support sam.desk disabled account 2";
-            tracing::warn!(field = value, "call failed: {value}\r\n");
+            tracing::warn!(field = %value, "call failed: {value}\r\n");
             tracing::warn!(debug = ?value, "and as Debug");
         });
         let log = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
