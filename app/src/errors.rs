@@ -122,7 +122,10 @@ where
         );
         #[cfg(feature = "ssr")]
         {
-            tracing::warn!("a server function call failed: {error}");
+            tracing::warn!(
+                "a server function call failed: {}",
+                crate::call_failure::without_request_values(&error.to_string())
+            );
             if unreadable {
                 if let Some(response) =
                     leptos::prelude::use_context::<leptos_axum::ResponseOptions>()

@@ -9,6 +9,8 @@
 
 pub mod auth;
 #[cfg(feature = "ssr")]
+mod call_failure;
+#[cfg(feature = "ssr")]
 pub mod client;
 mod contact;
 mod dev_mailbox;

@@ -3,6 +3,7 @@
 mod cli;
 mod config;
 mod http;
+mod logging;
 
 use std::process::ExitCode;
 
@@ -16,7 +17,6 @@ use threshold_core::{
     store::Store,
     Services,
 };
-use tracing_subscriber::EnvFilter;
 
 use crate::config::Config;
 
@@ -28,11 +28,7 @@ async fn main() -> ExitCode {
             eprintln!("threshold: ignoring .env: {error}");
         }
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .init();
+    logging::init();
 
     let command = <cli::Cli as clap::Parser>::parse().command;
     let result = match command {

@@ -178,9 +178,20 @@ where
 /// Sweeps at once and then every `interval` until `shutdown` turns true.
 /// A sweep cut short by shutdown loses nothing: each batch is its own
 /// statement, and the next sweep (here or on another instance) goes on.
-pub async fn run(services: Services, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(services: Services, shutdown: watch::Receiver<bool>) {
+    use tracing::Instrument;
+    // Its own span, at ERROR level as a request's is, so its lines are
+    // never outside one whatever the log filter.
+    let span = tracing::error_span!(
+        "sweeper",
+        every_seconds = services.retention.interval.as_secs()
+    );
+    sweep_until(services, shutdown).instrument(span).await;
+}
+
+async fn sweep_until(services: Services, mut shutdown: watch::Receiver<bool>) {
     let interval = services.retention.interval;
-    tracing::info!(every_seconds = interval.as_secs(), "sweeper started");
+    tracing::info!("sweeper started");
     loop {
         if *shutdown.borrow() {
             break;

@@ -5,6 +5,7 @@ mod edge;
 mod guard;
 mod health;
 mod live;
+pub mod request_id;
 mod telemetry;
 
 use axum::{routing::get, Router};
@@ -132,15 +133,30 @@ fn router(
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             guard::MAX_BODY_BYTES,
         ))
-        // Outermost: nothing runs for a foreign Host, and everything
-        // behind knows who the client is.
-        .layer(axum::middleware::from_fn_with_state(edge, edge::identify));
-    guard::static_headers()
+        // Nothing runs for a foreign Host, and everything behind knows who
+        // the client is.
+        .layer(axum::middleware::from_fn_with_state(
+            edge.clone(),
+            edge::identify,
+        ));
+    let router = guard::static_headers()
         .into_iter()
         .fold(router, |router, (name, value)| {
             router
                 .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(name, value))
-        })
+        });
+    // Outermost, so every other layer (a 421 included) logs inside the
+    // request's span. A proxy's X-Request-Id is believed when the TCP peer
+    // is a trusted proxy: the edge's rule, asked before the edge has run.
+    let trusted = edge.trusted_proxies.clone();
+    router.layer(request_id::layer(
+        move |request: &axum::extract::Request| {
+            request
+                .extensions()
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .is_some_and(|axum::extract::ConnectInfo(peer)| trusted.trusts(peer.ip()))
+        },
+    ))
 }
 
 /// Resolves on Ctrl-C or SIGTERM, letting in-flight requests finish.

@@ -105,7 +105,7 @@ pub async fn track_requests(request: Request, next: Next) -> Response {
 
 /// A nested service's pattern ends in axum's own tail parameter; the
 /// prefix says enough.
-fn route_label(pattern: &str) -> String {
+pub(super) fn route_label(pattern: &str) -> String {
     match pattern.split_once("/{*") {
         Some((prefix, _)) => format!("{prefix}/*"),
         None => pattern.to_owned(),

@@ -72,7 +72,9 @@ pub async fn submit(
         )
         .await
         .map_err(|error| unavailable("storing an access request", error))?;
-    tracing::info!(request_id = id, "access request received");
+    // `access_request`, not `request_id`: the request span's `id` is the
+    // HTTP request's.
+    tracing::info!(access_request = id, "access request received");
     services.outbox_wakeup.notify_one();
     services.events.published();
     Ok(ContactReceived {

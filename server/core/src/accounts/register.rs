@@ -247,10 +247,8 @@ async fn insert_with_generated_username(
             Err(other) => return Err(other),
         }
     }
-    tracing::error!(
-        surname = account.surname.as_str(),
-        "no free generated username after {GENERATED_USERNAME_ATTEMPTS} attempts"
-    );
+    // Not the surname the usernames were made from: it is the person's.
+    tracing::error!("no free generated username after {GENERATED_USERNAME_ATTEMPTS} attempts");
     Err(RegistrationError::Unavailable)
 }
 

@@ -233,7 +233,10 @@ impl Pool {
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, HashError> {
         let (reply, answer) = oneshot::channel();
+        // Whatever the job logs belongs to the request that asked for it.
+        let span = tracing::Span::current();
         let task = Box::new(move || {
+            let _inside = span.enter();
             // Checked as the thread starts the job: nobody would read the
             // answer, so the hash is not worth a core.
             if reply.is_closed() {

@@ -29,7 +29,13 @@ pub enum MailTransport {
 /// wrong before there was one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendFailure {
+    /// For the delivery record, where support reads it. Never logged: a
+    /// mail server's reply often names the recipient.
     pub reply: String,
+    /// The SMTP reply code, when the server gave one: what the log says.
+    pub code: Option<u16>,
+    /// What went wrong, in fixed words that quote nothing: for the log.
+    pub cause: &'static str,
     /// The server refused for good (a 5xx reply, an address it cannot
     /// take): trying again will not help.
     pub permanent: bool,
@@ -88,6 +94,8 @@ impl MailTransport {
                             "no answer from the mail server within {} s",
                             deadline.as_secs_f32()
                         ),
+                        code: None,
+                        cause: "no answer in time",
                         permanent: false,
                     });
                 };
@@ -99,6 +107,8 @@ impl MailTransport {
                     )),
                     Err(error) => Err(SendFailure {
                         reply: error.to_string(),
+                        code: error.status().map(u16::from),
+                        cause: smtp_cause(&error),
                         permanent: error.is_permanent(),
                     }),
                 }
@@ -116,6 +126,8 @@ impl MailTransport {
                 .map(|id| format!("delivered to the development mailbox as message {id}"))
                 .map_err(|error| SendFailure {
                     reply: format!("development mailbox: {error}"),
+                    code: None,
+                    cause: "development mailbox unavailable",
                     permanent: false,
                 }),
         }
@@ -125,6 +137,8 @@ impl MailTransport {
 fn build(from: &Mailbox, outgoing: &Outgoing<'_>) -> Result<Message, SendFailure> {
     let to: Mailbox = outgoing.recipient.parse().map_err(|error| SendFailure {
         reply: format!("the recipient address cannot be used: {error}"),
+        code: None,
+        cause: "unusable recipient address",
         permanent: true,
     })?;
     let domain = from.email.domain();
@@ -151,6 +165,28 @@ fn build(from: &Mailbox, outgoing: &Outgoing<'_>) -> Result<Message, SendFailure
         )
         .map_err(|error| SendFailure {
             reply: format!("the message cannot be built: {error}"),
+            code: None,
+            cause: "message cannot be built",
             permanent: true,
         })
+}
+
+/// lettre's kind of failure, in words of our own (its `Display` carries the
+/// server's reply text).
+fn smtp_cause(error: &lettre::transport::smtp::Error) -> &'static str {
+    if error.is_permanent() {
+        "refused by the mail server"
+    } else if error.is_transient() {
+        "deferred by the mail server"
+    } else if error.is_timeout() {
+        "no answer in time"
+    } else if error.is_tls() {
+        "TLS failed"
+    } else if error.is_response() {
+        "unreadable reply"
+    } else if error.is_client() {
+        "mail client error"
+    } else {
+        "could not reach the mail server"
+    }
 }

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use rand::RngCore;
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use super::transport::Outgoing;
 use super::{render, MailTransport};
@@ -118,7 +119,8 @@ impl OutboxWorker {
             return Ok(None);
         };
         if message.superseded {
-            self.finish(&message, DeliveryRecord::Superseded).await?;
+            self.finish(&message, DeliveryRecord::Superseded, None)
+                .await?;
             return Ok(Some(Delivered::Superseded {
                 message_id: message.id,
             }));
@@ -141,9 +143,15 @@ impl OutboxWorker {
             }
             Err(error) => Err(super::SendFailure {
                 reply: error.to_string(),
+                code: None,
+                cause: "message cannot be rendered",
                 permanent: true,
             }),
         };
+        let failure = result
+            .as_ref()
+            .err()
+            .map(|failure| (failure.code, failure.cause));
         let after = services.clock.now();
         let (record_, delivered) = match result {
             Ok(reply) => (
@@ -175,14 +183,18 @@ impl OutboxWorker {
                 )
             }
         };
-        self.finish(&message, record_).await?;
+        self.finish(&message, record_, failure).await?;
         Ok(Some(delivered))
     }
 
+    /// Records the attempt. `failure` is the failed attempt's reply code
+    /// and cause: the log gets those, the reply text goes to the record
+    /// (support's account page shows it) and the event.
     async fn finish(
         &self,
         message: &ClaimedMessage,
         outcome: DeliveryRecord,
+        failure: Option<(Option<u16>, &'static str)>,
     ) -> Result<(), StoreError> {
         let services = &self.services;
         let owned = services
@@ -204,9 +216,18 @@ impl OutboxWorker {
             DeliveryRecord::Failed { reply, .. } => ("email_abandoned", Some(reply)),
             DeliveryRecord::Superseded => ("email_superseded", None),
         };
-        match &outcome {
-            DeliveryRecord::Sent { .. } => tracing::info!(message_id = message.id, "email sent"),
-            _ => tracing::warn!(message_id = message.id, ?reply, "{kind}"),
+        match (&outcome, failure) {
+            (DeliveryRecord::Sent { .. }, _) => {
+                tracing::info!(message_id = message.id, "email sent");
+            }
+            (_, Some((smtp_code, cause))) => tracing::warn!(
+                message_id = message.id,
+                attempt = message.attempts,
+                smtp_code,
+                cause,
+                "{kind}"
+            ),
+            (_, None) => tracing::warn!(message_id = message.id, "{kind}"),
         }
         record(
             services,
@@ -225,8 +246,17 @@ impl OutboxWorker {
 
     /// Delivers until `shutdown` turns true: whatever is due, then waits for
     /// a wake-up (a message was queued) or the next poll.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        tracing::info!(worker = %self.name, "outbox worker started");
+    ///
+    /// It runs outside any request, so it logs inside a span of its own,
+    /// `outbox{worker=…}`; at ERROR level, as a request's is, so that any
+    /// line the filter lets through carries it.
+    pub async fn run(self, shutdown: watch::Receiver<bool>) {
+        let span = tracing::error_span!("outbox", worker = %self.name);
+        self.deliver_until(shutdown).instrument(span).await;
+    }
+
+    async fn deliver_until(self, mut shutdown: watch::Receiver<bool>) {
+        tracing::info!("outbox worker started");
         let wakeup = std::sync::Arc::clone(&self.services.outbox_wakeup);
         loop {
             if *shutdown.borrow() {
@@ -243,6 +273,6 @@ impl OutboxWorker {
                 _ = shutdown.changed() => {}
             }
         }
-        tracing::info!(worker = %self.name, "outbox worker stopped");
+        tracing::info!("outbox worker stopped");
     }
 }

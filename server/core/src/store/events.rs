@@ -159,7 +159,9 @@ impl Store {
         let Some(url) = self.postgres_url.clone() else {
             return;
         };
-        tokio::spawn(async move {
+        // Outside any request: its own span, so its lines say whose they are.
+        let span = tracing::error_span!("event_listener");
+        let listen = async move {
             loop {
                 match PgListener::connect(&url).await {
                     Ok(mut listener) => match listener.listen(EVENTS_CHANNEL).await {
@@ -178,7 +180,8 @@ impl Store {
                 }
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             }
-        });
+        };
+        tokio::spawn(tracing::Instrument::instrument(listen, span));
     }
 }
 

@@ -21,6 +21,9 @@ pub enum Mode {
     Refuse,
     /// Answer every recipient "550 Mailbox unavailable": a permanent refusal.
     Reject,
+    /// A permanent refusal whose reply names the recipient, as many mail
+    /// servers' do: "550 5.1.1 <address>: no mailbox here by that name".
+    RejectNaming,
     /// Accept, after holding each message this long.
     Slow(Duration),
 }
@@ -158,10 +161,13 @@ impl Handler for SinkHandler {
         response::OK
     }
 
-    fn rcpt(&mut self, _to: &str) -> Response {
+    fn rcpt(&mut self, to: &str) -> Response {
         match *self.shared.mode.lock().unwrap() {
             Mode::Refuse => response::INTERNAL_ERROR,
             Mode::Reject => response::NO_MAILBOX,
+            Mode::RejectNaming => {
+                Response::custom(550, format!("5.1.1 <{to}>: no mailbox here by that name"))
+            }
             Mode::Accept | Mode::Slow(_) => response::OK,
         }
     }
