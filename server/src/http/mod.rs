@@ -17,7 +17,8 @@ use crate::config::Config;
 
 /// Binds the listening address, and answers the configuration with the
 /// address bound: with port 0 in `LEPTOS_SITE_ADDR` the system picks a free
-/// port (tests start servers so, and read the port from the log line).
+/// port (tests start servers so, and read the port from the line [`serve`]
+/// logs).
 pub async fn bind(config: Config) -> Result<(tokio::net::TcpListener, Config), String> {
     let addr = config.site_addr();
     let listener = tokio::net::TcpListener::bind(addr)
@@ -26,7 +27,6 @@ pub async fn bind(config: Config) -> Result<(tokio::net::TcpListener, Config), S
     let bound = listener
         .local_addr()
         .map_err(|error| format!("cannot read the address bound for {addr}: {error}"))?;
-    tracing::info!("listening on http://{bound}");
     Ok((listener, config.listening_on(bound)))
 }
 
@@ -44,6 +44,9 @@ pub async fn serve(
     // The TCP peer: the edge decides from it (and, for trusted proxies,
     // their headers) who the client is.
     let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // Said last of the start-up lines: everything after it is serving
+    // (tests read the port from it).
+    tracing::info!("listening on http://{}", config.site_addr());
     axum::serve(listener, service)
         .with_graceful_shutdown(async move {
             shutdown_signal().await;

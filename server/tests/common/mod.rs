@@ -57,12 +57,15 @@ impl ServerProcess {
             .get_envs()
             .find(|(name, _)| *name == "RUST_LOG")
             .and_then(|(_, value)| value)
-            .map(|value| value.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "warn".to_owned());
+            .map(|value| value.to_string_lossy().into_owned());
+        // The listening line is logged at info, whatever else is not. A
+        // command that removed RUST_LOG gets the server's own default
+        // filter, which logs it.
+        if let Some(filter) = filter {
+            command.env("RUST_LOG", format!("{filter},server::http=info"));
+        }
         let mut child = command
             .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-            // The listening line is logged at info, whatever else is not.
-            .env("RUST_LOG", format!("{filter},server::http=info"))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
