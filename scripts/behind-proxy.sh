@@ -76,9 +76,10 @@ http {
 $site
 }
 CONF
-user_directive=()
-[ "$(id -u)" = 0 ] && user_directive=(-g "user root;")
-"$nginx" -p "$work/nginx" -c "$work/nginx/nginx.conf" -g "daemon off;" "${user_directive[@]}" &
+# One -g only: nginx keeps the last, and "daemon off;" must stay.
+directives="daemon off;"
+[ "$(id -u)" = 0 ] && directives="daemon off; user root;"
+"$nginx" -p "$work/nginx" -c "$work/nginx/nginx.conf" -g "$directives" &
 pids+=("$!")
 
 for _ in $(seq 300); do
@@ -96,5 +97,7 @@ Threshold behind nginx: $public
   logs       $work/a.log $work/b.log $work/nginx/logs/
 Ctrl-C stops everything.
 MSG
-wait -n "${pids[@]}" || true
-die "a process stopped by itself (logs in $work)"
+died=
+wait -n -p died "${pids[@]}" || true
+tail -n 20 "$work"/*.log "$work/nginx/logs/error.log" >&2 || true
+die "process $died stopped by itself (the ends of the logs are above)"

@@ -248,14 +248,20 @@ impl Nginx {
             .arg(&prefix)
             .arg("-c")
             .arg(&config)
-            .args(["-g", "daemon off;"])
+            // One -g only (nginx keeps the last): in the foreground, so
+            // this child is nginx and dropping it stops nginx; under root,
+            // workers as root, since `nobody` cannot enter the test's
+            // private directory.
+            .args([
+                "-g",
+                if is_root() {
+                    "daemon off; user root;"
+                } else {
+                    "daemon off;"
+                },
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
-        if is_root() {
-            // nginx's workers drop to `nobody` under root, who cannot enter
-            // the test's private directory.
-            command.args(["-g", "user root;"]);
-        }
         let child = command.spawn().expect("nginx runs");
         let nginx = Self { child };
         let deadline = Instant::now() + Duration::from_secs(20);
