@@ -209,6 +209,30 @@ pub fn registration_messages(error: &ServiceError<RegistrationError>) -> Registr
             )],
             ..Default::default()
         },
+        RegistrationError::EmailLooksTaken { email } => RegistrationMessages {
+            fields: vec![(
+                RegistrationField::Email,
+                FieldMessage {
+                    text: "This email looks the same as an existing account's name (letters \
+                           from another alphabet can look identical). Check it is typed \
+                           correctly — if the account is yours, Forgotten your login?"
+                        .into(),
+                    offer_reset_for: Some(email.clone()),
+                },
+            )],
+            ..Default::default()
+        },
+        RegistrationError::UsernameLooksTaken { .. } => RegistrationMessages {
+            fields: vec![(
+                RegistrationField::Username,
+                FieldMessage::plain(
+                    "This username looks the same as an existing account's name (letters \
+                     from another alphabet can look identical). Choose another, or leave it \
+                     blank and we'll make one for you.",
+                ),
+            )],
+            ..Default::default()
+        },
         RegistrationError::UsernameTaken { email, .. } => RegistrationMessages {
             fields: vec![(
                 RegistrationField::Username,
@@ -583,6 +607,7 @@ mod every_refusal {
     fn every_registration_refusal_has_its_status_and_words_where_it_belongs() {
         let check = listed!(RegistrationError: RegistrationError::Invalid(_),
             RegistrationError::EmailTaken { .. }, RegistrationError::UsernameTaken { .. },
+            RegistrationError::EmailLooksTaken { .. }, RegistrationError::UsernameLooksTaken { .. },
             RegistrationError::PossibleDuplicate { .. }, RegistrationError::RateLimited { .. },
             RegistrationError::TooManyForName { .. }, RegistrationError::Busy { .. },
             RegistrationError::Unavailable);
@@ -602,6 +627,13 @@ mod every_refusal {
             },
             RegistrationError::UsernameTaken {
                 username: "okafor".into(),
+                email: "ada@example.org".into(),
+            },
+            RegistrationError::EmailLooksTaken {
+                email: "\u{0430}da@example.org".into(),
+            },
+            RegistrationError::UsernameLooksTaken {
+                username: "\u{043E}kafor".into(),
                 email: "ada@example.org".into(),
             },
             RegistrationError::PossibleDuplicate {
@@ -802,7 +834,7 @@ mod every_refusal {
     fn every_support_refusal_has_its_status_and_words() {
         let check = listed!(SupportError: SupportError::NotLoggedIn, SupportError::Forbidden,
             SupportError::NotFound, SupportError::InvalidEmail { .. }, SupportError::EmailTaken,
-            SupportError::SameEmail, SupportError::SupportAccount, SupportError::AccountDisabled,
+            SupportError::EmailLooksTaken, SupportError::SameEmail, SupportError::SupportAccount, SupportError::AccountDisabled,
             SupportError::EmptyQuery, SupportError::InvalidQuery { .. },
             SupportError::NoteTooLong { .. }, SupportError::Busy { .. },
             SupportError::Unavailable);
@@ -818,6 +850,7 @@ mod every_refusal {
                 refused,
             ),
             (SupportError::EmailTaken, refused),
+            (SupportError::EmailLooksTaken, refused),
             (SupportError::SameEmail, refused),
             (SupportError::SupportAccount, refused),
             (SupportError::AccountDisabled, refused),

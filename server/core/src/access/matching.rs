@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::{AccessRequestView, SuggestedAccount};
-use crate::rules::text::{fold_key, identifier_key};
+use crate::rules::login_name::login_key;
+use crate::rules::text::fold_key;
 use crate::rules::RegistrationKind;
 use crate::store::{HeldDetail, RequestProbe, StoreError};
 use crate::Services;
@@ -26,9 +27,9 @@ pub(super) async fn suggestions(
 ) -> Result<Vec<SuggestedAccount>, StoreError> {
     let email_keys: Vec<String> = std::iter::once(&request.email)
         .chain(&request.previous_emails)
-        .map(|email| identifier_key(email))
+        .map(|email| login_key(email))
         .collect();
-    let username_key = (!request.username.is_empty()).then(|| identifier_key(&request.username));
+    let username_key = (!request.username.is_empty()).then(|| login_key(&request.username));
     let numbers: Vec<String> = request
         .registration_numbers
         .iter()

@@ -5,8 +5,9 @@ use rand::Rng;
 use super::registration::{NewAccount, Registered, RegistrationError, RegistrationForm};
 use crate::auth::rate_limit::RateLimit;
 use crate::events::record;
+use crate::rules::login_name::LoginName;
 use crate::rules::{text::fold_key, username, AccountType, RegistrationNumber, Username};
-use crate::store::{AccountInsert, CreateAccountOutcome};
+use crate::store::{AccountInsert, CreateAccountOutcome, NameClash};
 use crate::Services;
 
 /// How many generated usernames are tried before giving up. Each try is one
@@ -163,24 +164,26 @@ async fn refuse_taken_names(
     services: &Services,
     account: &NewAccount,
 ) -> Result<(), RegistrationError> {
-    let email_key = account.email.key();
-    let username_key = account.username.as_ref().map(Username::key);
-    let mut keys = vec![email_key.as_str()];
-    keys.extend(username_key.as_deref());
-    let taken = services
-        .store
-        .taken_login_names(&keys)
-        .await
-        .map_err(|error| unavailable("checking login names", error))?;
-    if taken.contains(&email_key) {
-        return Err(email_taken(account));
+    if let Some(clash) = name_clash(services, &account.email.login_name()).await? {
+        return Err(email_taken(account, clash));
     }
-    if let (Some(username), Some(key)) = (&account.username, &username_key) {
-        if taken.contains(key) {
-            return Err(username_taken(account, username));
+    if let Some(username) = &account.username {
+        if let Some(clash) = name_clash(services, &username.login_name()).await? {
+            return Err(username_taken(account, username, clash));
         }
     }
     Ok(())
+}
+
+async fn name_clash(
+    services: &Services,
+    name: &LoginName,
+) -> Result<Option<NameClash>, RegistrationError> {
+    services
+        .store
+        .login_name_clash(name)
+        .await
+        .map_err(|error| unavailable("checking login names", error))
 }
 
 /// Earlier accounts with the same (kind, number), or the same name and
@@ -232,18 +235,18 @@ async fn insert_with_generated_username(
             rand::thread_rng().gen_range(10_000..=u16::MAX)
         };
         let candidate = username::generated(account.surname.as_str(), number);
-        let key = candidate.key();
-        let taken = services
-            .store
-            .taken_login_names(&[key.as_str()])
-            .await
-            .map_err(|error| unavailable("checking a generated username", error))?;
-        if !taken.is_empty() {
+        if name_clash(services, &candidate.login_name())
+            .await?
+            .is_some()
+        {
             continue;
         }
         match insert(services, account, &candidate, password_hash, duplicates).await {
             Ok(account_id) => return Ok(registered(account, &candidate, account_id, true)),
-            Err(RegistrationError::UsernameTaken { .. }) => continue,
+            Err(
+                RegistrationError::UsernameTaken { .. }
+                | RegistrationError::UsernameLooksTaken { .. },
+            ) => continue,
             Err(other) => return Err(other),
         }
     }
@@ -259,13 +262,13 @@ async fn insert(
     password_hash: &str,
     duplicates: &[(i64, &'static str)],
 ) -> Result<i64, RegistrationError> {
-    let username_key = username.key();
-    let email_key = account.email.key();
+    let username_name = username.login_name();
+    let email_name = account.email.login_name();
     let insert = AccountInsert {
         username: username.as_str(),
-        username_key: &username_key,
+        username_name: &username_name,
         email: account.email.as_str(),
-        email_key: &email_key,
+        email_name: &email_name,
         first_name: account.first_name.as_str(),
         surname: account.surname.as_str(),
         account_type: account.account_type.as_str(),
@@ -290,8 +293,10 @@ async fn insert(
             .await;
             Ok(account_id)
         }
-        Ok(CreateAccountOutcome::EmailTaken) => Err(email_taken(account)),
-        Ok(CreateAccountOutcome::UsernameTaken) => Err(username_taken(account, username)),
+        Ok(CreateAccountOutcome::EmailTaken(clash)) => Err(email_taken(account, clash)),
+        Ok(CreateAccountOutcome::UsernameTaken(clash)) => {
+            Err(username_taken(account, username, clash))
+        }
         Err(error) => Err(unavailable("writing a new account", error)),
     }
 }
@@ -310,16 +315,24 @@ fn registered(
     }
 }
 
-fn email_taken(account: &NewAccount) -> RegistrationError {
-    RegistrationError::EmailTaken {
-        email: account.email.as_str().to_owned(),
+fn email_taken(account: &NewAccount, clash: NameClash) -> RegistrationError {
+    let email = account.email.as_str().to_owned();
+    match clash {
+        NameClash::Same => RegistrationError::EmailTaken { email },
+        NameClash::LookAlike => RegistrationError::EmailLooksTaken { email },
     }
 }
 
-fn username_taken(account: &NewAccount, username: &Username) -> RegistrationError {
-    RegistrationError::UsernameTaken {
-        username: username.as_str().to_owned(),
-        email: account.email.as_str().to_owned(),
+fn username_taken(
+    account: &NewAccount,
+    username: &Username,
+    clash: NameClash,
+) -> RegistrationError {
+    let username = username.as_str().to_owned();
+    let email = account.email.as_str().to_owned();
+    match clash {
+        NameClash::Same => RegistrationError::UsernameTaken { username, email },
+        NameClash::LookAlike => RegistrationError::UsernameLooksTaken { username, email },
     }
 }
 

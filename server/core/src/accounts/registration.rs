@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::wait_text;
 use crate::refusal::{Refusal, RefusalKind};
 
+use crate::rules::text::identifier_key;
 use crate::rules::{
     password, AccountType, CommonPasswords, Email, Password, PersonName, PracticeName,
     RegistrationNumber, Username,
@@ -70,11 +71,19 @@ pub enum RegistrationError {
     /// The email (or a username equal to it) already belongs to an account.
     #[error("This email already has an account")]
     EmailTaken { email: String },
+    /// Another account's email or username looks the same as this email
+    /// (SPEC.md §1 look-alikes).
+    #[error("This email looks the same as an existing account's name")]
+    EmailLooksTaken { email: String },
     /// The chosen username (or an email equal to it) already belongs to an
     /// account. Carries the registrant's email for the "Forgotten password"
     /// offer.
     #[error("This username is already taken")]
     UsernameTaken { username: String, email: String },
+    /// Another account's username or email looks the same as the chosen
+    /// username.
+    #[error("This username looks the same as an existing account's name")]
+    UsernameLooksTaken { username: String, email: String },
     /// Another account has this registration number; the person must
     /// confirm before a second account is made.
     #[error("An account with this {} number already exists", number.kind)]
@@ -116,7 +125,9 @@ impl Refusal for RegistrationError {
             RegistrationError::Busy { .. } => RefusalKind::Busy,
             RegistrationError::Invalid(_)
             | RegistrationError::EmailTaken { .. }
+            | RegistrationError::EmailLooksTaken { .. }
             | RegistrationError::UsernameTaken { .. }
+            | RegistrationError::UsernameLooksTaken { .. }
             | RegistrationError::PossibleDuplicate { .. } => RefusalKind::Refused,
         }
     }
@@ -126,8 +137,11 @@ impl Refusal for RegistrationError {
             RegistrationError::Invalid(problems) => {
                 problems.iter().map(|problem| problem.field).collect()
             }
-            RegistrationError::EmailTaken { .. } => vec![RegistrationField::Email],
-            RegistrationError::UsernameTaken { .. } => vec![RegistrationField::Username],
+            RegistrationError::EmailTaken { .. } | RegistrationError::EmailLooksTaken { .. } => {
+                vec![RegistrationField::Email]
+            }
+            RegistrationError::UsernameTaken { .. }
+            | RegistrationError::UsernameLooksTaken { .. } => vec![RegistrationField::Username],
             // Not a field's fault: the warning goes above the button.
             RegistrationError::PossibleDuplicate { .. }
             | RegistrationError::RateLimited { .. }
@@ -285,7 +299,9 @@ impl Checker<'_> {
 fn parse_username(raw: &str, own_email: Option<&Email>) -> Result<Username, String> {
     let username = Username::parse(raw).map_err(|e| e.to_string())?;
     if username.as_str().contains('@') {
-        let is_own_email = own_email.is_some_and(|email| email.key() == username.key());
+        let is_own_email = own_email.is_some_and(|email| {
+            identifier_key(email.as_str()) == identifier_key(username.as_str())
+        });
         if !is_own_email {
             return Err(
                 "A username with an @ must be your own email address, as given above".to_owned(),
@@ -407,7 +423,10 @@ mod tests {
             ..valid_form()
         };
         let account = NewAccount::parse(&form, &CommonPasswords::default()).unwrap();
-        assert_eq!(account.username.unwrap().key(), account.email.key());
+        assert_eq!(
+            identifier_key(account.username.unwrap().as_str()),
+            identifier_key(account.email.as_str())
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::{sessions, CurrentUser, LoginError, LoginField, LoginForm};
 use crate::clock::Millis;
 use crate::hashing::{Attempt, HashError};
 use crate::rules::{
-    canonical_reset_password, text::identifier_key, AccountType, Password, TypoCorrection,
+    canonical_reset_password, login_name::login_key, AccountType, Password, TypoCorrection,
 };
 use crate::store::{LoginAccount, ThrottleState};
 use crate::{events::record, Services};
@@ -74,7 +74,7 @@ pub async fn login(
         });
     }
 
-    let name_key = identifier_key(identifier);
+    let name_key = login_key(identifier);
     let account = services
         .store
         .login_account(&name_key)

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::rules::login_name::ascii_address;
 use lettre::{
     message::{header::ContentType, Mailbox, MultiPart, SinglePart},
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
@@ -135,12 +136,16 @@ impl MailTransport {
 }
 
 fn build(from: &Mailbox, outgoing: &Outgoing<'_>) -> Result<Message, SendFailure> {
-    let to: Mailbox = outgoing.recipient.parse().map_err(|error| SendFailure {
-        reply: format!("the recipient address cannot be used: {error}"),
-        code: None,
-        cause: "unusable recipient address",
-        permanent: true,
-    })?;
+    // An internationalised domain goes out as punycode: no server on the
+    // way needs SMTPUTF8 (the stored address stays as typed, for display).
+    let to: Mailbox = ascii_address(outgoing.recipient)
+        .parse()
+        .map_err(|error| SendFailure {
+            reply: format!("the recipient address cannot be used: {error}"),
+            code: None,
+            cause: "unusable recipient address",
+            permanent: true,
+        })?;
     let domain = from.email.domain();
     Message::builder()
         .from(from.clone())

@@ -6,15 +6,19 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::text::{fold_key, is_bidi_control, is_combining_mark, straighten_apostrophe};
+use super::text::{is_bidi_control, is_combining_mark, straighten_apostrophe};
 
 pub const EMAIL_MAX_CHARS: usize = 254;
 pub const EMAIL_LOCAL_PART_MAX_CHARS: usize = 64;
 const DOMAIN_LABEL_MAX_CHARS: usize = 63;
 
-/// Characters that are only valid inside a quoted local part, which real
-/// people do not have; refusing them catches pasted "Name <a@b.org>" forms.
-const LOCAL_PART_FORBIDDEN: &[char] = &['(', ')', ',', ':', ';', '<', '>', '[', ']', '\\', '"'];
+/// The symbols a local part may hold besides ASCII letters, digits and
+/// inner dots: RFC 5322's `atext`, which every mail server takes. Quoted
+/// local parts (where `( ) , : ; < > [ ] \\ "` and spaces live) are refused:
+/// real people do not have them, and refusing them catches pasted
+/// "Name <a@b.org>" forms. Non-ASCII local parts need SMTPUTF8 from every
+/// server on the way, which Threshold does not rely on: refused too.
+const LOCAL_PART_SYMBOLS: &str = "!#$%&'*+-/=?^_`{|}~";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum EmailError {
@@ -32,7 +36,10 @@ pub enum EmailError {
     MissingLocalPart,
     #[error("The part before the @ can be at most {max} characters")]
     LocalPartTooLong { max: usize },
-    #[error("The part before the @ cannot contain ( ) , : ; < > [ ] \\ or \"")]
+    #[error(
+        "The part before the @ can only contain unaccented letters (a to z), digits \
+         and symbols such as . _ - + '"
+    )]
     LocalPartInvalidCharacters,
     #[error("The part before the @ cannot start or end with a dot, or have two dots in a row")]
     LocalPartMisplacedDot,
@@ -40,6 +47,13 @@ pub enum EmailError {
     DomainMissingDot,
     #[error("The part after the @ can only contain letters, numbers, hyphens and dots, like example.com")]
     InvalidDomain,
+    #[error(
+        "The part after the @ mixes letters from different alphabets (such as Latin \
+         and Cyrillic); check it is typed correctly"
+    )]
+    DomainMixedScripts,
+    #[error("We cannot send email to this address; check it is typed correctly")]
+    Undeliverable,
 }
 
 /// A valid email address as the person typed it (trimmed, curly apostrophes
@@ -66,6 +80,8 @@ impl Email {
         let (local_part, domain) = split_at_the_at_sign(&text)?;
         check_local_part(local_part)?;
         check_domain(domain)?;
+        #[cfg(feature = "server")]
+        deliverable::check(local_part, domain)?;
         Ok(Email(text))
     }
 
@@ -74,9 +90,24 @@ impl Email {
         &self.0
     }
 
-    /// The case-folded form that uniqueness and login compare.
+    /// The case-folded form that uniqueness and login compare, with the
+    /// domain in its one ASCII form.
+    #[cfg(feature = "server")]
     pub fn key(&self) -> String {
-        fold_key(&self.0)
+        self.login_name().key
+    }
+
+    /// The forms uniqueness compares: the key and the look-alike skeleton.
+    #[cfg(feature = "server")]
+    pub fn login_name(&self) -> super::login_name::LoginName {
+        super::login_name::LoginName::of(&self.0)
+    }
+
+    /// The address mail is sent to: the local part as typed, the domain as
+    /// punycode (no SMTPUTF8 needed anywhere on the way).
+    #[cfg(feature = "server")]
+    pub fn for_delivery(&self) -> String {
+        super::login_name::ascii_address(&self.0)
     }
 
     /// The part before the `@`.
@@ -124,7 +155,8 @@ fn check_local_part(local_part: &str) -> Result<(), EmailError> {
             max: EMAIL_LOCAL_PART_MAX_CHARS,
         });
     }
-    if local_part.contains(LOCAL_PART_FORBIDDEN) {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '.' || LOCAL_PART_SYMBOLS.contains(c);
+    if !local_part.chars().all(allowed) {
         return Err(EmailError::LocalPartInvalidCharacters);
     }
     if local_part.starts_with('.') || local_part.ends_with('.') || local_part.contains("..") {
@@ -159,6 +191,38 @@ fn is_valid_domain_label(label: &str) -> bool {
         && label
             .chars()
             .all(|c| c.is_alphanumeric() || c == '-' || is_combining_mark(c))
+}
+
+/// What the mailer decides (SPEC.md §1 "deliverable email"): an address is
+/// accepted only if the mail transport can send to it, with its domain
+/// normalised (UTS #46) and free of invisible and mixed-script labels.
+#[cfg(feature = "server")]
+mod deliverable {
+    use super::super::lookalike::{is_invisible, mixes_scripts};
+    use super::{EmailError, EMAIL_MAX_CHARS};
+
+    pub(super) fn check(local_part: &str, domain: &str) -> Result<(), EmailError> {
+        if domain.chars().any(is_invisible) {
+            return Err(EmailError::Whitespace);
+        }
+        // STD3 rules, hyphen positions and DNS lengths, as a mail server's
+        // resolver will apply them.
+        let ascii = idna::domain_to_ascii_strict(domain).map_err(|_| EmailError::InvalidDomain)?;
+        if super::super::login_name::unicode_domain(&ascii)
+            .split('.')
+            .any(mixes_scripts)
+        {
+            return Err(EmailError::DomainMixedScripts);
+        }
+        if local_part.len() + 1 + ascii.len() > EMAIL_MAX_CHARS {
+            return Err(EmailError::TooLong {
+                max: EMAIL_MAX_CHARS,
+            });
+        }
+        lettre::Address::new(local_part, &ascii)
+            .map(|_| ())
+            .map_err(|_| EmailError::Undeliverable)
+    }
 }
 
 impl fmt::Display for Email {
@@ -201,6 +265,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "server")]
     #[test]
     fn key_ignores_letter_case() {
         let typed = Email::parse("Ada.Okafor@NHS.net").unwrap();
@@ -211,6 +276,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "server")]
     #[test]
     fn key_equals_the_identifier_key_of_the_raw_text() {
         let raw = " O\u{2019}Neil@Example.ORG ";
@@ -234,10 +300,73 @@ mod tests {
     }
 
     #[test]
-    fn parse_accepts_unicode_letters() {
-        assert!(Email::parse("müller@beispiel.de").is_ok());
+    fn parse_accepts_letters_of_any_script_after_the_at() {
         assert!(Email::parse("ada@bücher.example").is_ok());
-        assert!(Email::parse("用户@例子.广告").is_ok());
+        assert!(Email::parse("ada@例子.广告").is_ok());
+    }
+
+    #[test]
+    fn parse_refuses_letters_outside_ascii_before_the_at() {
+        // No SMTPUTF8 path: the mailer could never deliver to these.
+        for raw in ["müller@beispiel.de", "用户@例子.广告", "\u{1F600}@nhs.net"] {
+            assert_eq!(
+                Email::parse(raw),
+                Err(EmailError::LocalPartInvalidCharacters),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn parse_accepts_every_symbol_mail_servers_take_before_the_at() {
+        assert!(Email::parse("a!#$%&'*+-/=?^_`{|}~z@nhs.net").is_ok());
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn parse_refuses_invisible_characters_anywhere() {
+        for raw in [
+            "ada\u{034F}@nhs.net",
+            "ada@nhs\u{FE0F}.net",
+            "ada@nhs\u{3164}.net",
+            "ada@nhs.ne\u{115F}t",
+        ] {
+            assert!(
+                matches!(
+                    Email::parse(raw),
+                    Err(EmailError::Whitespace | EmailError::LocalPartInvalidCharacters)
+                ),
+                "{raw:?}"
+            );
+        }
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn parse_refuses_a_domain_label_mixing_scripts() {
+        for raw in ["bob.jones@nh\u{0455}.net", "ada.okafor@nhs.n\u{0435}t"] {
+            assert_eq!(
+                Email::parse(raw),
+                Err(EmailError::DomainMixedScripts),
+                "{raw}"
+            );
+        }
+        // Typed as punycode, the same domain is caught too.
+        let punycode = super::super::login_name::ascii_domain("nh\u{0455}.net");
+        assert_eq!(
+            Email::parse(&format!("bob.jones@{punycode}")),
+            Err(EmailError::DomainMixedScripts)
+        );
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn an_idn_address_and_its_punycode_are_one_key_and_mail_goes_to_punycode() {
+        let typed = Email::parse("Ada@Bücher.de").unwrap();
+        let punycode = Email::parse("ada@xn--bcher-kva.de").unwrap();
+        assert_eq!(typed.key(), punycode.key());
+        assert_eq!(typed.as_str(), "Ada@Bücher.de", "shown as typed");
+        assert_eq!(typed.for_delivery(), "Ada@xn--bcher-kva.de");
     }
 
     #[test]

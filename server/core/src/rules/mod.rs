@@ -10,6 +10,10 @@
 pub mod account_type;
 pub mod common_passwords;
 pub mod email;
+#[cfg(feature = "server")]
+pub mod login_name;
+#[cfg(feature = "server")]
+pub mod lookalike;
 pub mod password;
 pub mod person;
 pub mod registration;

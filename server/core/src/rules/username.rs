@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::text::{fold_key, is_combining_mark, normalise_identifier};
+use super::text::{is_combining_mark, normalise_identifier};
 
 pub const USERNAME_MIN_CHARS: usize = 3;
 pub const USERNAME_MAX_CHARS: usize = 254;
@@ -28,6 +28,13 @@ pub enum UsernameError {
     TooLong { max: usize },
     #[error("Usernames can only contain letters, numbers and . _ - @ + '")]
     InvalidCharacters,
+    #[error("Usernames cannot contain invisible characters; type it again rather than pasting it")]
+    Invisible,
+    #[error(
+        "Each part of a username must use one alphabet: this one mixes letters \
+         from different alphabets (such as Latin and Cyrillic)"
+    )]
+    MixedScripts,
 }
 
 /// A valid username in its display form (trimmed, NFKC, straight
@@ -51,6 +58,8 @@ impl Username {
                 max: USERNAME_MAX_CHARS,
             });
         }
+        #[cfg(feature = "server")]
+        check_look_alike_rules(&text)?;
         if !has_only_username_characters(&text) {
             return Err(UsernameError::InvalidCharacters);
         }
@@ -63,9 +72,35 @@ impl Username {
     }
 
     /// The case-folded form that uniqueness and login compare.
+    #[cfg(feature = "server")]
     pub fn key(&self) -> String {
-        fold_key(&self.0)
+        self.login_name().key
     }
+
+    /// The forms uniqueness compares: the key and the look-alike skeleton.
+    #[cfg(feature = "server")]
+    pub fn login_name(&self) -> super::login_name::LoginName {
+        super::login_name::LoginName::of(&self.0)
+    }
+}
+
+/// The look-alike rules (SPEC.md §1), checked by the server: no invisible
+/// character, and no label (the text between punctuation marks) mixing
+/// scripts. A username with an `@` is the person's own email address, whose
+/// parts the email rules check.
+#[cfg(feature = "server")]
+fn check_look_alike_rules(text: &str) -> Result<(), UsernameError> {
+    use super::lookalike::{is_invisible, mixes_scripts};
+    if text.chars().any(is_invisible) {
+        return Err(UsernameError::Invisible);
+    }
+    if text
+        .split(USERNAME_PUNCTUATION)
+        .any(|label| mixes_scripts(label))
+    {
+        return Err(UsernameError::MixedScripts);
+    }
+    Ok(())
 }
 
 /// Letters, digits and the allowed punctuation; a combining mark only where
@@ -215,6 +250,7 @@ mod tests {
         assert!(Username::parse("a.b_c-d@e+f'g").is_ok());
     }
 
+    #[cfg(feature = "server")]
     #[test]
     fn parse_accepts_an_email_address() {
         let username = Username::parse("Ada.Okafor+nhs@Example.org").unwrap();
@@ -254,12 +290,66 @@ mod tests {
     #[test]
     fn parse_rejects_control_and_invisible_characters() {
         for name in ["ada\u{0}x", "ada\u{200B}x", "ada\u{7}x"] {
-            assert_eq!(
-                Username::parse(name),
-                Err(UsernameError::InvalidCharacters),
+            assert!(
+                matches!(
+                    Username::parse(name),
+                    Err(UsernameError::InvalidCharacters | UsernameError::Invisible)
+                ),
                 "{name:?}"
             );
         }
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn parse_refuses_invisible_characters_that_ride_on_a_letter() {
+        for name in [
+            "okafor\u{034F}",
+            "okafor\u{115F}",
+            "okafor\u{3164}",
+            "okafor\u{FE0F}",
+            "oka\u{1160}for",
+        ] {
+            assert_eq!(
+                Username::parse(name),
+                Err(UsernameError::Invisible),
+                "{name:?}"
+            );
+        }
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn parse_refuses_a_label_mixing_scripts() {
+        for name in ["\u{043E}kafor", "\u{03BF}kafor", "\u{0455}am.desk"] {
+            assert_eq!(
+                Username::parse(name),
+                Err(UsernameError::MixedScripts),
+                "{name}"
+            );
+        }
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn parse_accepts_labels_of_different_scripts() {
+        assert!(Username::parse("\u{041E}\u{043B}\u{044C}\u{0433}\u{0430}.smith").is_ok());
+        assert!(Username::parse("\u{6771}\u{4EAC}\u{30BF}\u{30EF}\u{30FC}").is_ok());
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn look_alike_usernames_share_a_skeleton() {
+        // A whole-script look-alike passes the mixed-script rule; the
+        // skeleton is what makes it taken.
+        let latin = Username::parse("sep").unwrap();
+        let cyrillic = Username::parse("\u{0455}\u{0435}\u{0440}").unwrap();
+        assert_ne!(cyrillic.key(), latin.key());
+        assert_eq!(cyrillic.login_name().skeleton, latin.login_name().skeleton);
+        assert_eq!(
+            Username::parse("OKAFOR").unwrap().login_name().skeleton,
+            Username::parse("okafor").unwrap().login_name().skeleton
+        );
     }
 
     #[test]
@@ -282,6 +372,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "server")]
     #[test]
     fn key_ignores_letter_case() {
         let upper = Username::parse("OKAFOR4821").unwrap();
@@ -289,6 +380,7 @@ mod tests {
         assert_eq!(upper.key(), mixed.key());
     }
 
+    #[cfg(feature = "server")]
     #[test]
     fn key_equals_the_identifier_key_of_the_raw_text() {
         let raw = "  O\u{2019}NEIL.x ";

@@ -1,17 +1,18 @@
 //! Accounts: creating them and the lookups registration needs.
 
-use super::login_names::claim_login_name;
+use super::login_names::{claim_login_name, clash_with_held_name, NameClash};
 use super::{Store, StoreError};
 use crate::clock::Millis;
+use crate::rules::login_name::LoginName;
 
 /// An account ready to be written: every value validated and normalised,
 /// the password already hashed.
 #[derive(Debug)]
 pub struct AccountInsert<'a> {
     pub username: &'a str,
-    pub username_key: &'a str,
+    pub username_name: &'a LoginName,
     pub email: &'a str,
-    pub email_key: &'a str,
+    pub email_name: &'a LoginName,
     pub first_name: &'a str,
     pub surname: &'a str,
     pub account_type: &'a str,
@@ -30,10 +31,12 @@ pub enum CreateAccountOutcome {
     Created {
         account_id: i64,
     },
-    /// Another account holds the username as its username or its email.
-    UsernameTaken,
-    /// Another account holds the email as its email or its username.
-    EmailTaken,
+    /// Another account holds the username as its username or its email,
+    /// or a name that looks the same.
+    UsernameTaken(NameClash),
+    /// Another account holds the email as its email or its username, or a
+    /// name that looks the same.
+    EmailTaken(NameClash),
 }
 
 /// An account holding a registration number, for the duplicate warning.
@@ -46,18 +49,12 @@ pub struct NumberHolder {
 }
 
 impl Store {
-    /// Which of `keys` are already someone's username or email.
-    pub async fn taken_login_names(&self, keys: &[&str]) -> Result<Vec<String>, StoreError> {
-        let mut taken = Vec::new();
-        for key in keys {
-            let name: Option<String> =
-                sqlx::query_scalar("SELECT name_key FROM login_names WHERE name_key = $1")
-                    .bind(key)
-                    .fetch_optional(&self.pool)
-                    .await?;
-            taken.extend(name);
-        }
-        Ok(taken)
+    /// Whether another account holds `name`, or a name that looks the same.
+    pub async fn login_name_clash(
+        &self,
+        name: &LoginName,
+    ) -> Result<Option<NameClash>, StoreError> {
+        clash_with_held_name(&self.pool, name).await
     }
 
     /// Every account holding `number`, whatever kind it was filed under.
@@ -79,8 +76,8 @@ impl Store {
     /// Writes the account, its login names, registration number and
     /// duplicate marks in one transaction; nothing is written unless all is.
     ///
-    /// Uniqueness is the primary key of `login_names`, so two racing
-    /// registrations cannot both succeed: the later insert finds the name
+    /// Uniqueness is the primary key of `login_names` and its unique
+    /// skeleton index, so two racing registrations cannot both succeed: the later insert finds the name
     /// and the whole transaction is dropped (rolled back).
     pub async fn create_account(
         &self,
@@ -108,16 +105,22 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
 
-        if account.username_key == account.email_key {
-            if !claim_login_name(&mut tx, account.email_key, account_id, "both").await? {
-                return Ok(CreateAccountOutcome::EmailTaken);
+        if account.username_name.key == account.email_name.key {
+            if let Err(clash) =
+                claim_login_name(&mut tx, account.email_name, account_id, "both").await?
+            {
+                return Ok(CreateAccountOutcome::EmailTaken(clash));
             }
         } else {
-            if !claim_login_name(&mut tx, account.email_key, account_id, "email").await? {
-                return Ok(CreateAccountOutcome::EmailTaken);
+            if let Err(clash) =
+                claim_login_name(&mut tx, account.email_name, account_id, "email").await?
+            {
+                return Ok(CreateAccountOutcome::EmailTaken(clash));
             }
-            if !claim_login_name(&mut tx, account.username_key, account_id, "username").await? {
-                return Ok(CreateAccountOutcome::UsernameTaken);
+            if let Err(clash) =
+                claim_login_name(&mut tx, account.username_name, account_id, "username").await?
+            {
+                return Ok(CreateAccountOutcome::UsernameTaken(clash));
             }
         }
 

@@ -47,6 +47,7 @@ pub use access::{HeldDetail, RequestProbe};
 pub use account_page::AccountRecord;
 pub use accounts::{AccountInsert, CreateAccountOutcome, NumberHolder};
 pub use auth::{BucketLevel, LoginAccount, PendingReset, SessionRow, ThrottleState};
+pub use login_names::{CompletedNames, NameClash};
 pub use outbox::{ClaimedMessage, DeliveryRecord, DevMailboxMessage};
 pub use resets::{QueuedReset, ResetIssue, ResetIssued, ResetRecipient};
 pub use staff::{AuditRecord, EmailChange, StaffChange, StaffTarget};
@@ -158,6 +159,14 @@ impl Store {
             backend,
             postgres_url,
         };
+        let names = store.complete_login_names().await?;
+        if names != login_names::CompletedNames::default() {
+            tracing::info!(
+                completed = names.completed,
+                look_alikes = names.look_alikes,
+                "login names given their look-alike skeleton"
+            );
+        }
         let indexed = store.index_unsearchable_accounts().await?;
         if indexed > 0 {
             tracing::info!(indexed, "accounts added to the support search index");

@@ -8,11 +8,12 @@ use sqlx::{Any, Transaction};
 
 use super::access::insert_request_step;
 use super::events::{append_event, NewEvent};
-use super::login_names::{move_email, EmailMove};
+use super::login_names::{move_email, EmailMove, NameClash};
 use super::resets::{queue_reset, QueuedReset, ResetRecipient};
 use super::search::reindex_account;
 use super::{Backend, Store, StoreError};
 use crate::clock::Millis;
+use crate::rules::login_name::LoginName;
 
 /// The account as it stood when the staff change began.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -41,8 +42,9 @@ pub struct AuditRecord<'a> {
 #[derive(Debug, PartialEq, Eq)]
 pub enum EmailChange {
     Changed,
-    /// Another account holds the address as its email or username.
-    Taken,
+    /// Another account holds the address as its email or username, or a
+    /// name that looks the same.
+    Taken(NameClash),
     /// It is already the account's email.
     Same,
 }
@@ -113,11 +115,11 @@ impl StaffChange {
         &mut self,
         old_email: &str,
         new_email: &str,
-        new_key: &str,
+        new_name: &LoginName,
     ) -> Result<EmailChange, StoreError> {
-        let old_key = match move_email(&mut self.tx, self.account_id, new_key).await? {
+        let old_key = match move_email(&mut self.tx, self.account_id, new_name).await? {
             EmailMove::Moved { old_key } => old_key,
-            EmailMove::Taken => return Ok(EmailChange::Taken),
+            EmailMove::Taken(clash) => return Ok(EmailChange::Taken(clash)),
             EmailMove::Same => return Ok(EmailChange::Same),
         };
         sqlx::query(

@@ -10,7 +10,8 @@ use super::{AccountStatus, SupportAction, SupportError, SupportUser};
 use crate::reset::{new_reset_password, RESET_SUBJECT};
 use crate::rules::{AccountType, Email};
 use crate::store::{
-    AuditRecord, EmailChange, QueuedReset, ResetRecipient, StaffChange, StaffTarget, StoreError,
+    AuditRecord, EmailChange, NameClash, QueuedReset, ResetRecipient, StaffChange, StaffTarget,
+    StoreError,
 };
 use crate::Services;
 
@@ -203,11 +204,12 @@ async fn change_email(
     email: &Email,
 ) -> Result<Result<Audit, SupportError>, StoreError> {
     match change
-        .change_email(&target.email, email.as_str(), &email.key())
+        .change_email(&target.email, email.as_str(), &email.login_name())
         .await?
     {
         EmailChange::Changed => {}
-        EmailChange::Taken => return Ok(Err(SupportError::EmailTaken)),
+        EmailChange::Taken(NameClash::Same) => return Ok(Err(SupportError::EmailTaken)),
+        EmailChange::Taken(NameClash::LookAlike) => return Ok(Err(SupportError::EmailLooksTaken)),
         EmailChange::Same => return Ok(Err(SupportError::SameEmail)),
     }
     change.withdraw_pending_reset().await?;

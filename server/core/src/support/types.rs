@@ -212,6 +212,11 @@ pub enum SupportError {
     InvalidEmail { message: String },
     #[error("Another account already uses that email address or has it as its username.")]
     EmailTaken,
+    #[error(
+        "Another account has an email address or username that looks the same as this \
+         one (letters from another alphabet look identical)."
+    )]
+    EmailLooksTaken,
     #[error("That is already the account's email address.")]
     SameEmail,
     #[error("Support accounts are managed from the server's command line, not the console.")]
@@ -261,6 +266,7 @@ impl Refusal for SupportError {
             SupportError::Busy { .. } => RefusalKind::Busy,
             SupportError::InvalidEmail { .. }
             | SupportError::EmailTaken
+            | SupportError::EmailLooksTaken
             | SupportError::SameEmail
             | SupportError::SupportAccount
             | SupportError::AccountDisabled
@@ -274,6 +280,7 @@ impl Refusal for SupportError {
         match self {
             SupportError::InvalidEmail { .. }
             | SupportError::EmailTaken
+            | SupportError::EmailLooksTaken
             | SupportError::SameEmail => {
                 vec![SupportField::Email]
             }
