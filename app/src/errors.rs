@@ -834,7 +834,8 @@ mod every_refusal {
     fn every_support_refusal_has_its_status_and_words() {
         let check = listed!(SupportError: SupportError::NotLoggedIn, SupportError::Forbidden,
             SupportError::NotFound, SupportError::InvalidEmail { .. }, SupportError::EmailTaken,
-            SupportError::EmailLooksTaken, SupportError::SameEmail, SupportError::SupportAccount, SupportError::AccountDisabled,
+            SupportError::EmailLooksTaken, SupportError::SameEmail,
+            SupportError::LooksLikeKnownAddress { .. }, SupportError::SupportAccount, SupportError::AccountDisabled,
             SupportError::EmptyQuery, SupportError::InvalidQuery { .. },
             SupportError::NoteTooLong { .. }, SupportError::Busy { .. },
             SupportError::Unavailable);
@@ -851,6 +852,14 @@ mod every_refusal {
             ),
             (SupportError::EmailTaken, refused),
             (SupportError::EmailLooksTaken, refused),
+            (
+                SupportError::LooksLikeKnownAddress {
+                    new: "bob.jones@\u{043F}\u{04BB}\u{0455}.net".into(),
+                    known: "bob.jones@nhs.net".into(),
+                    resembles: threshold_core::support::AddressResemblance::Address,
+                },
+                refused,
+            ),
             (SupportError::SameEmail, refused),
             (SupportError::SupportAccount, refused),
             (SupportError::AccountDisabled, refused),

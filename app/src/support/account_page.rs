@@ -12,6 +12,7 @@ use threshold_core::{
 use super::describe::{action_done, confirm_text, done_text};
 use super::gate::SupportGate;
 use super::live::{use_live_events, LiveFeed};
+use super::names::{LookAlikeConfirm, ShownName};
 use super::search_page::FeedItem;
 use super::{support_account, SupportAct};
 use crate::errors::ServiceError;
@@ -51,16 +52,27 @@ fn AccountView() -> impl IntoView {
     let last_sent = RwSignal::new(None::<SupportAction>);
     let act = ServerAction::<SupportAct>::new();
     let outcome = RwSignal::new(None::<Result<String, String>>);
+    // The words of a change of email refused as a look-alike, until
+    // support confirms it again with a reason or does something else.
+    let look_alike = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if let Some(result) = act.value().get() {
             // The action's input is cleared once it answers: what was sent
             // is kept by the page.
             let done = last_sent.get_untracked();
-            outcome.set(Some(match (result, done) {
-                (Ok(()), Some(action)) => Ok(done_text(&action)),
-                (Ok(()), None) => Ok("Done.".to_owned()),
-                (Err(error), _) => Err(error.to_string()),
-            }));
+            look_alike.set(None);
+            match (result, done) {
+                (Ok(()), Some(action)) => outcome.set(Some(Ok(done_text(&action)))),
+                (Ok(()), None) => outcome.set(Some(Ok("Done.".to_owned()))),
+                (
+                    Err(error @ ServiceError::Domain(SupportError::LooksLikeKnownAddress { .. })),
+                    _,
+                ) => {
+                    outcome.set(None);
+                    look_alike.set(Some(error.to_string()));
+                }
+                (Err(error), _) => outcome.set(Some(Err(error.to_string()))),
+            }
             refresh.update(|n| *n += 1);
         }
     });
@@ -69,7 +81,7 @@ fn AccountView() -> impl IntoView {
             <p><a href="/support">"← Support console"</a></p>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || detail.get().map(|answer| match answer {
-                    Ok(detail) => view! { <AccountSections detail live act last_sent outcome/> }.into_any(),
+                    Ok(detail) => view! { <AccountSections detail live act last_sent outcome look_alike/> }.into_any(),
                     Err(error) => view! {
                         <p class="notice notice--error" role="alert">{error.to_string()}</p>
                     }.into_any(),
@@ -86,6 +98,7 @@ fn AccountSections(
     act: ServerAction<SupportAct>,
     last_sent: RwSignal<Option<SupportAction>>,
     outcome: RwSignal<Option<Result<String, String>>>,
+    look_alike: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let summary = detail.summary.clone();
     let security = detail.security.clone();
@@ -100,8 +113,8 @@ fn AccountSections(
             <section aria-labelledby="profile-title" class="account__section">
                 <h2 id="profile-title">"Profile"</h2>
                 <dl class="facts">
-                    <dt>"Username"</dt><dd id="account-username">{summary.username.clone()}</dd>
-                    <dt>"Email"</dt><dd id="account-email">{summary.email.clone()}</dd>
+                    <dt>"Username"</dt><dd id="account-username"><ShownName text=summary.username.clone()/></dd>
+                    <dt>"Email"</dt><dd id="account-email"><ShownName text=summary.email.clone()/></dd>
                     <dt>"Type"</dt><dd>{summary.account_type.label()}</dd>
                     {detail.practice_name.clone().map(|practice| view! {
                         <dt>"Practice"</dt><dd>{practice}</dd>
@@ -136,7 +149,7 @@ fn AccountSections(
                 </dl>
             </section>
 
-            <AccountActions detail=detail.clone() act last_sent outcome/>
+            <AccountActions detail=detail.clone() act last_sent outcome look_alike/>
 
             <section aria-labelledby="activity-title" class="account__section">
                 <h2 id="activity-title">"Recent activity"</h2>
@@ -184,7 +197,7 @@ fn AccountSections(
                     view! {
                         <ul id="email-history">
                             {detail.email_history.clone().into_iter().map(|past| view! {
-                                <li>{format!("{} — until {}{}", past.email, utc_text(past.changed_at),
+                                <li><ShownName text=past.email.clone()/>{format!(" — until {}{}", utc_text(past.changed_at),
                                     past.changed_by.map(|by| format!(", changed by {by}")).unwrap_or_default())}</li>
                             }).collect_view()}
                         </ul>
@@ -256,6 +269,7 @@ fn AccountActions(
     act: ServerAction<SupportAct>,
     last_sent: RwSignal<Option<SupportAction>>,
     outcome: RwSignal<Option<Result<String, String>>>,
+    look_alike: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let account_id = detail.summary.account_id;
     let email = detail.summary.email.clone();
@@ -274,8 +288,22 @@ fn AccountActions(
     });
     let ask = move |action: SupportAction| {
         outcome.set(None);
+        look_alike.set(None);
         asking.set(Some(action));
     };
+    // The second confirmation of a look-alike address: the same change,
+    // with the reason support typed.
+    let confirm_look_alike = Callback::new(move |reason: String| {
+        if let Some(SupportAction::ChangeEmail { email, .. }) = last_sent.get_untracked() {
+            let action = SupportAction::ChangeEmail {
+                email,
+                look_alike_reason: Some(reason),
+            };
+            last_sent.set(Some(action.clone()));
+            look_alike.set(None);
+            act.dispatch(SupportAct { account_id, action });
+        }
+    });
     let email_for_question = email.clone();
 
     view! {
@@ -300,7 +328,10 @@ fn AccountActions(
             <form class="change-email" hidden=is_support
                 on:submit=move |ev: leptos::ev::SubmitEvent| {
                     ev.prevent_default();
-                    ask(SupportAction::ChangeEmail { email: new_email.get_untracked().trim().to_owned() });
+                    ask(SupportAction::ChangeEmail {
+                        email: new_email.get_untracked().trim().to_owned(),
+                        look_alike_reason: None,
+                    });
                 }>
                 <label for="new-email">"New email address"</label>
                 <div class="search-form__row">
@@ -329,6 +360,9 @@ fn AccountActions(
                         </div>
                     </div>
                 }
+            })}
+            {move || look_alike.get().map(|warning| view! {
+                <LookAlikeConfirm warning on_confirm=confirm_look_alike pending/>
             })}
             {move || pending.get().then(|| view! { <p role="status">"Working…"</p> })}
             {move || outcome.get().map(|result| match result {

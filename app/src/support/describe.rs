@@ -90,7 +90,7 @@ pub fn confirm_text(action: &SupportAction, email: &str) -> String {
             "Email a new password to {email}? Any earlier reset stops working; \
              their current password keeps working until they use the new one."
         ),
-        SupportAction::ChangeEmail { email: new } => format!(
+        SupportAction::ChangeEmail { email: new, .. } => format!(
             "Change the email address from {email} to {new}? The old address \
              stays in the history and no longer works for logging in."
         ),
@@ -108,7 +108,7 @@ pub fn confirm_text(action: &SupportAction, email: &str) -> String {
 pub fn done_text(action: &SupportAction) -> String {
     match action {
         SupportAction::SendReset => "Reset email queued. Its delivery shows below.".to_owned(),
-        SupportAction::ChangeEmail { email } => format!("Email address changed to {email}."),
+        SupportAction::ChangeEmail { email, .. } => format!("Email address changed to {email}."),
         SupportAction::Unlock => "Login unlocked.".to_owned(),
         SupportAction::Disable => "Account disabled; its sessions have ended.".to_owned(),
         SupportAction::Enable => "Account enabled.".to_owned(),

@@ -7,6 +7,7 @@ mod account_page;
 mod describe;
 mod gate;
 mod live;
+mod names;
 mod requests;
 mod search_page;
 

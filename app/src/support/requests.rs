@@ -13,6 +13,7 @@ use threshold_core::{
 
 use super::gate::SupportGate;
 use super::live::{use_live_events, LiveFeed, LiveMessage};
+use super::names::{LookAlikeConfirm, ShownName};
 use crate::errors::ServiceError;
 
 #[server(endpoint = "support_requests")]
@@ -119,12 +120,21 @@ fn RequestView() -> impl IntoView {
     );
     let act = ServerAction::<SupportRequestAct>::new();
     let outcome = RwSignal::new(None::<Result<String, String>>);
+    let look_alike = LookAlike {
+        account: RwSignal::new(None),
+        warning: RwSignal::new(None),
+    };
     Effect::new(move |_| {
         if let Some(result) = act.value().get() {
-            outcome.set(Some(match result {
-                Ok(()) => Ok("Done. The request's history shows it.".to_owned()),
-                Err(error) => Err(error.to_string()),
-            }));
+            look_alike.warning.set(None);
+            match result {
+                Ok(()) => outcome.set(Some(Ok("Done. The request's history shows it.".to_owned()))),
+                Err(error @ ServiceError::Domain(SupportError::LooksLikeKnownAddress { .. })) => {
+                    outcome.set(None);
+                    look_alike.warning.set(Some(error.to_string()));
+                }
+                Err(error) => outcome.set(Some(Err(error.to_string()))),
+            }
             refresh.update(|n| *n += 1);
         }
     });
@@ -133,7 +143,7 @@ fn RequestView() -> impl IntoView {
             <p><a href="/support">"← Support console"</a></p>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || page.get().map(|answer| match answer {
-                    Ok(page) => view! { <RequestSections page act outcome/> }.into_any(),
+                    Ok(page) => view! { <RequestSections page act outcome look_alike/> }.into_any(),
                     Err(error) => view! {
                         <p class="notice notice--error" role="alert">{error.to_string()}</p>
                     }.into_any(),
@@ -143,12 +153,33 @@ fn RequestView() -> impl IntoView {
     }
 }
 
+/// "Set email to the request's address" refused as a look-alike: for which
+/// account, and the refusal's words, until support confirms with a reason.
+#[derive(Clone, Copy)]
+struct LookAlike {
+    account: RwSignal<Option<i64>>,
+    warning: RwSignal<Option<String>>,
+}
+
 #[component]
 fn RequestSections(
     page: AccessRequestPage,
     act: ServerAction<SupportRequestAct>,
     outcome: RwSignal<Option<Result<String, String>>>,
+    look_alike: LookAlike,
 ) -> impl IntoView {
+    let confirm_look_alike = Callback::new(move |reason: String| {
+        if let Some(account_id) = look_alike.account.get_untracked() {
+            look_alike.warning.set(None);
+            act.dispatch(SupportRequestAct {
+                request_id: page.request.id,
+                action: RequestAction::UseRequestEmail {
+                    account_id,
+                    look_alike_reason: Some(reason),
+                },
+            });
+        }
+    });
     let request = page.request;
     let request_id = request.id;
     let open = request.status == "open";
@@ -171,9 +202,19 @@ fn RequestSections(
             <section class="account__section" aria-labelledby="request-details-title">
                 <h2 id="request-details-title">"What they told us"</h2>
                 <dl class="facts">
-                    <dt>"Reply to"</dt><dd id="request-email">{request.email.clone()}</dd>
-                    <dt>"Username"</dt><dd>{dash(&request.username)}</dd>
-                    <dt>"Earlier emails"</dt><dd>{dash(&request.previous_emails.join(", "))}</dd>
+                    <dt>"Reply to"</dt><dd id="request-email"><ShownName text=request.email.clone()/></dd>
+                    <dt>"Username"</dt><dd>{if request.username.is_empty() {
+                        "—".into_any()
+                    } else {
+                        view! { <ShownName text=request.username.clone()/> }.into_any()
+                    }}</dd>
+                    <dt>"Earlier emails"</dt><dd>{if request.previous_emails.is_empty() {
+                        "—".into_any()
+                    } else {
+                        request.previous_emails.iter().map(|past| view! {
+                            <span class="name-list__item"><ShownName text=past.clone()/></span>
+                        }).collect_view().into_any()
+                    }}</dd>
                     <dt>"Registration numbers"</dt><dd>{dash(&request.registration_numbers.join(", "))}</dd>
                     <dt>"Last post"</dt><dd>{dash(&request.last_post)}</dd>
                     <dt>"Trainees supervised"</dt><dd>{dash(&request.supervised_trainees)}</dd>
@@ -202,16 +243,20 @@ fn RequestSections(
                                         view! {
                                             <tr>
                                                 <td><a href=format!("/support/accounts/{account_id}")>
-                                                    {format!("{} {} ({})", account.first_name, account.surname, account.username)}
-                                                </a></td>
-                                                <td>{account.email.clone()}</td>
+                                                    {format!("{} {}", account.first_name, account.surname)}
+                                                </a>" ("<ShownName text=account.username.clone()/>")"</td>
+                                                <td><ShownName text=account.email.clone()/></td>
                                                 <td>{format!("{} of the details: {}", suggestion.matched.len(), suggestion.matched.join("; "))}</td>
                                                 <td class="actions">
                                                     <button type="button" class="button" disabled=move || already || pending.get() || !open
                                                         on:click=move |_| {
+                                                            look_alike.account.set(Some(account_id));
                                                             act.dispatch(SupportRequestAct {
                                                                 request_id,
-                                                                action: RequestAction::UseRequestEmail { account_id },
+                                                                action: RequestAction::UseRequestEmail {
+                                                                    account_id,
+                                                                    look_alike_reason: None,
+                                                                },
                                                             });
                                                         }>
                                                         {if already { "Email already set".to_owned() } else { format!("Set email to {}", email.clone()) }}
@@ -236,6 +281,9 @@ fn RequestSections(
                 }}
             </section>
 
+            {move || look_alike.warning.get().map(|warning| view! {
+                <LookAlikeConfirm warning on_confirm=confirm_look_alike pending/>
+            })}
             {move || pending.get().then(|| view! { <p role="status">"Working…"</p> })}
             {move || outcome.get().map(|result| match result {
                 Ok(text) => view! { <p class="notice notice--success" role="status" id="request-result">{text}</p> }.into_any(),

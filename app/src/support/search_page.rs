@@ -7,6 +7,7 @@ use threshold_core::{clock::utc_text, support::FeedEvent};
 use super::describe::event_text;
 use super::gate::SupportGate;
 use super::live::{use_live_events, LiveFeed, LiveMessage};
+use super::names::ShownName;
 use super::requests::{is_request_event, RequestQueue};
 use super::support_search;
 
@@ -104,8 +105,8 @@ fn AccountSearch() -> impl IntoView {
                                             <td><a href=format!("/support/accounts/{}", account.account_id)>
                                                 {format!("{} {}", account.first_name, account.surname)}
                                             </a></td>
-                                            <td>{account.username}</td>
-                                            <td>{account.email}</td>
+                                            <td><ShownName text=account.username/></td>
+                                            <td><ShownName text=account.email/></td>
                                             <td>{account.account_type.label()}</td>
                                             <td>{account.status.as_str()}</td>
                                             <td>{account.last_login_at.map(utc_text).unwrap_or_else(|| "never".to_owned())}</td>

@@ -188,7 +188,10 @@ async fn matching_accounts_are_ranked_and_support_restores_access_from_the_reque
         &db.services,
         &staff,
         id,
-        &RequestAction::UseRequestEmail { account_id: ada },
+        &RequestAction::UseRequestEmail {
+            account_id: ada,
+            look_alike_reason: None,
+        },
     )
     .await
     .unwrap();

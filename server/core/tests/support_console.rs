@@ -187,6 +187,7 @@ async fn search_finds_accounts_by_every_field() {
         c.ada,
         &SupportAction::ChangeEmail {
             email: "ada@newpractice.org".into(),
+            look_alike_reason: None,
         },
     )
     .await
@@ -320,6 +321,7 @@ async fn change_email_keeps_the_old_one_in_history_and_keeps_names_unique() {
 
     let change = |email: &str| SupportAction::ChangeEmail {
         email: email.into(),
+        look_alike_reason: None,
     };
     assert_eq!(
         perform(services, &c.staff, c.ada, &change("BO@example.org")).await,

@@ -74,6 +74,10 @@ pub enum RequestAction {
     /// Give the account the address the request came from.
     UseRequestEmail {
         account_id: i64,
+        /// Why support is sure, when the request's address looks like one
+        /// the account has had (see [`crate::support::SupportAction`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        look_alike_reason: Option<String>,
     },
     /// Email the account a new password.
     SendReset {

@@ -136,10 +136,14 @@ pub async fn act_on_request(
 ) -> Result<(), SupportError> {
     let request = read_request(services, request_id).await?;
     let (account_id, change, step, detail) = match action {
-        RequestAction::UseRequestEmail { account_id } => (
+        RequestAction::UseRequestEmail {
+            account_id,
+            look_alike_reason,
+        } => (
             *account_id,
             SupportAction::ChangeEmail {
                 email: request.email.clone(),
+                look_alike_reason: look_alike_reason.clone(),
             },
             "changed_email",
             format!("account {account_id}: email set to {}", request.email),

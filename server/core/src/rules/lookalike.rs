@@ -16,6 +16,8 @@
 //! bundle, and the server is the one that decides whether a name is free.
 
 use unicode_normalization::UnicodeNormalization;
+
+use super::login_name::{unicode_domain, LoginName};
 use unicode_security::general_security_profile::IdentifierType;
 use unicode_security::{GeneralSecurityProfile, MixedScript};
 
@@ -44,24 +46,42 @@ pub fn skeleton(folded: &str) -> String {
     unicode_security::skeleton(folded).collect()
 }
 
-/// Whether a name shown to support holds anything outside ASCII, so the
-/// console can say so: look-alike letters come from other scripts.
-pub fn has_non_ascii(text: &str) -> bool {
-    !text.is_ascii()
+/// How a new email address resembles one an account has had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resemblance {
+    /// A different address that looks the same.
+    Address,
+    /// A different domain that looks the same (`nhs.net` and `пһѕ.net`):
+    /// anyone can register such a domain and receive mail there.
+    Domain,
 }
 
-/// The text with every non-ASCII character written as its code point
-/// (`аda` → `U+0430da`), for support to see exactly what a name holds.
-pub fn code_points(text: &str) -> String {
-    let mut shown = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_ascii() {
-            shown.push(c);
-        } else {
-            shown.push_str(&format!("U+{:04X}", c as u32));
-        }
+/// Whether `new` looks like `known` without being it: the whole address,
+/// or only its domain. `None` when they are the same address, or look
+/// different.
+pub fn resemblance(new: &str, known: &str) -> Option<Resemblance> {
+    let (new_name, known_name) = (LoginName::of(new), LoginName::of(known));
+    if new_name.key == known_name.key {
+        return None;
     }
-    shown
+    if new_name.skeleton == known_name.skeleton {
+        return Some(Resemblance::Address);
+    }
+    let domain = |name: &LoginName| {
+        name.key
+            .rsplit_once('@')
+            .map(|(_, domain)| domain.to_owned())
+    };
+    match (domain(&new_name), domain(&known_name)) {
+        (Some(new_domain), Some(known_domain))
+            if new_domain != known_domain
+                && skeleton(&unicode_domain(&new_domain))
+                    == skeleton(&unicode_domain(&known_domain)) =>
+        {
+            Some(Resemblance::Domain)
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -146,10 +166,33 @@ mod tests {
     }
 
     #[test]
-    fn code_points_spell_out_what_is_not_ascii() {
-        assert_eq!(code_points("\u{0430}da@nhs.net"), "U+0430da@nhs.net");
-        assert_eq!(code_points("plain"), "plain");
-        assert!(has_non_ascii("n\u{0435}t"));
-        assert!(!has_non_ascii("net"));
+    fn a_look_alike_of_a_known_address_is_an_address_resemblance() {
+        assert_eq!(
+            resemblance(
+                "bob.jones@\u{043F}\u{04BB}\u{0455}.net",
+                "bob.jones@nhs.net"
+            ),
+            Some(Resemblance::Address)
+        );
+        assert_eq!(
+            resemblance("bob.jones@nh\u{0455}.net", "Bob.Jones@NHS.net"),
+            Some(Resemblance::Address)
+        );
+    }
+
+    #[test]
+    fn another_name_at_a_look_alike_domain_is_a_domain_resemblance() {
+        assert_eq!(
+            resemblance("bobby@\u{043F}\u{04BB}\u{0455}.net", "bob.jones@nhs.net"),
+            Some(Resemblance::Domain)
+        );
+    }
+
+    #[test]
+    fn the_same_address_or_a_plainly_different_one_is_no_resemblance() {
+        assert_eq!(resemblance("BOB.JONES@nhs.net", "bob.jones@nhs.net"), None);
+        assert_eq!(resemblance("ada@bücher.de", "ada@xn--bcher-kva.de"), None);
+        assert_eq!(resemblance("bob@gmail.com", "bob.jones@nhs.net"), None);
+        assert_eq!(resemblance("bobby@nhs.net", "bob.jones@nhs.net"), None);
     }
 }

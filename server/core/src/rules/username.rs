@@ -94,10 +94,7 @@ fn check_look_alike_rules(text: &str) -> Result<(), UsernameError> {
     if text.chars().any(is_invisible) {
         return Err(UsernameError::Invisible);
     }
-    if text
-        .split(USERNAME_PUNCTUATION)
-        .any(|label| mixes_scripts(label))
-    {
+    if text.split(USERNAME_PUNCTUATION).any(mixes_scripts) {
         return Err(UsernameError::MixedScripts);
     }
     Ok(())

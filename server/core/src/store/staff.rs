@@ -142,6 +142,16 @@ impl StaffChange {
         Ok(EmailChange::Changed)
     }
 
+    /// Every address the account has had before its current one.
+    pub async fn earlier_emails(&mut self) -> Result<Vec<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT email FROM email_history WHERE account_id = $1 ORDER BY id")
+                .bind(self.account_id)
+                .fetch_all(&mut *self.tx)
+                .await?,
+        )
+    }
+
     /// Clears the failed-login count, the delay and the lock.
     pub async fn clear_failed_logins(&mut self) -> Result<(), StoreError> {
         sqlx::query(

@@ -6,8 +6,10 @@
 
 use serde_json::json;
 
-use super::{AccountStatus, SupportAction, SupportError, SupportUser};
+use super::{AccountStatus, AddressResemblance, SupportAction, SupportError, SupportUser};
+use crate::access::MAX_NOTE_CHARS;
 use crate::reset::{new_reset_password, RESET_SUBJECT};
+use crate::rules::lookalike::{resemblance, Resemblance};
 use crate::rules::{AccountType, Email};
 use crate::store::{
     AuditRecord, EmailChange, NameClash, QueuedReset, ResetRecipient, StaffChange, StaffTarget,
@@ -71,11 +73,13 @@ pub(crate) async fn perform_for_request(
             };
             send_reset(&mut change, &target, &reset).await
         }
-        Prepared::ChangeEmail(email) => match change_email(&mut change, &target, &email).await {
-            Ok(Ok(audit)) => Ok(audit),
-            Ok(Err(refused)) => return Err(refused),
-            Err(error) => Err(error),
-        },
+        Prepared::ChangeEmail { email, reason } => {
+            match change_email(&mut change, &target, &email, reason.as_deref()).await {
+                Ok(Ok(audit)) => Ok(audit),
+                Ok(Err(refused)) => return Err(refused),
+                Err(error) => Err(error),
+            }
+        }
         Prepared::Unlock => unlock(&mut change, &target).await,
         Prepared::SetStatus(status) => set_status(&mut change, &target, status).await,
     }
@@ -117,8 +121,15 @@ pub(crate) async fn perform_for_request(
 /// parsed, the reset password hashed (tens of milliseconds, which the
 /// account's locked row should not wait for).
 enum Prepared {
-    SendReset { password: String, hash: String },
-    ChangeEmail(Email),
+    SendReset {
+        password: String,
+        hash: String,
+    },
+    ChangeEmail {
+        email: Email,
+        /// Why support is sure of an address that looks like a known one.
+        reason: Option<String>,
+    },
     Unlock,
     SetStatus(AccountStatus),
 }
@@ -138,12 +149,26 @@ async fn prepare(services: &Services, action: &SupportAction) -> Result<Prepared
             })?;
             Prepared::SendReset { password, hash }
         }
-        SupportAction::ChangeEmail { email } => {
-            Prepared::ChangeEmail(Email::parse(email).map_err(|error| {
-                SupportError::InvalidEmail {
-                    message: error.to_string(),
-                }
-            })?)
+        SupportAction::ChangeEmail {
+            email,
+            look_alike_reason,
+        } => {
+            let email = Email::parse(email).map_err(|error| SupportError::InvalidEmail {
+                message: error.to_string(),
+            })?;
+            let reason = look_alike_reason
+                .as_deref()
+                .map(str::trim)
+                .filter(|reason| !reason.is_empty());
+            if reason.is_some_and(|reason| reason.chars().count() > MAX_NOTE_CHARS) {
+                return Err(SupportError::NoteTooLong {
+                    max: MAX_NOTE_CHARS,
+                });
+            }
+            Prepared::ChangeEmail {
+                email,
+                reason: reason.map(str::to_owned),
+            }
         }
         SupportAction::Unlock => Prepared::Unlock,
         SupportAction::Disable => Prepared::SetStatus(AccountStatus::Disabled),
@@ -198,11 +223,31 @@ async fn unlock(change: &mut StaffChange, target: &StaffTarget) -> Result<Audit,
 /// The old address goes to the history; a reset still waiting for the old
 /// address is withdrawn: it would carry a working password to an address
 /// support has just said is wrong.
+///
+/// An address that looks like one the account has had, without being it,
+/// is how an account is handed to someone else (a request "from" the
+/// owner at a look-alike domain): it needs a second confirmation, with the
+/// reason kept in the audit record.
 async fn change_email(
     change: &mut StaffChange,
     target: &StaffTarget,
     email: &Email,
+    reason: Option<&str>,
 ) -> Result<Result<Audit, SupportError>, StoreError> {
+    let earlier = change.earlier_emails().await?;
+    let resembled = std::iter::once(&target.email)
+        .chain(&earlier)
+        .find_map(|known| resemblance(email.as_str(), known).map(|how| (known.clone(), how)));
+    if let (Some((known, how)), None) = (&resembled, reason) {
+        return Ok(Err(SupportError::LooksLikeKnownAddress {
+            new: email.as_str().to_owned(),
+            known: known.clone(),
+            resembles: match how {
+                Resemblance::Address => AddressResemblance::Address,
+                Resemblance::Domain => AddressResemblance::Domain,
+            },
+        }));
+    }
     match change
         .change_email(&target.email, email.as_str(), &email.login_name())
         .await?
@@ -213,10 +258,15 @@ async fn change_email(
         EmailChange::Same => return Ok(Err(SupportError::SameEmail)),
     }
     change.withdraw_pending_reset().await?;
-    Ok(Ok(Audit::new(
-        json!({ "email": target.email }),
-        json!({ "email": email.as_str() }),
-    )))
+    let after = match resembled {
+        Some((known, _)) => json!({
+            "email": email.as_str(),
+            "looks_like": known,
+            "confirmed_because": reason,
+        }),
+        None => json!({ "email": email.as_str() }),
+    };
+    Ok(Ok(Audit::new(json!({ "email": target.email }), after)))
 }
 
 /// Disabling ends every session at once, and no pending reset lets the

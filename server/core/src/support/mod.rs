@@ -7,9 +7,9 @@ mod types;
 /// Re-exported: the console's search is where they are used.
 pub use crate::rules::search::{search_terms, SearchQuery};
 pub use types::{
-    AccountDetail, AccountStatus, AccountSummary, AuditEntry, Delivery, FeedEvent, PastEmail,
-    PossibleDuplicate, RegistrationNumberView, SearchResults, SecurityState, SupportAction,
-    SupportError, SupportField,
+    AccountDetail, AccountStatus, AccountSummary, AddressResemblance, AuditEntry, Delivery,
+    FeedEvent, PastEmail, PossibleDuplicate, RegistrationNumberView, SearchResults, SecurityState,
+    SupportAction, SupportError, SupportField,
 };
 
 #[cfg(feature = "server")]

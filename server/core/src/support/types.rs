@@ -178,6 +178,10 @@ pub enum SupportAction {
     /// Replace the current email; the old one goes to the history.
     ChangeEmail {
         email: String,
+        /// Why support is sure, when the new address looks like one the
+        /// account has had (typed after the first refusal; audited).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        look_alike_reason: Option<String>,
     },
     /// Clear the failed-login count, the delay and the lock.
     Unlock,
@@ -197,6 +201,33 @@ impl SupportAction {
             SupportAction::Enable => "enable",
         }
     }
+}
+
+/// How a new email address resembles one the account has had.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AddressResemblance {
+    /// A different address that looks the same.
+    Address,
+    /// Another address at a domain that looks the same as the known one's.
+    Domain,
+}
+
+fn resemblance_words(new: &str, known: &str, resembles: AddressResemblance) -> String {
+    let what = match resembles {
+        AddressResemblance::Address => format!(
+            "{new} looks the same as {known}, an address this account has had, but it is a \
+             different address"
+        ),
+        AddressResemblance::Domain => format!(
+            "The part after the @ in {new} looks the same as in {known}, an address this \
+             account has had, but it is a different domain, which anyone can register"
+        ),
+    };
+    format!(
+        "{what} (letters from another alphabet look identical). Mail to it may reach someone \
+         else. If you are sure it is right, say why and confirm again: your reason is kept \
+         in the audit trail."
+    )
 }
 
 /// Why a support request was refused.
@@ -219,6 +250,14 @@ pub enum SupportError {
     EmailLooksTaken,
     #[error("That is already the account's email address.")]
     SameEmail,
+    /// The new address looks like one the account has had but is not it:
+    /// the change needs a second confirmation with a reason.
+    #[error("{}", resemblance_words(new, known, *resembles))]
+    LooksLikeKnownAddress {
+        new: String,
+        known: String,
+        resembles: AddressResemblance,
+    },
     #[error("Support accounts are managed from the server's command line, not the console.")]
     SupportAccount,
     #[error("The account is disabled: enable it first.")]
@@ -268,6 +307,7 @@ impl Refusal for SupportError {
             | SupportError::EmailTaken
             | SupportError::EmailLooksTaken
             | SupportError::SameEmail
+            | SupportError::LooksLikeKnownAddress { .. }
             | SupportError::SupportAccount
             | SupportError::AccountDisabled
             | SupportError::EmptyQuery
@@ -281,7 +321,8 @@ impl Refusal for SupportError {
             SupportError::InvalidEmail { .. }
             | SupportError::EmailTaken
             | SupportError::EmailLooksTaken
-            | SupportError::SameEmail => {
+            | SupportError::SameEmail
+            | SupportError::LooksLikeKnownAddress { .. } => {
                 vec![SupportField::Email]
             }
             SupportError::EmptyQuery | SupportError::InvalidQuery { .. } => {
