@@ -854,8 +854,8 @@ mod every_refusal {
             (SupportError::EmailLooksTaken, refused),
             (
                 SupportError::LooksLikeKnownAddress {
-                    new: "bob.jones@\u{043F}\u{04BB}\u{0455}.net".into(),
-                    known: "bob.jones@nhs.net".into(),
+                    new: "bob.jones@\u{0430}\u{0441}\u{0435}.org".into(),
+                    known: "bob.jones@ace.org".into(),
                     resembles: threshold_core::support::AddressResemblance::Address,
                 },
                 refused,
