@@ -205,9 +205,17 @@ mod deliverable {
         if domain.chars().any(is_invisible) {
             return Err(EmailError::Whitespace);
         }
-        // STD3 rules, hyphen positions and DNS lengths, as a mail server's
-        // resolver will apply them.
-        let ascii = idna::domain_to_ascii_strict(domain).map_err(|_| EmailError::InvalidDomain)?;
+        // STD3 rules and DNS lengths, as a mail server's resolver applies
+        // them. Hyphens are allowed anywhere inside a label ("ab--cd" is
+        // reserved by IDNA 2008 but mail servers deliver to it).
+        let ascii = idna::uts46::Uts46::new()
+            .to_ascii(
+                domain.as_bytes(),
+                idna::uts46::AsciiDenyList::STD3,
+                idna::uts46::Hyphens::CheckFirstLast,
+                idna::uts46::DnsLength::Verify,
+            )
+            .map_err(|_| EmailError::InvalidDomain)?;
         if super::super::login_name::unicode_domain(&ascii)
             .split('.')
             .any(mixes_scripts)
