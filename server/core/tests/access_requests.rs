@@ -88,6 +88,28 @@ async fn a_request_is_stored_acknowledged_by_email_and_announced() {
 }
 
 #[tokio::test]
+async fn the_acknowledgement_quotes_nothing_the_sender_typed_but_the_reference() {
+    let db = test_db().await;
+    let phishing = "Ada, your account is locked: https://threshold-login.example/verify";
+    let form = ContactForm {
+        first_name: phishing.into(),
+        surname: "Visit https://evil.example".into(),
+        message: "Click https://evil.example/now".into(),
+        ..request()
+    };
+    submit(&db.services, &form, "192.0.2.1").await.unwrap();
+    let sink = SmtpSink::start();
+    worker(&db, &sink).deliver_next().await.unwrap().unwrap();
+    let ack = &sink.wait_for(1, Duration::from_secs(5)).await[0];
+    for body in [ack.text(), ack.html()] {
+        assert!(body.contains("R-000001"));
+        for typed in ["https://", "locked", "evil", "Ada"] {
+            assert!(!body.contains(typed), "{typed:?} in {body}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_bad_request_is_refused_field_by_field_and_nothing_is_stored() {
     let db = test_db().await;
     let bad = ContactForm {
@@ -134,6 +156,31 @@ async fn requests_are_limited_per_network_address_and_per_reply_address() {
         Err(ContactError::RateLimited { .. })
     ));
     assert_eq!(db.scalar("SELECT COUNT(*) FROM access_requests").await, 8);
+}
+
+#[tokio::test]
+async fn plus_tags_and_letter_case_share_one_inboxs_allowance() {
+    let db = test_db().await;
+    for (n, spelling) in ["victim+1@nhs.net", "VICTIM+2@NHS.net", "victim@nhs.net"]
+        .into_iter()
+        .enumerate()
+    {
+        let form = ContactForm {
+            email: spelling.into(),
+            ..request()
+        };
+        submit(&db.services, &form, &format!("198.51.100.{n}"))
+            .await
+            .unwrap();
+    }
+    let fourth = ContactForm {
+        email: "victim+4@nhs.net".into(),
+        ..request()
+    };
+    assert!(matches!(
+        submit(&db.services, &fourth, "198.51.100.9").await,
+        Err(ContactError::RateLimited { .. })
+    ));
 }
 
 #[tokio::test]

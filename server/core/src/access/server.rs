@@ -49,7 +49,9 @@ pub async fn submit(
         (policy.per_client, format!("contact:{client_address}")),
         (
             policy.per_email,
-            format!("contact-email:{}", details.email.key()),
+            // One inbox, however it is written: `ada+1@` and `ADA+2@` count
+            // against `ada@`.
+            format!("contact-email:{}", details.email.mailbox_key()),
         ),
     ] {
         if let Some(retry_after_seconds) = limit
@@ -67,7 +69,7 @@ pub async fn submit(
         .create_access_request(
             &details,
             ACK_SUBJECT,
-            |id| serde_json::json!({ "first_name": details.first_name, "reference": super::reference(id) }),
+            |id| serde_json::json!({ "reference": super::reference(id) }),
             services.clock.now(),
         )
         .await

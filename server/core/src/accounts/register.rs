@@ -71,7 +71,9 @@ pub async fn register(
     }
     let account =
         NewAccount::parse(form, services.common_passwords).map_err(RegistrationError::Invalid)?;
-    let mut names = vec![account.email.key()];
+    // The email's inbox, not its spelling: `ada+1@` and `ada+2@` are one
+    // person's, and counting them apart would let a script fill it.
+    let mut names = vec![account.email.mailbox_key()];
     names.extend(account.username.as_ref().map(Username::key));
     names.dedup();
     for name in names {

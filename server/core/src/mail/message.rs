@@ -37,10 +37,12 @@ pub fn render(
     }
 }
 
-/// What the acknowledgement of a "Contact support" request is made from.
+/// What the acknowledgement of a "Contact support" request is made from:
+/// the reference only. Anyone can send the form naming any address, so
+/// the mail quotes nothing they typed (a "first name" can hold a phishing
+/// link); older rows may carry a first name, which is ignored.
 #[derive(Debug, serde::Deserialize)]
 struct RequestAcknowledgement {
-    first_name: String,
     reference: String,
 }
 
@@ -51,7 +53,7 @@ fn access_request_ack(
 ) -> RenderedEmail {
     let site = site_url.trim_end_matches('/');
     let text = format!(
-        "Hello {first_name},
+        "Hello,
 
 We have your request for help with Threshold. Your reference is {reference}.
 
@@ -65,14 +67,13 @@ While you wait, the Help centre may get you in sooner: {site}/help
 
 Threshold
 ",
-        first_name = ack.first_name,
         reference = ack.reference,
     );
     let html = format!(
         r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{subject}</title></head>
 <body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1b2430; max-width: 36rem;">
-<p>Hello {first_name},</p>
+<p>Hello,</p>
 <p>We have your request for help with Threshold. Your reference is <strong>{reference}</strong>.</p>
 <p>What happens next:</p>
 <ul>
@@ -85,7 +86,6 @@ Threshold
 </body></html>
 "#,
         subject = escape(subject),
-        first_name = escape(&ack.first_name),
         reference = escape(&ack.reference),
         site = escape(site),
     );

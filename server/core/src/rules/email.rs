@@ -103,6 +103,21 @@ impl Email {
         super::login_name::LoginName::of(&self.0)
     }
 
+    /// The inbox the address reaches, for limits on mail sent to it: the
+    /// key with any `+tag` taken off the local part (`ada+1@nhs.net` and
+    /// `ada+2@nhs.net` are one person's inbox).
+    #[cfg(feature = "server")]
+    pub fn mailbox_key(&self) -> String {
+        let key = self.key();
+        match key.split_once('@') {
+            Some((local, domain)) => {
+                let untagged = local.split('+').next().unwrap_or(local);
+                format!("{untagged}@{domain}")
+            }
+            None => key,
+        }
+    }
+
     /// The address mail is sent to: the local part as typed, the domain as
     /// punycode (no SMTPUTF8 needed anywhere on the way).
     #[cfg(feature = "server")]
@@ -365,6 +380,19 @@ mod tests {
             Email::parse(&format!("bob.jones@{punycode}")),
             Err(EmailError::DomainMixedScripts)
         );
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn the_mailbox_key_drops_the_plus_tag_and_normalises_the_domain() {
+        let mailbox = |raw: &str| Email::parse(raw).unwrap().mailbox_key();
+        assert_eq!(mailbox("Victim+1@NHS.net"), "victim@nhs.net");
+        assert_eq!(mailbox("victim+2+x@nhs.net"), "victim@nhs.net");
+        assert_eq!(
+            mailbox("victim@B\u{00FC}cher.de"),
+            "victim@xn--bcher-kva.de"
+        );
+        assert_ne!(mailbox("victim.two@nhs.net"), mailbox("victim@nhs.net"));
     }
 
     #[cfg(feature = "server")]
