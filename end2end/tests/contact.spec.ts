@@ -98,3 +98,51 @@ test("an old email and a registration number lead support to the account; the pe
   await choose.getByRole("button", { name: "Save password" }).click();
   await expect(person.locator("#current-user")).toHaveText("Ben Okri");
 });
+
+test("a request from an address that only looks like the account's is flagged and needs a reason", async ({
+  browser,
+}) => {
+  const person = await (await browser.newContext()).newPage();
+  const realEmail = `soyinka.${run}@ace.org`;
+  // All Cyrillic: "асе" looks exactly like "ace".
+  const fakeEmail = `soyinka.${run}@\u0430\u0441\u0435.org`;
+  const registered = await person.request.post("/api/register", {
+    form: {
+      "form[first_name]": "Wole",
+      "form[surname]": "Soyinka",
+      "form[email]": realEmail,
+      "form[username]": `soyinka.${run}`,
+      "form[account_type]": "practitioner",
+      "form[password]": "violet kettle harbour lantern",
+    },
+  });
+  expect(registered.ok()).toBe(true);
+  await person.request.post("/api/logout");
+  const support = await supportConsole(browser);
+
+  await hydrated(person, "/contact-support");
+  const form = person.getByRole("region", { name: "Contact support" });
+  await form.getByLabel("First name").fill("Wole");
+  await form.getByLabel("Surname").fill("Soyinka");
+  await form.getByLabel("Email address we can reach you at").fill(fakeEmail);
+  await form.getByLabel("Email addresses you used before (optional)").fill(realEmail);
+  await form.getByLabel("What happened?").fill("I cannot get into my account.");
+  await form.getByRole("button", { name: "Send to support" }).click();
+  const reference = await person.locator("#contact-reference").innerText();
+
+  const queued = support.locator("#request-queue").getByRole("link", { name: new RegExp(reference) });
+  await expect(queued).toBeVisible({ timeout: 2_000 });
+  await queued.click();
+  // The reply address is marked as not plain a-z.
+  await expect(support.locator("#request-email")).toContainText("not plain a–z");
+  const suggestion = support.locator("#suggestions tbody tr").first();
+  await expect(suggestion).toContainText(realEmail);
+  await suggestion.getByRole("button", { name: /^Set email to/ }).click();
+  const warning = support.locator("#look-alike-warning");
+  await expect(warning).toContainText("looks the same as");
+  await expect(suggestion).toContainText(realEmail);
+  await warning.getByLabel("Why you are sure this address is right").fill("Called the number on the GMC register");
+  await warning.getByRole("button", { name: "Change anyway" }).click();
+  await expect(support.locator("#request-result")).toContainText("Done");
+  await expect(support.locator("#request-steps")).toContainText("changed the email");
+});

@@ -139,3 +139,31 @@ test("a second account with the same GMC number is warned and needs confirming",
   await dialog.getByRole("button", { name: "Create account" }).click();
   await expect(dialog.locator("#registered-username")).toHaveText(/^Lovelace\d{4}$/);
 });
+
+test("a username that looks like a registered one is refused next to the field", async ({ page }) => {
+  // "1" and "l" look the same: the second is taken.
+  const registered = await page.request.post("/api/register", {
+    form: {
+      "form[first_name]": "Uche",
+      "form[surname]": "Okafor",
+      "form[email]": email("uche"),
+      "form[username]": `okafor1.${run}`,
+      "form[account_type]": "practitioner",
+      "form[password]": "violet kettle harbour lantern",
+    },
+  });
+  expect(registered.ok()).toBe(true);
+  await page.context().clearCookies();
+
+  const dialog = await openRegister(page);
+  await fillPerson(dialog, { first: "Uche", surname: "Okafor", email: email("uche.two"), username: `okaforl.${run}` });
+  await dialog.getByRole("button", { name: "Create account" }).click();
+  const alert = dialog.locator("#register-username-error [role=alert]");
+  await expect(alert).toContainText("looks the same as an existing account's name");
+  await expect(dialog.getByLabel("Username (optional)")).toHaveAttribute("aria-invalid", "true");
+
+  // A Cyrillic "о" inside a Latin name is refused as it is typed in.
+  await dialog.getByLabel("Username (optional)").fill(`\u043Ekafor.${run}`);
+  await dialog.getByRole("button", { name: "Create account" }).click();
+  await expect(alert).toContainText("mixes letters from different alphabets");
+});

@@ -201,3 +201,46 @@ test("the live feed reconnects by itself after the server restarts", async ({ br
     server.kill("SIGKILL");
   }
 });
+
+test("an email that only looks like the account's own needs a reason to be set", async ({ browser }) => {
+  // "асе" below is all Cyrillic: one script, so the form takes it, and it
+  // looks exactly like "ace".
+  const context = await browser.newContext();
+  const personPage = await context.newPage();
+  const username = `tutu.${run}`;
+  const realEmail = `tutu.${run}@ace.org`;
+  const fakeEmail = `tutu.${run}@\u0430\u0441\u0435.org`;
+  const registered = await personPage.request.post("/api/register", {
+    form: {
+      "form[first_name]": "Desmond",
+      "form[surname]": "Tutu",
+      "form[email]": realEmail,
+      "form[username]": username,
+      "form[account_type]": "practitioner",
+      "form[password]": "violet kettle harbour lantern",
+    },
+  });
+  expect(registered.ok()).toBe(true);
+  const support = await supportWatching(browser, username);
+
+  await support.getByLabel("New email address").fill(fakeEmail);
+  await support.getByRole("button", { name: "Change email" }).click();
+  await support.getByRole("button", { name: "Confirm" }).click();
+  const warning = support.locator("#look-alike-warning");
+  await expect(warning).toHaveAttribute("role", "alert");
+  await expect(warning).toContainText("looks the same as");
+  await expect(warning).toContainText(realEmail);
+  await expect(support.locator("#account-email")).toHaveText(realEmail);
+
+  const reason = "Confirmed by phone with the practice manager";
+  await warning.getByLabel("Why you are sure this address is right").fill(reason);
+  await warning.getByRole("button", { name: "Change anyway" }).click();
+  await expect(support.locator("#action-result")).toHaveText(`Email address changed to ${fakeEmail}.`);
+  await expect(support.locator("#audit-trail")).toContainText(reason);
+
+  // The new address is marked, and its letters can be spelled out.
+  const shown = support.locator("#account-email");
+  await expect(shown).toContainText("not plain a–z");
+  await shown.getByText("Show each character").click();
+  await expect(shown.locator("code")).toHaveText(`tutu.${run}@[U+0430][U+0441][U+0435].org`);
+});
