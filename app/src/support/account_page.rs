@@ -217,10 +217,10 @@ fn AccountSections(
                                     <a href=format!("/support/accounts/{}", other.account_id)>
                                         {format!("{} ({})", other.name, other.username)}
                                     </a>
-                                    {if other.reason == "registration_number" {
-                                        " — same registration number"
-                                    } else {
-                                        " — same name and number under another kind"
+                                    {match other.reason.as_str() {
+                                        "registration_number" => " — same registration number",
+                                        "look_alike_name" => " — a username or email that looks the same",
+                                        _ => " — same name and number under another kind",
                                     }}
                                 </li>
                             }).collect_view()}

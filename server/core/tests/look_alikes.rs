@@ -329,6 +329,19 @@ async fn names_written_before_skeletons_are_completed_and_clashes_reported_not_d
     .await
     .unwrap();
     assert_eq!(moved, plain);
+    // Support sees the pair on both accounts' pages.
+    let staff = staff(&db).await;
+    for (account, other) in [(look_alike, okafor), (okafor, look_alike), (twin, punycode)] {
+        let detail = account_detail(&db.services, &staff, account).await.unwrap();
+        assert!(
+            detail
+                .possible_duplicates
+                .iter()
+                .any(|d| d.account_id == other && d.reason == "look_alike_name"),
+            "{account}: {:?}",
+            detail.possible_duplicates
+        );
+    }
     // Run again (another instance, the next start): nothing new.
     let again = db.services.store.complete_login_names().await.unwrap();
     assert_eq!((again.completed, again.look_alikes), (0, 2));

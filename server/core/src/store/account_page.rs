@@ -108,7 +108,9 @@ impl Store {
     }
 
     /// Accounts flagged as possibly the same person, in both directions:
-    /// this account may be the later or the earlier one.
+    /// this account may be the later or the earlier one. Login names found
+    /// to look the same when skeletons were first computed (migration
+    /// 0012) are listed here too, for support to settle.
     pub async fn possible_duplicates(
         &self,
         account_id: i64,
@@ -119,7 +121,13 @@ impl Store {
                JOIN accounts o ON o.id = CASE WHEN d.account_id = $1
                                               THEN d.earlier_account_id ELSE d.account_id END
               WHERE d.account_id = $1 OR d.earlier_account_id = $1
-              ORDER BY o.id",
+             UNION ALL
+             SELECT o.id, o.username, o.first_name || ' ' || o.surname, 'look_alike_name'
+               FROM look_alike_names l
+               JOIN accounts o ON o.id = CASE WHEN l.account_id = $1
+                                              THEN l.looks_like_account_id ELSE l.account_id END
+              WHERE l.account_id = $1 OR l.looks_like_account_id = $1
+              ORDER BY 1",
         )
         .bind(account_id)
         .fetch_all(&self.pool)

@@ -136,7 +136,8 @@ pub struct PossibleDuplicate {
     pub account_id: i64,
     pub username: String,
     pub name: String,
-    /// registration_number or name_and_number.
+    /// registration_number, name_and_number, or look_alike_name (a login
+    /// name of one looks like one of the other's, found at start-up).
     pub reason: String,
 }
 
