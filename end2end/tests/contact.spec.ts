@@ -126,6 +126,8 @@ test("a request from an address that only looks like the account's is flagged an
   await form.getByLabel("Surname").fill("Soyinka");
   await form.getByLabel("Email address we can reach you at").fill(fakeEmail);
   await form.getByLabel("Email addresses you used before (optional)").fill(realEmail);
+  // A username with a Cyrillic "ѕ": support sees it spelled out.
+  await form.getByLabel("Username, if you remember it (optional)").fill(`\u0455oyinka.${run}`);
   await form.getByLabel("What happened?").fill("I cannot get into my account.");
   await form.getByRole("button", { name: "Send to support" }).click();
   const reference = await person.locator("#contact-reference").innerText();
@@ -133,8 +135,12 @@ test("a request from an address that only looks like the account's is flagged an
   const queued = support.locator("#request-queue").getByRole("link", { name: new RegExp(reference) });
   await expect(queued).toBeVisible({ timeout: 2_000 });
   await queued.click();
-  // The reply address is marked as not plain a-z.
-  await expect(support.locator("#request-email")).toContainText("not plain a–z");
+  // The browser's email field sent the domain as punycode: marked.
+  await expect(support.locator("#request-email")).toContainText("written in punycode");
+  const username = support.locator("#request-username");
+  await expect(username).toContainText("not plain a–z");
+  await username.getByText("Show each character").click();
+  await expect(username.locator("code")).toHaveText(`[U+0455]oyinka.${run}`);
   const suggestion = support.locator("#suggestions tbody tr").first();
   await expect(suggestion).toContainText(realEmail);
   await suggestion.getByRole("button", { name: /^Set email to/ }).click();

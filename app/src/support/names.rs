@@ -7,8 +7,26 @@
 
 use leptos::prelude::*;
 
-/// The words next to a marked name.
+/// The words next to a name holding characters outside ASCII.
 pub const MARK_WORDS: &str = "not plain a–z: letters from another alphabet can look identical";
+
+/// The words next to an address whose domain is written in punycode (what
+/// browsers send for an internationalised domain typed into an email
+/// field): it displays elsewhere in another alphabet.
+pub const PUNYCODE_WORDS: &str =
+    "internationalised domain, written in punycode: in mail programs it may show in another alphabet";
+
+/// Whether a domain label of `text` is punycode (`xn--`).
+fn has_punycode_label(text: &str) -> bool {
+    text.rsplit_once('@')
+        .map_or(text, |(_, domain)| domain)
+        .split('.')
+        .any(|label| {
+            label
+                .get(..4)
+                .is_some_and(|start| start.eq_ignore_ascii_case("xn--"))
+        })
+}
 
 /// `text` with every character outside ASCII written as its code point
 /// (`nhѕ.net` → `nhU+0455.net`).
@@ -28,6 +46,16 @@ pub fn code_points(text: &str) -> String {
 #[component]
 pub fn ShownName(#[prop(into)] text: String) -> impl IntoView {
     if text.is_ascii() {
+        if has_punycode_label(&text) {
+            return view! {
+                <span class="name name--marked">
+                    <span class="name__text">{text}</span>
+                    " "
+                    <mark class="name__mark">{PUNYCODE_WORDS}</mark>
+                </span>
+            }
+            .into_any();
+        }
         return view! { <span class="name">{text}</span> }.into_any();
     }
     let spelled = code_points(&text);
@@ -92,5 +120,14 @@ mod tests {
         assert_eq!(code_points("bob@nh\u{0455}.net"), "bob@nh[U+0455].net");
         assert_eq!(code_points("plain@nhs.net"), "plain@nhs.net");
         assert_eq!(code_points("\u{1F600}"), "[U+1F600]");
+    }
+
+    #[test]
+    fn punycode_domains_are_recognised_and_plain_ones_are_not() {
+        assert!(has_punycode_label("bob@xn--80ak9a.org"));
+        assert!(has_punycode_label("bob@mail.XN--80AK9A.org"));
+        assert!(!has_punycode_label("bob@nhs.net"));
+        // Only the domain counts: a local part may hold anything.
+        assert!(!has_punycode_label("xn--bob@nhs.net"));
     }
 }

@@ -203,7 +203,7 @@ fn RequestSections(
                 <h2 id="request-details-title">"What they told us"</h2>
                 <dl class="facts">
                     <dt>"Reply to"</dt><dd id="request-email"><ShownName text=request.email.clone()/></dd>
-                    <dt>"Username"</dt><dd>{if request.username.is_empty() {
+                    <dt>"Username"</dt><dd id="request-username">{if request.username.is_empty() {
                         "—".into_any()
                     } else {
                         view! { <ShownName text=request.username.clone()/> }.into_any()

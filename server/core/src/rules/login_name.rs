@@ -28,24 +28,31 @@ impl LoginName {
     /// The compared forms of a name as displayed (typed, or stored).
     pub fn of(text: &str) -> LoginName {
         let folded = identifier_key(text);
-        let (key, shown) = match folded.rsplit_once('@') {
-            Some((local, domain)) => (
-                format!("{local}@{}", ascii_domain(domain)),
-                format!("{local}@{}", unicode_domain(domain)),
-            ),
-            None => (folded.clone(), folded),
+        let shown = match folded.rsplit_once('@') {
+            Some((local, domain)) => format!("{local}@{}", unicode_domain(domain)),
+            None => folded.clone(),
         };
         LoginName {
-            key,
+            key: key_of_folded(folded),
             skeleton: skeleton(&shown),
         }
     }
 }
 
 /// The key a login identifier, typed into the login or reset form, is
-/// looked up by: the [`LoginName::key`] of the same text.
+/// looked up by: the [`LoginName::key`] of the same text (without the
+/// skeleton, which a lookup does not need).
 pub fn login_key(typed: &str) -> String {
-    LoginName::of(typed).key
+    key_of_folded(identifier_key(typed))
+}
+
+fn key_of_folded(folded: String) -> String {
+    match folded.rsplit_once('@') {
+        Some((local, domain)) if !domain.is_ascii() => {
+            format!("{local}@{}", ascii_domain(domain))
+        }
+        _ => folded,
+    }
 }
 
 /// A domain's one ASCII form (UTS #46 mapping, punycode), or the domain as
@@ -115,5 +122,16 @@ mod tests {
     fn login_key_is_the_key_of_the_typed_text() {
         assert_eq!(login_key("ADA@BÜCHER.DE"), "ada@xn--bcher-kva.de");
         assert_eq!(login_key("Okafor4821"), "okafor4821");
+        for typed in [
+            "ADA@BÜCHER.DE",
+            "ada@XN--BCHER-KVA.de",
+            " O\u{2019}Neil@Example.ORG ",
+            "x@y@例子.广告",
+            "bad@domain_with_underscore.org",
+            "@",
+            "",
+        ] {
+            assert_eq!(login_key(typed), LoginName::of(typed).key, "{typed:?}");
+        }
     }
 }
