@@ -69,7 +69,7 @@ pub async fn register(
         });
     }
     let account =
-        NewAccount::parse(form, services.common_passwords).map_err(RegistrationError::Invalid)?;
+        NewAccount::parse(form, &services.password_rules).map_err(RegistrationError::Invalid)?;
     let mut names = vec![account.email.key()];
     names.extend(account.username.as_ref().map(Username::key));
     names.dedup();
@@ -114,7 +114,7 @@ pub async fn create_support_user(
         registration_number: String::new(),
         ..form.clone()
     };
-    let mut account = NewAccount::parse(&as_person, services.common_passwords)
+    let mut account = NewAccount::parse(&as_person, &services.password_rules)
         .map_err(RegistrationError::Invalid)?;
     account.account_type = AccountType::Support;
     create(services, account).await

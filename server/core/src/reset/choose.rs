@@ -4,7 +4,9 @@
 use super::{ChoosePasswordError, ChoosePasswordForm};
 use crate::auth::{sessions, CurrentUser};
 use crate::events::record;
-use crate::rules::{password::check_new, Password, PasswordProblem, MAX_PASSWORD_CHARS};
+use crate::rules::{
+    Password, PasswordPolicy, PasswordProblem, PersonalWords, MAX_PASSWORD_CHARS,
+};
 use crate::Services;
 
 /// The new password is stored and a fresh, unrestricted session started.
@@ -57,12 +59,13 @@ pub async fn choose_password(
         .map_err(|error| unavailable("reading an account", error))?
         .ok_or(ChoosePasswordError::NotLoggedIn)?;
     let password = Password::new(&form.password);
-    let problems = check_new(
-        &password,
-        Some(&username),
-        Some(&email),
-        services.common_passwords,
-    );
+    let words = PersonalWords {
+        username: Some(&username),
+        email: Some(&email),
+        first_name: Some(&user.first_name),
+        surname: Some(&user.surname),
+    };
+    let problems = services.password_rules.problems(&password, &words);
     if !problems.is_empty() {
         return Err(ChoosePasswordError::Invalid { problems });
     }
