@@ -101,7 +101,7 @@ pub enum ChoosePasswordError {
     #[error("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join(". "))]
     Invalid { problems: Vec<PasswordProblem> },
     #[error(
-        "Your session has ended. Log in again with the password from your latest reset email."
+        "Your session has ended. Log in again, then choose your new password."
     )]
     NotLoggedIn,
     /// Only a session started with a reset password chooses one here.

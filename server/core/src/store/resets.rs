@@ -192,7 +192,7 @@ impl Store {
         password_hash: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+        sqlx::query("UPDATE accounts SET password_hash = $1, password_breached_at = NULL WHERE id = $2")
             .bind(password_hash)
             .bind(account_id)
             .execute(&mut *tx)
