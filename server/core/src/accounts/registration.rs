@@ -480,7 +480,16 @@ mod tests {
             ..valid_form()
         };
         let problems = NewAccount::parse(&form, &Rules).unwrap_err();
-        assert_eq!(fields(&problems), [RegistrationField::Password]);
+        let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                PasswordProblem::ContainsEmailName.to_string(),
+                PasswordProblem::ContainsFirstName.to_string(),
+                PasswordProblem::ContainsSurname.to_string(),
+            ]
+        );
+        assert!(problems.iter().all(|p| p.field == RegistrationField::Password));
     }
 
     #[test]

@@ -107,10 +107,15 @@ mod tests {
 
     #[test]
     fn unrelated_words_pass_and_score_at_least_three() {
+        // With every password the tests and examples register or choose.
         for passphrase in [
             "maple cobalt drift",
             "violet kettle harbour",
-            "ferry lantern quartz",
+            "Violet kettle harbour",
+            "harbour lantern orchard",
+            "copper meadow lantern",
+            "Copper lantern meadow",
+            "orchard lantern pebble",
         ] {
             let password = Password::new(passphrase);
             assert_eq!(weak(passphrase), None, "{passphrase}");
