@@ -78,7 +78,11 @@ pub fn PasswordRules(
         }
         let broken = |problems: &[PasswordProblem]| problems.iter().any(|p| p.rule() == rule);
         if rule == PasswordRule::Length {
-            return if length.with(|problems| broken(problems)) { "unmet" } else { "met" };
+            return if length.with(|problems| broken(problems)) {
+                "unmet"
+            } else {
+                "met"
+            };
         }
         check.with(|check| match check {
             Check::Done(problems) if broken(problems) => "unmet",

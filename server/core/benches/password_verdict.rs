@@ -42,14 +42,20 @@ fn main() {
         ("passphrase, 18 chars", "maple cobalt drift".to_owned()),
         ("breached, 14 chars", "password123456".to_owned()),
         ("256 x 'a'", "a".repeat(256)),
-        ("256 keyboard walk", "qwertyuiop".repeat(26)[..256].to_owned()),
+        (
+            "256 keyboard walk",
+            "qwertyuiop".repeat(26)[..256].to_owned(),
+        ),
         ("256 digits", "0123456789".repeat(26)[..256].to_owned()),
         (
             "256 words",
             "harbour lantern quartz violet ".repeat(9)[..256].to_owned(),
         ),
         ("256 random printable", random),
-        ("256 Cyrillic letters", "пароль".repeat(43).chars().take(256).collect()),
+        (
+            "256 Cyrillic letters",
+            "пароль".repeat(43).chars().take(256).collect(),
+        ),
         ("257 (refused on length)", "a".repeat(257)),
     ];
     println!("{runs} runs each; milliseconds");

@@ -16,7 +16,9 @@ use threshold_core::rules::Password;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let output = args.next().ok_or("usage: build_breached_list OUT.bin LIST.txt…")?;
+    let output = args
+        .next()
+        .ok_or("usage: build_breached_list OUT.bin LIST.txt…")?;
     let mut kept = Vec::new();
     for path in args {
         let (mut lines, mut not_utf8, mut long) = (0u64, 0u64, 0u64);

@@ -96,7 +96,10 @@ async fn a_breached_old_password_logs_in_but_must_be_replaced_and_support_sees_w
         .unwrap()
         .security;
     assert!(security.must_change_password);
-    assert_eq!(security.must_change_reason, Some(MustChangeReason::Breached));
+    assert_eq!(
+        security.must_change_reason,
+        Some(MustChangeReason::Breached)
+    );
     let found_at = security.password_breached_at.expect("when it was found");
     assert_eq!(found_at, db.clock_now());
 
@@ -141,7 +144,10 @@ async fn a_breached_old_password_logs_in_but_must_be_replaced_and_support_sees_w
     assert_eq!(security.password_breached_at, None);
     let (_, user) = log_in(&db, "Copper lantern meadow").await.unwrap();
     assert!(!user.must_change_password);
-    assert_eq!(log_in(&db, BREACHED).await.unwrap_err(), LoginError::Incorrect);
+    assert_eq!(
+        log_in(&db, BREACHED).await.unwrap_err(),
+        LoginError::Incorrect
+    );
 }
 
 #[tokio::test]
@@ -205,10 +211,7 @@ async fn the_live_verdict_names_each_broken_rule_and_is_rate_limited_per_address
     let verdict = password_verdict(&db.services, &ask(&"x".repeat(10_000)), "192.0.2.7")
         .await
         .unwrap();
-    assert_eq!(
-        verdict.problems,
-        [PasswordProblem::TooLong { max: 256 }]
-    );
+    assert_eq!(verdict.problems, [PasswordProblem::TooLong { max: 256 }]);
 
     // The burst is 60 per address (four used above); another address is
     // not affected.

@@ -489,7 +489,9 @@ mod tests {
                 PasswordProblem::ContainsSurname.to_string(),
             ]
         );
-        assert!(problems.iter().all(|p| p.field == RegistrationField::Password));
+        assert!(problems
+            .iter()
+            .all(|p| p.field == RegistrationField::Password));
     }
 
     #[test]

@@ -49,7 +49,9 @@ pub enum VerdictError {
         wait_text(*retry_after_seconds)
     )]
     RateLimited { retry_after_seconds: u64 },
-    #[error("Your password could not be checked just now; it will be checked when you send the form.")]
+    #[error(
+        "Your password could not be checked just now; it will be checked when you send the form."
+    )]
     Unavailable,
 }
 

@@ -4,9 +4,7 @@
 use super::{ChoosePasswordError, ChoosePasswordForm};
 use crate::auth::{sessions, CurrentUser, MustChangeReason};
 use crate::events::record;
-use crate::rules::{
-    Password, PasswordPolicy, PasswordProblem, PersonalWords, MAX_PASSWORD_CHARS,
-};
+use crate::rules::{Password, PasswordPolicy, PasswordProblem, PersonalWords, MAX_PASSWORD_CHARS};
 use crate::Services;
 
 /// The new password is stored and a fresh, unrestricted session started.

@@ -251,17 +251,33 @@ pub fn length_problems(password: &Password) -> Vec<PasswordProblem> {
 pub fn personal_problems(password: &Password, words: &PersonalWords<'_>) -> Vec<PasswordProblem> {
     let password_key = fold_key(password.expose());
     let checks = [
-        (words.username.map(identifier_key), PasswordProblem::ContainsUsername),
-        (words.email_name().map(identifier_key), PasswordProblem::ContainsEmailName),
-        (words.first_name.map(name_key), PasswordProblem::ContainsFirstName),
-        (words.surname.map(name_key), PasswordProblem::ContainsSurname),
-        (Some(SITE_NAME.to_owned()), PasswordProblem::ContainsSiteName),
+        (
+            words.username.map(identifier_key),
+            PasswordProblem::ContainsUsername,
+        ),
+        (
+            words.email_name().map(identifier_key),
+            PasswordProblem::ContainsEmailName,
+        ),
+        (
+            words.first_name.map(name_key),
+            PasswordProblem::ContainsFirstName,
+        ),
+        (
+            words.surname.map(name_key),
+            PasswordProblem::ContainsSurname,
+        ),
+        (
+            Some(SITE_NAME.to_owned()),
+            PasswordProblem::ContainsSiteName,
+        ),
     ];
     checks
         .into_iter()
         .filter(|(key, _)| {
             key.as_ref().is_some_and(|key| {
-                key.chars().count() >= MIN_CONTAINED_NAME_CHARS && password_key.contains(key.as_str())
+                key.chars().count() >= MIN_CONTAINED_NAME_CHARS
+                    && password_key.contains(key.as_str())
             })
         })
         .map(|(_, problem)| problem)
@@ -346,7 +362,10 @@ mod tests {
 
     #[test]
     fn new_normalises_quotes_and_nfkc_but_does_not_trim() {
-        assert_eq!(Password::new(" it\u{2019}s \u{fb01}ne ").expose(), " it's fine ");
+        assert_eq!(
+            Password::new(" it\u{2019}s \u{fb01}ne ").expose(),
+            " it's fine "
+        );
     }
 
     #[test]
@@ -466,7 +485,10 @@ mod tests {
         for problem in &all {
             assert!(PasswordRule::ALL.contains(&problem.rule()));
             let text = problem.to_string();
-            assert!(text.chars().next().is_some_and(char::is_uppercase), "{text}");
+            assert!(
+                text.chars().next().is_some_and(char::is_uppercase),
+                "{text}"
+            );
         }
         assert_eq!(
             PasswordProblem::TooShort { min: 15 }.to_string(),
@@ -498,7 +520,12 @@ mod tests {
             let common_words = PasswordProblem::TooGuessable {
                 hint: GuessHint::CommonWords,
             };
-            for on_the_list in ["aaaaaaaaaaaa", "111111111111", "            ", "password123456"] {
+            for on_the_list in [
+                "aaaaaaaaaaaa",
+                "111111111111",
+                "            ",
+                "password123456",
+            ] {
                 assert_eq!(
                     problems(on_the_list, none),
                     [short.clone(), breached.clone()],

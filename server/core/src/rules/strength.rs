@@ -5,8 +5,8 @@
 //! megabytes to the browser's bundle, and the browser asks the server for
 //! its verdict anyway.
 
-use zxcvbn::matching::patterns::MatchPattern;
 use zxcvbn::feedback::Warning;
+use zxcvbn::matching::patterns::MatchPattern;
 
 use super::password::{GuessHint, Password, PersonalWords};
 
@@ -159,4 +159,3 @@ mod tests {
         assert_eq!(weak(&strong_then_anything), None);
     }
 }
-
