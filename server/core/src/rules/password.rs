@@ -325,7 +325,7 @@ impl PasswordPolicy for NewPasswordRules {
         } else if let Some(hint) = super::strength::weakness(password, words) {
             // "Built from your details" says again what the rule about
             // names says more precisely.
-            if !(hint == GuessHint::YourDetails && !personal.is_empty()) {
+            if hint != GuessHint::YourDetails || personal.is_empty() {
                 problems.push(PasswordProblem::TooGuessable { hint });
             }
         }
@@ -532,7 +532,7 @@ mod tests {
                     "{on_the_list:?}"
                 );
             }
-            assert_eq!(problems("passwordpassword", none), [breached.clone()]);
+            assert_eq!(problems("passwordpassword", none), [PasswordProblem::Breached]);
             for guessable in ["Password1234!", "letmein12345"] {
                 assert_eq!(
                     problems(guessable, none),
