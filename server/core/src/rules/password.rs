@@ -532,7 +532,10 @@ mod tests {
                     "{on_the_list:?}"
                 );
             }
-            assert_eq!(problems("passwordpassword", none), [PasswordProblem::Breached]);
+            assert_eq!(
+                problems("passwordpassword", none),
+                [PasswordProblem::Breached]
+            );
             for guessable in ["Password1234!", "letmein12345"] {
                 assert_eq!(
                     problems(guessable, none),
