@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 
-.PHONY: run test setup lint unit e2e bench-login bench-overload bench-search bench-wasm multi-instance behind-proxy attack
+.PHONY: run test setup lint unit e2e bench-login bench-overload bench-search bench-password bench-wasm multi-instance behind-proxy attack
 
 ## Build and serve Threshold on http://127.0.0.1:3000 (SQLite, dev mailbox).
 run: setup
@@ -37,6 +37,10 @@ bench-login: setup
 bench-overload: setup
 	@bash scripts/bench-overload.sh sqlite
 	@bash scripts/bench-overload.sh postgres
+
+## How long judging a new password takes, worst cases included (README).
+bench-password: setup
+	@$(ENV) cargo bench -p threshold-core --features server --bench password_verdict
 
 ## Support search on 100,000 accounts: p50/p95 per kind of query, on SQLite
 ## and on PostgreSQL (README).

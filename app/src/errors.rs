@@ -19,6 +19,7 @@ use threshold_core::{
     access::{ContactError, ContactField},
     accounts::{RegistrationError, RegistrationField},
     auth::{LoginError, LoginField},
+    passwords::VerdictError,
     refusal::Refusal,
     reset::{ChoosePasswordError, ResetError},
 };
@@ -339,6 +340,15 @@ pub fn choose_password_messages(
     }
 }
 
+/// Why a password dialog has no live verdict: one line under its rules.
+/// Never an obstacle: the form is checked when it is sent.
+pub fn verdict_message(error: &ServiceError<VerdictError>) -> String {
+    match error {
+        ServiceError::Domain(error) => error.to_string(),
+        ServiceError::Call(_) => VerdictError::Unavailable.to_string(),
+    }
+}
+
 /// A "Contact support" refusal: each problem next to its field, anything
 /// else above the button.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -445,12 +455,13 @@ mod tests {
         let messages =
             choose_password_messages(&ServiceError::Domain(ChoosePasswordError::Invalid {
                 problems: vec![
-                    threshold_core::rules::PasswordProblem::TooShort { min: 12 },
-                    threshold_core::rules::PasswordProblem::Common,
+                    threshold_core::rules::PasswordProblem::TooShort { min: 15 },
+                    threshold_core::rules::PasswordProblem::Breached,
                 ],
             }));
         assert_eq!(messages.password.len(), 2);
-        assert_eq!(messages.password[0], "Use at least 12 characters");
+        assert_eq!(messages.password[0], "Use at least 15 characters");
+        assert!(messages.password[1].contains("exposed in data breaches"));
     }
 
     #[test]
@@ -791,6 +802,27 @@ mod every_refusal {
                 other => panic!("{error:?}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn every_verdict_refusal_has_its_status_and_words() {
+        let check = listed!(VerdictError: VerdictError::RateLimited { .. },
+            VerdictError::Unavailable);
+        for (error, expected) in [
+            (
+                VerdictError::RateLimited {
+                    retry_after_seconds: 30,
+                },
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
+            (VerdictError::Unavailable, StatusCode::SERVICE_UNAVAILABLE),
+        ] {
+            check(&error);
+            assert_eq!(status(&error), expected, "{error:?}");
+            assert!(error.fields().is_empty());
+            assert_words(&verdict_message(&ServiceError::Domain(error.clone())));
+        }
+        assert_words(&verdict_message(&ServiceError::Call(FAILED.into())));
     }
 
     #[test]

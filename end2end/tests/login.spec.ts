@@ -130,8 +130,10 @@ test("each login gets a new session cookie and logout kills the old one on the s
   expect(await whoHas(first!.value)).toBeNull();
   expect((await whoHas(second!.value))?.username).toBe(person.username);
 
-  // Log out: the server forgets the session, not only the browser.
+  // Log out: the server forgets the session, not only the browser. (The
+  // button works once the reloaded page has hydrated.)
   await page.reload();
+  await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
   await page.getByRole("button", { name: "Log out" }).click();
   await expect(page.locator("#open-login")).toBeVisible();
   expect(await whoHas(second!.value)).toBeNull();

@@ -29,7 +29,7 @@ test("a practitioner registers with a blank username and is shown the generated 
   const dialog = await openRegister(page);
   // The first field has focus, and the password rules show before typing.
   await expect(dialog.getByLabel("First name")).toBeFocused();
-  await expect(dialog.getByText("At least 12 characters")).toBeVisible();
+  await expect(dialog.getByText("At least 15 characters")).toBeVisible();
 
   await fillPerson(dialog, { first: "Chidi", surname: "Ó Briain", email: email("chidi") });
   await dialog.getByRole("button", { name: "Create account" }).click();
@@ -96,24 +96,81 @@ test("every field error of an empty form is announced next to its field", async 
   await expect(dialog.locator("#registered-username")).toHaveCount(0);
 });
 
-test("password rules are checked while typing, common passwords included", async ({ page }) => {
+// The rules the server judges (breached list, strength, the person's own
+// words) come from its verdict, asked for once typing pauses.
+const rule = (dialog: ReturnType<Page["getByRole"]>, name: string) =>
+  dialog.locator(`.rule[data-rule=${name}]`);
+
+test("the password verdict updates as one types", async ({ page }) => {
   const dialog = await openRegister(page);
+  await dialog.getByLabel("First name").fill("Ada");
+  await dialog.getByLabel("Surname").fill("Okafor");
   const password = dialog.getByLabel("Password", { exact: true });
-  const length = dialog.locator(".rule").nth(0);
-  const common = dialog.locator(".rule").nth(1);
-  const contains = dialog.locator(".rule").nth(2);
+  for (const name of ["length", "breached", "guessable", "personal"]) {
+    await expect(rule(dialog, name)).toHaveClass(/rule--pending/);
+  }
+  await expect(dialog.getByText(/three or four unrelated words/).first()).toBeVisible();
 
   await password.fill("short");
-  await expect(length).toHaveClass(/rule--unmet/);
+  await expect(rule(dialog, "length")).toHaveClass(/rule--unmet/);
 
-  await password.fill("QWERTY123456");
-  await expect(length).toHaveClass(/rule--met/);
-  await expect(common).toHaveClass(/rule--unmet/);
+  await password.fill("passwordpassword");
+  await expect(rule(dialog, "length")).toHaveClass(/rule--met/);
+  await expect(rule(dialog, "breached")).toHaveClass(/rule--unmet/);
+  await expect(rule(dialog, "breached")).toContainText(
+    "appears in a list of passwords exposed in data breaches",
+  );
 
-  await dialog.getByLabel("Username (optional)").fill("kettle");
-  await password.fill("violet kettle harbour");
-  await expect(common).toHaveClass(/rule--met/);
-  await expect(contains).toHaveClass(/rule--unmet/);
+  await password.fill("abcabcabcabcabc");
+  await expect(rule(dialog, "breached")).toHaveClass(/rule--met/);
+  await expect(rule(dialog, "guessable")).toHaveClass(/rule--unmet/);
+  await expect(rule(dialog, "guessable")).toContainText("Too easy to guess");
+
+  await password.fill("maple okafor cobalt drift");
+  await expect(rule(dialog, "personal")).toHaveClass(/rule--unmet/);
+  await expect(rule(dialog, "personal")).toContainText("must not contain your surname");
+
+  // Typed key by key, as a person does: the verdict follows the final text.
+  await password.fill("");
+  await password.pressSequentially("maple cobalt drift", { delay: 40 });
+  for (const name of ["length", "breached", "guessable", "personal"]) {
+    await expect(rule(dialog, name)).toHaveClass(/rule--met/);
+  }
+});
+
+test("a slow verdict is overtaken by the newer one and never holds the form", async ({ page }) => {
+  // The verdict on the breached password is held back for 3 s; the one on
+  // the passphrase typed after it answers at once.
+  await page.route("**/api/password_verdict", async (route) => {
+    if ((route.request().postData() ?? "").includes("passwordpassword")) {
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+    }
+    await route.continue();
+  });
+  const dialog = await openRegister(page);
+  const password = dialog.getByLabel("Password", { exact: true });
+  await password.fill("passwordpassword");
+  await expect(dialog.locator(".rules__note")).toHaveText("Checking…");
+  await page.waitForTimeout(600);
+  await password.fill("maple cobalt drift");
+  await expect(rule(dialog, "breached")).toHaveClass(/rule--met/);
+  // The old answer arrives late and changes nothing.
+  await page.waitForTimeout(3_000);
+  await expect(rule(dialog, "breached")).toHaveClass(/rule--met/);
+
+  // A verdict that takes too long is said to, and sending the form still
+  // works: the server checks the password then.
+  await page.unroute("**/api/password_verdict");
+  await page.route("**/api/password_verdict", async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    await route.continue().catch(() => {});
+  });
+  await password.fill("passwordpassword");
+  await expect(dialog.locator(".rules__note")).toContainText("Still checking", { timeout: 8_000 });
+  await dialog.getByRole("button", { name: "Create account" }).click();
+  await expect(dialog.locator("#register-password-error [role=alert]").first()).toContainText(
+    "exposed in data breaches",
+  );
 });
 
 test("a second account with the same GMC number is warned and needs confirming", async ({ page }) => {

@@ -181,3 +181,53 @@ async fn a_login_makes_a_known_device_whose_reset_is_heard_after_strangers_used_
     let body = owner.text().await.unwrap();
     assert!(body.contains("ada@example.org"), "{body}");
 }
+
+#[tokio::test]
+async fn the_password_verdict_names_the_broken_rules_and_is_limited_per_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, _database_dir) = database::fresh_database_url().await;
+    let server = ServerProcess::start(server_command(dir.path(), &database_url));
+    server.ready().await;
+    let ask = |password: &'static str| {
+        bare()
+            .post(server.url("/api/password_verdict"))
+            .form(&[
+                ("form[password]", password),
+                ("form[username]", ""),
+                ("form[email]", "ada.okafor@example.org"),
+                ("form[first_name]", "Ada"),
+                ("form[surname]", "Okafor"),
+            ])
+            .send()
+    };
+
+    let breached = ask("password123456").await.unwrap();
+    assert_eq!(breached.status(), StatusCode::OK);
+    let body: serde_json::Value = breached.json().await.unwrap();
+    assert_eq!(
+        body["problems"],
+        serde_json::json!([{ "TooShort": { "min": 15 } }, "Breached"])
+    );
+    let body: serde_json::Value = ask("maple cobalt okafor drift")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["problems"], serde_json::json!(["ContainsSurname"]));
+    let body: serde_json::Value = ask(PASSWORD).await.unwrap().json().await.unwrap();
+    assert_eq!(body["problems"], serde_json::json!([]));
+
+    // A burst of 60 per address: three used above.
+    for _ in 3..60 {
+        assert_eq!(ask(PASSWORD).await.unwrap().status(), StatusCode::OK);
+    }
+    let limited = ask(PASSWORD).await.unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = limited.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=1).contains(&wait), "{wait}");
+}

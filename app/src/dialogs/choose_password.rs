@@ -1,9 +1,10 @@
 //! "Choose a new password": shown, and not dismissible, whenever the
-//! session was started with a reset password (SPEC.md §4).
+//! session must choose one: it was started with a reset password (SPEC.md
+//! §4), or the password it logged in with is in the breached list (§3).
 
 use leptos::prelude::*;
 use threshold_core::{
-    auth::CurrentUser,
+    auth::{CurrentUser, MustChangeReason},
     reset::{ChoosePasswordError, ChoosePasswordForm},
 };
 
@@ -69,23 +70,28 @@ pub fn ChoosePasswordDialog() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let username = Signal::derive(move || user().map(|u| u.username).unwrap_or_default());
     let email = Signal::derive(move || user().map(|u| u.email).unwrap_or_default());
+    let first_name = Signal::derive(move || user().map(|u| u.first_name).unwrap_or_default());
+    let surname = Signal::derive(move || user().map(|u| u.surname).unwrap_or_default());
+    let reason = move || {
+        user()
+            .and_then(|user| user.must_change_reason)
+            .unwrap_or(MustChangeReason::Reset)
+            .explanation()
+    };
     let show_password = RwSignal::new(false);
 
     view! {
         <Modal kind=DialogKind::ChoosePassword id="choose-password-dialog"
             title="Choose a new password" dismissible=false>
             <ActionForm action attr:class="form" attr:novalidate=true>
-                <p class="field__hint">
-                    "You logged in with a reset password. Choose a password of your own to finish; "
-                    "the one from the email will not work again."
-                </p>
+                <p class="field__hint" id="choose-password-reason">{reason}</p>
                 <Field id="choose-password" name="form[password]" label="New password"
                     kind=move || if show_password.get() { "text" } else { "password" }
                     autocomplete="new-password" verbatim=true required=true autofocus=true
                     value=password described_by="choose-password-rules"
                     before_input=move || view! {
-                        <PasswordRules id="choose-password-rules" dialog=DialogKind::ChoosePassword
-                            password=password.into() username email/>
+                        <PasswordRules id="choose-password-rules" password=password.into()
+                            username email first_name surname/>
                     }
                     errors=move || messages.with(|m| m.password.clone())>
                     <ShowPassword shown=show_password/>

@@ -115,6 +115,8 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
     let pending = action.pending();
 
     let account_type = RwSignal::new("practitioner".to_owned());
+    let first_name = RwSignal::new(String::new());
+    let surname = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -134,9 +136,10 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
             </p>
             <div class="form__row">
                 <Field id="register-first-name" name="form[first_name]" label="First name"
-                    autocomplete="given-name" autofocus=true errors=errors(RegistrationField::FirstName)/>
+                    autocomplete="given-name" autofocus=true errors=errors(RegistrationField::FirstName)
+                    value=first_name/>
                 <Field id="register-surname" name="form[surname]" label="Surname"
-                    autocomplete="family-name" errors=errors(RegistrationField::Surname)/>
+                    autocomplete="family-name" errors=errors(RegistrationField::Surname) value=surname/>
             </div>
             <Field id="register-email" name="form[email]" label="Email address" kind="email"
                 autocomplete="email" errors=errors(RegistrationField::Email) value=email/>
@@ -172,8 +175,9 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
                 autocomplete="new-password" verbatim=true required=true
                 value=password described_by="register-password-rules"
                 before_input=move || view! {
-                    <PasswordRules id="register-password-rules" dialog=DialogKind::Register
-                        password=password.into() username=username.into() email=email.into()/>
+                    <PasswordRules id="register-password-rules" password=password.into()
+                        username=username.into() email=email.into()
+                        first_name=first_name.into() surname=surname.into()/>
                 }
                 errors=errors(RegistrationField::Password)>
                 <ShowPassword shown=show_password/>

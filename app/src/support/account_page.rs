@@ -144,7 +144,7 @@ fn AccountSections(
                     <dt>"Last login"</dt><dd id="security-last-login">{when(security.last_login_at)}</dd>
                     <dt>"Last reset issued"</dt><dd>{when(security.last_reset_at)}</dd>
                     <dt>"Reset password valid until"</dt><dd>{security.reset_expires_at.map(utc_text).unwrap_or_else(|| "no reset pending".to_owned())}</dd>
-                    <dt>"Must choose a new password"</dt><dd>{if security.must_change_password { "yes" } else { "no" }}</dd>
+                    <dt>"Must choose a new password"</dt><dd id="security-must-change">{must_change_text(&security)}</dd>
                     <dt>"Open sessions"</dt><dd>{security.active_sessions}</dd>
                 </dl>
             </section>
@@ -370,5 +370,21 @@ fn AccountActions(
                 Err(text) => view! { <p class="notice notice--error" role="alert" id="action-result">{text}</p> }.into_any(),
             })}
         </section>
+    }
+}
+
+/// The must-change flag and why: "yes, after a reset" or "yes, password
+/// found in the breach list (at the login of …)".
+fn must_change_text(security: &threshold_core::support::SecurityState) -> String {
+    match security.must_change_reason {
+        None => "no".to_owned(),
+        Some(reason) => match security.password_breached_at {
+            Some(at) if reason == threshold_core::auth::MustChangeReason::Breached => format!(
+                "yes, {} (found at the login of {})",
+                reason.support_text(),
+                utc_text(at)
+            ),
+            _ => format!("yes, {}", reason.support_text()),
+        },
     }
 }

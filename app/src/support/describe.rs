@@ -12,16 +12,24 @@ pub fn event_text(event: &FeedEvent) -> String {
             .and_then(|v| v.as_str())
             .unwrap_or_default()
     };
+    let breached = detail.get("breached_password").and_then(|v| v.as_bool()) == Some(true);
+    let logged_in = |text: &str| {
+        if breached {
+            format!("{text}; password found in the breach list, must choose a new one")
+        } else {
+            text.to_owned()
+        }
+    };
     match event.kind.as_str() {
         "registered" => "Registered".to_owned(),
-        "login" => "Logged in".to_owned(),
-        "login_corrected" => match field("correction") {
-            "caps_lock_inverted" => "Logged in (password typed with Caps Lock on)".to_owned(),
+        "login" => logged_in("Logged in"),
+        "login_corrected" => logged_in(match field("correction") {
+            "caps_lock_inverted" => "Logged in (password typed with Caps Lock on)",
             "first_letter_case_flipped" => {
-                "Logged in (first letter's case corrected, as phones do)".to_owned()
+                "Logged in (first letter's case corrected, as phones do)"
             }
-            _ => "Logged in (typing corrected)".to_owned(),
-        },
+            _ => "Logged in (typing corrected)",
+        }),
         "login_failed" => match detail.get("failed_logins").and_then(|v| v.as_u64()) {
             Some(n) => format!("{} ({n} in a row)", failed_login(event)),
             None => failed_login(event).to_owned(),
@@ -35,7 +43,10 @@ pub fn event_text(event: &FeedEvent) -> String {
             _ => "Asked for a password reset".to_owned(),
         },
         "login_with_reset" => "Logged in with a reset password".to_owned(),
-        "password_changed" => "Chose a new password".to_owned(),
+        "password_changed" => match field("after") {
+            "breached" => "Chose a new password (the old one was in the breach list)".to_owned(),
+            _ => "Chose a new password".to_owned(),
+        },
         "email_sent" => "Email delivered to the mail server".to_owned(),
         "email_failed" => match field("reply") {
             "" => "Email delivery failed; will retry".to_owned(),
@@ -138,6 +149,18 @@ mod tests {
                 r#"{"correction":"caps_lock_inverted"}"#
             )),
             "Logged in (password typed with Caps Lock on)"
+        );
+        assert_eq!(
+            event_text(&event("login", r#"{"breached_password":true}"#)),
+            "Logged in; password found in the breach list, must choose a new one"
+        );
+        assert_eq!(
+            event_text(&event("login", r#"{"breached_password":false}"#)),
+            "Logged in"
+        );
+        assert_eq!(
+            event_text(&event("password_changed", r#"{"after":"breached"}"#)),
+            "Chose a new password (the old one was in the breach list)"
         );
         assert_eq!(
             event_text(&event("login_failed", r#"{"failed_logins":3}"#)),

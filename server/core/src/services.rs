@@ -11,9 +11,10 @@ use crate::auth::{rate_limit::RateLimit, sessions::SessionPolicy};
 use crate::clock::{Clock, SystemClock};
 use crate::events::EventFeed;
 use crate::hashing::{HashCost, HashError, Hasher};
+use crate::passwords::DEFAULT_VERDICT_RATE;
 use crate::reset::ResetPolicy;
 use crate::retention::RetentionPolicy;
-use crate::rules::CommonPasswords;
+use crate::rules::NewPasswordRules;
 use crate::store::Store;
 
 #[derive(Clone)]
@@ -21,7 +22,10 @@ pub struct Services {
     pub store: Store,
     pub hasher: Hasher,
     pub clock: Arc<dyn Clock>,
-    pub common_passwords: &'static CommonPasswords,
+    /// What a new password must be (SPEC.md §3).
+    pub password_rules: NewPasswordRules,
+    /// Password verdicts (the dialogs' live check) per client address.
+    pub verdict_rate: RateLimit,
     pub session_policy: SessionPolicy,
     /// Login attempts per client address.
     pub login_rate: RateLimit,
@@ -62,7 +66,8 @@ impl Services {
             store,
             hasher,
             clock: Arc::new(SystemClock),
-            common_passwords: CommonPasswords::shipped(),
+            password_rules: NewPasswordRules::shipped(),
+            verdict_rate: DEFAULT_VERDICT_RATE,
             session_policy: SessionPolicy::default(),
             login_rate: DEFAULT_LOGIN_RATE,
             registration_policy: RegistrationPolicy::default(),

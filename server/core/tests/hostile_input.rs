@@ -13,8 +13,9 @@ use threshold_core::{
     access::{submit, ContactError, ContactForm},
     accounts::{register, RegistrationError, RegistrationForm},
     auth::{login, rate_limit::RateLimit, LoginError, LoginForm},
+    passwords::{password_verdict, VerdictForm},
     reset::{request_reset, ResetError, ResetForm, ResetRequester},
-    rules::Email,
+    rules::{Email, Password},
     support::{search, SupportError, SupportUser},
 };
 
@@ -255,5 +256,47 @@ fn support_search_never_lets_input_become_query_syntax() {
             });
             Ok(())
         })
+        .unwrap();
+}
+
+#[test]
+fn the_password_verdict_answers_any_text_with_its_rules() {
+    let tokio = tokio::runtime::Runtime::new().unwrap();
+    let db = tokio.block_on(test_db());
+    let fields = (
+        hostile_text(),
+        hostile_text(),
+        hostile_text(),
+        hostile_text(),
+        hostile_text(),
+    );
+    let case = std::sync::atomic::AtomicU32::new(0);
+    runner()
+        .run(
+            &fields,
+            |(password, username, email, first_name, surname)| {
+                let case = case.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                tokio.block_on(async {
+                    let form = VerdictForm {
+                        password,
+                        username,
+                        email,
+                        first_name,
+                        surname,
+                    };
+                    // Each case from its own address: the bucket is not under test.
+                    let client = format!("203.0.113.{case}");
+                    match password_verdict(&db.services, &form, &client).await {
+                        // Whatever else it says, nothing shorter than 15 passes.
+                        Ok(verdict) => assert!(
+                            !verdict.problems.is_empty()
+                                || Password::new(&form.password).char_count() >= 15
+                        ),
+                        Err(error) => panic!("{error:?} for {form:?}"),
+                    }
+                });
+                Ok(())
+            },
+        )
         .unwrap();
 }

@@ -19,7 +19,7 @@ use threshold_core::{
         choose_password, request_reset, ChoosePasswordError, ChoosePasswordForm, ResetError,
         ResetForm, ResetRequested, ResetRequester,
     },
-    rules::PasswordProblem,
+    rules::{GuessHint, PasswordProblem},
     support::{perform, require_support, SupportAction},
 };
 
@@ -572,27 +572,47 @@ async fn choosing_a_password_needs_a_reset_session_and_a_password_that_keeps_the
     );
     let password = reset_email(&db, &sink).await.field("New password:");
     let (token, _) = log_in(&db, "dr.okafor", &password).await.unwrap();
-    let refused = choose_password(&db.services, &token, &form("Zq8 vk tw"))
+    let refused = choose_password(&db.services, &token, &form("Zq8 vk tw mp4x"))
         .await
         .unwrap_err();
     assert_eq!(
         refused,
         ChoosePasswordError::Invalid {
-            problems: vec![PasswordProblem::TooShort { min: 12 }]
+            problems: vec![PasswordProblem::TooShort { min: 15 }]
         }
     );
     let refused = choose_password(&db.services, &token, &form("dr.okafor is ada.okafor"))
         .await
         .unwrap_err();
-    assert_eq!(
-        refused,
-        ChoosePasswordError::Invalid {
-            problems: vec![
-                PasswordProblem::ContainsUsername,
-                PasswordProblem::ContainsEmailName
-            ]
-        }
-    );
+    let ChoosePasswordError::Invalid { problems } = refused else {
+        panic!("{refused:?}");
+    };
+    for broken in [
+        PasswordProblem::ContainsUsername,
+        PasswordProblem::ContainsEmailName,
+    ] {
+        assert!(problems.contains(&broken), "{problems:?}");
+    }
+    // On the breached list, and on the estimator's: each its own reason.
+    for (weak, reason) in [
+        ("passwordpassword", PasswordProblem::Breached),
+        (
+            "abcabcabcabcabc",
+            PasswordProblem::TooGuessable {
+                hint: GuessHint::Repeats,
+            },
+        ),
+    ] {
+        assert_eq!(
+            choose_password(&db.services, &token, &form(weak))
+                .await
+                .unwrap_err(),
+            ChoosePasswordError::Invalid {
+                problems: vec![reason]
+            },
+            "{weak}"
+        );
+    }
     // Nothing changed: the own password still works.
     log_in(&db, "dr.okafor", PASSWORD).await.unwrap();
 }

@@ -70,7 +70,7 @@ pub async fn register(
         });
     }
     let account =
-        NewAccount::parse(form, services.common_passwords).map_err(RegistrationError::Invalid)?;
+        NewAccount::parse(form, &services.password_rules).map_err(RegistrationError::Invalid)?;
     // The email's inbox, not its spelling: `ada+1@` and `ada+2@` are one
     // person's, and counting them apart would let a script fill it.
     let mut names = vec![account.email.mailbox_key()];
@@ -117,7 +117,7 @@ pub async fn create_support_user(
         registration_number: String::new(),
         ..form.clone()
     };
-    let mut account = NewAccount::parse(&as_person, services.common_passwords)
+    let mut account = NewAccount::parse(&as_person, &services.password_rules)
         .map_err(RegistrationError::Invalid)?;
     account.account_type = AccountType::Support;
     create(services, account).await

@@ -8,7 +8,7 @@ use crate::refusal::{Refusal, RefusalKind};
 
 use crate::rules::text::identifier_key;
 use crate::rules::{
-    password, AccountType, CommonPasswords, Email, Password, PersonName, PracticeName,
+    AccountType, Email, Password, PasswordPolicy, PersonName, PersonalWords, PracticeName,
     RegistrationNumber, Username,
 };
 
@@ -194,10 +194,12 @@ pub struct Registered {
 
 impl NewAccount {
     /// Checks every field and reports every problem at once, so the person
-    /// fixes the form in one pass.
+    /// fixes the form in one pass. The password is judged by `passwords`
+    /// (the server's [`crate::rules::NewPasswordRules`]) against the names
+    /// as typed, valid or not.
     pub fn parse(
         form: &RegistrationForm,
-        common: &CommonPasswords,
+        passwords: &dyn PasswordPolicy,
     ) -> Result<NewAccount, Vec<FieldProblem>> {
         use RegistrationField as Field;
         let mut problems = Vec::new();
@@ -240,12 +242,16 @@ impl NewAccount {
         );
 
         let password = Password::new(&form.password);
-        let username_text = username
-            .as_ref()
-            .and_then(|u| u.as_ref())
-            .map(Username::as_str);
-        let email_text = email.as_ref().map(Email::as_str);
-        for problem in password::check_new(&password, username_text, email_text, common) {
+        let words = PersonalWords {
+            username: username
+                .as_ref()
+                .and_then(|u| u.as_ref())
+                .map(Username::as_str),
+            email: email.as_ref().map(Email::as_str),
+            first_name: Some(form.first_name.as_str()),
+            surname: Some(form.surname.as_str()),
+        };
+        for problem in passwords.problems(&password, &words) {
             problems.push(FieldProblem::new(Field::Password, problem));
         }
 
@@ -332,6 +338,28 @@ fn parse_registration_number(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::{password, PasswordProblem};
+
+    /// The pure rules (length and the person's words), without the
+    /// server's list and estimator.
+    struct Rules;
+
+    impl PasswordPolicy for Rules {
+        fn problems(&self, password: &Password, words: &PersonalWords<'_>) -> Vec<PasswordProblem> {
+            let mut problems = password::length_problems(password);
+            problems.extend(password::personal_problems(password, words));
+            problems
+        }
+    }
+
+    /// A policy that refuses every password as breached.
+    struct RefuseAll;
+
+    impl PasswordPolicy for RefuseAll {
+        fn problems(&self, _: &Password, _: &PersonalWords<'_>) -> Vec<PasswordProblem> {
+            vec![PasswordProblem::Breached]
+        }
+    }
 
     fn valid_form() -> RegistrationForm {
         RegistrationForm {
@@ -354,7 +382,7 @@ mod tests {
 
     #[test]
     fn a_complete_form_parses_with_normalised_values() {
-        let account = NewAccount::parse(&valid_form(), &CommonPasswords::default()).unwrap();
+        let account = NewAccount::parse(&valid_form(), &Rules).unwrap();
         assert_eq!(account.first_name.as_str(), "Ada");
         assert_eq!(account.email.as_str(), "Ada.Okafor@Example.org");
         assert!(account.username.is_none());
@@ -374,7 +402,7 @@ mod tests {
             registration_kind: "GMC".into(),
             ..valid_form()
         };
-        let problems = NewAccount::parse(&form, &CommonPasswords::default()).unwrap_err();
+        let problems = NewAccount::parse(&form, &Rules).unwrap_err();
         assert_eq!(
             fields(&problems),
             [
@@ -395,14 +423,14 @@ mod tests {
             account_type: "practice_admin".into(),
             ..valid_form()
         };
-        let problems = NewAccount::parse(&form, &CommonPasswords::default()).unwrap_err();
+        let problems = NewAccount::parse(&form, &Rules).unwrap_err();
         assert_eq!(fields(&problems), [RegistrationField::PracticeName]);
 
         let form = RegistrationForm {
             practice_name: "Riverside Surgery".into(),
             ..form
         };
-        let account = NewAccount::parse(&form, &CommonPasswords::default()).unwrap();
+        let account = NewAccount::parse(&form, &Rules).unwrap();
         assert_eq!(account.practice_name.unwrap().as_str(), "Riverside Surgery");
     }
 
@@ -412,7 +440,7 @@ mod tests {
             practice_name: "Leftover text".into(),
             ..valid_form()
         };
-        let account = NewAccount::parse(&form, &CommonPasswords::default()).unwrap();
+        let account = NewAccount::parse(&form, &Rules).unwrap();
         assert!(account.practice_name.is_none());
     }
 
@@ -422,7 +450,7 @@ mod tests {
             username: "ada.okafor@example.org".into(),
             ..valid_form()
         };
-        let account = NewAccount::parse(&form, &CommonPasswords::default()).unwrap();
+        let account = NewAccount::parse(&form, &Rules).unwrap();
         assert_eq!(
             identifier_key(account.username.unwrap().as_str()),
             identifier_key(account.email.as_str())
@@ -435,7 +463,7 @@ mod tests {
             username: "someone.else@example.org".into(),
             ..valid_form()
         };
-        let problems = NewAccount::parse(&form, &CommonPasswords::default()).unwrap_err();
+        let problems = NewAccount::parse(&form, &Rules).unwrap_err();
         assert_eq!(fields(&problems), [RegistrationField::Username]);
     }
 
@@ -445,7 +473,7 @@ mod tests {
             registration_number: "123".into(),
             ..valid_form()
         };
-        let problems = NewAccount::parse(&form, &CommonPasswords::default()).unwrap_err();
+        let problems = NewAccount::parse(&form, &Rules).unwrap_err();
         assert_eq!(fields(&problems), [RegistrationField::RegistrationNumber]);
 
         let form = RegistrationForm {
@@ -453,7 +481,7 @@ mod tests {
             registration_number: " 712 3456 ".into(),
             ..valid_form()
         };
-        let account = NewAccount::parse(&form, &CommonPasswords::default()).unwrap();
+        let account = NewAccount::parse(&form, &Rules).unwrap();
         assert_eq!(account.registration_number.unwrap().number, "7123456");
     }
 
@@ -463,25 +491,46 @@ mod tests {
             username: "violet".into(),
             ..valid_form()
         };
-        let problems = NewAccount::parse(&form, &CommonPasswords::default()).unwrap_err();
+        let problems = NewAccount::parse(&form, &Rules).unwrap_err();
         assert_eq!(fields(&problems), [RegistrationField::Password]);
 
         let form = RegistrationForm {
             password: "my ada.okafor secret".into(),
             ..valid_form()
         };
-        let problems = NewAccount::parse(&form, &CommonPasswords::default()).unwrap_err();
-        assert_eq!(fields(&problems), [RegistrationField::Password]);
+        let problems = NewAccount::parse(&form, &Rules).unwrap_err();
+        let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                PasswordProblem::ContainsEmailName.to_string(),
+                PasswordProblem::ContainsFirstName.to_string(),
+                PasswordProblem::ContainsSurname.to_string(),
+            ]
+        );
+        assert!(problems
+            .iter()
+            .all(|p| p.field == RegistrationField::Password));
     }
 
     #[test]
-    fn a_common_password_is_refused_whatever_its_case() {
-        let common = CommonPasswords::parse("correcthorsebattery\n");
+    fn the_password_may_not_contain_the_first_name_or_surname() {
         let form = RegistrationForm {
-            password: "CorrectHorseBattery".into(),
+            password: "violet okafor kettle".into(),
             ..valid_form()
         };
-        let problems = NewAccount::parse(&form, &common).unwrap_err();
+        let problems = NewAccount::parse(&form, &Rules).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(
+            problems[0].message,
+            "Your password must not contain your surname"
+        );
+    }
+
+    #[test]
+    fn the_policy_given_decides_the_password() {
+        let problems = NewAccount::parse(&valid_form(), &RefuseAll).unwrap_err();
         assert_eq!(fields(&problems), [RegistrationField::Password]);
+        assert_eq!(problems[0].message, PasswordProblem::Breached.to_string());
     }
 }

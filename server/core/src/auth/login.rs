@@ -1,7 +1,7 @@
 //! Logging in with a username or an email (SPEC.md §2).
 
 use super::throttle::state_after;
-use super::{sessions, CurrentUser, LoginError, LoginField, LoginForm};
+use super::{sessions, CurrentUser, LoginError, LoginField, LoginForm, MustChangeReason};
 use crate::clock::Millis;
 use crate::hashing::{Attempt, HashError};
 use crate::rules::{
@@ -204,12 +204,22 @@ async fn succeed(
     } else {
         None
     };
+    // Only now, with the password verified, is it looked up in the
+    // breached list: the answer says nothing to someone who does not know
+    // the password. A listed password is evidence attackers know it (NIST
+    // SP 800-63B-4), so the session can only choose a new one.
+    let breached = services.password_rules.breached.contains(password);
     services
         .store
-        .record_successful_login(account.id, services.clock.now(), rehashed.as_deref())
+        .record_successful_login(
+            account.id,
+            services.clock.now(),
+            rehashed.as_deref(),
+            breached,
+        )
         .await
         .map_err(|error| unavailable("recording a login", error))?;
-    let session_token = sessions::start(services, account.id, false)
+    let session_token = sessions::start(services, account.id, breached)
         .await
         .map_err(|error| unavailable("starting a session", error))?;
     let kind = if correction.is_some() {
@@ -220,11 +230,13 @@ async fn succeed(
     let detail = serde_json::json!({
         "correction": correction.map(TypoCorrection::as_str),
         "rehashed": rehashed.is_some(),
+        "breached_password": breached,
     });
     record(services, kind, Some(account.id), &detail).await;
+    let reason = breached.then_some(MustChangeReason::Breached);
     Ok(LoggedIn {
         session_token,
-        user: user_of(&account, false)?,
+        user: user_of(&account, reason)?,
         correction,
     })
 }
@@ -259,12 +271,15 @@ async fn succeed_with_reset(
     .await;
     Ok(LoggedIn {
         session_token,
-        user: user_of(&account, true)?,
+        user: user_of(&account, Some(MustChangeReason::Reset))?,
         correction: None,
     })
 }
 
-fn user_of(account: &LoginAccount, must_change_password: bool) -> Result<CurrentUser, LoginError> {
+fn user_of(
+    account: &LoginAccount,
+    must_change_reason: Option<MustChangeReason>,
+) -> Result<CurrentUser, LoginError> {
     let account_type = AccountType::parse(&account.account_type).ok_or_else(|| {
         unavailable(
             "reading an account",
@@ -278,7 +293,8 @@ fn user_of(account: &LoginAccount, must_change_password: bool) -> Result<Current
         first_name: account.first_name.clone(),
         surname: account.surname.clone(),
         account_type,
-        must_change_password,
+        must_change_password: must_change_reason.is_some(),
+        must_change_reason,
     })
 }
 

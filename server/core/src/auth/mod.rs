@@ -17,4 +17,4 @@ pub mod sessions;
 
 #[cfg(feature = "server")]
 pub use login::{login, LoggedIn};
-pub use types::{wait_text, CurrentUser, LoginError, LoginField, LoginForm};
+pub use types::{wait_text, CurrentUser, LoginError, LoginField, LoginForm, MustChangeReason};

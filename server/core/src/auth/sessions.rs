@@ -11,7 +11,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use super::CurrentUser;
+use super::{CurrentUser, MustChangeReason};
 use crate::clock::Millis;
 use crate::rules::AccountType;
 use crate::store::StoreError;
@@ -89,7 +89,8 @@ const TOUCH_INTERVAL_MS: Millis = 60_000;
 
 /// Starts a session for `account_id` and returns the token for the cookie:
 /// 256 random bits, URL-safe base64. A session started with a reset
-/// password is marked `must_change_password`: it can only choose one.
+/// password, or with a password found in the breached list, is marked
+/// `must_change_password`: it can only choose a new one.
 pub async fn start(
     services: &Services,
     account_id: i64,
@@ -140,6 +141,15 @@ pub async fn current_user(
         surname: session.surname,
         account_type,
         must_change_password: session.must_change_password,
+        must_change_reason: session.must_change_password.then_some(
+            // A session that must change is one started with a reset
+            // password unless the account's password is known breached.
+            if session.password_breached_at.is_some() {
+                MustChangeReason::Breached
+            } else {
+                MustChangeReason::Reset
+            },
+        ),
     }))
 }
 

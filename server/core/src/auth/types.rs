@@ -25,10 +25,47 @@ pub struct CurrentUser {
     pub first_name: String,
     pub surname: String,
     pub account_type: AccountType,
-    /// Logged in with a reset password: must choose a new one before
-    /// anything else.
+    /// Must choose a new password before anything else (logged in with a
+    /// reset password, or with a password found in the breached list).
     #[serde(default)]
     pub must_change_password: bool,
+    /// Why, when [`CurrentUser::must_change_password`].
+    #[serde(default)]
+    pub must_change_reason: Option<MustChangeReason>,
+}
+
+/// Why a session must choose a new password before anything else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MustChangeReason {
+    /// It was started with a reset password (SPEC.md §4).
+    Reset,
+    /// The account's password is in the breached-password list (SPEC.md
+    /// §3): evidence that attackers know it.
+    Breached,
+}
+
+impl MustChangeReason {
+    /// What the "Choose a new password" dialog says first.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            MustChangeReason::Reset => {
+                "You logged in with a reset password. Choose a password of your own to finish; \
+                 the one from the email will not work again."
+            }
+            MustChangeReason::Breached => {
+                "Your password appears in a list of passwords exposed in data breaches, so \
+                 attackers may try it on your account. Choose a new one to go on."
+            }
+        }
+    }
+
+    /// How the support console names it.
+    pub fn support_text(self) -> &'static str {
+        match self {
+            MustChangeReason::Reset => "after a reset",
+            MustChangeReason::Breached => "password found in the breach list",
+        }
+    }
 }
 
 impl CurrentUser {

@@ -1,10 +1,10 @@
 //! "Choose a new password": the one thing a session started with a reset
-//! password may do.
+//! password, or with a password found in the breached list, may do.
 
 use super::{ChoosePasswordError, ChoosePasswordForm};
-use crate::auth::{sessions, CurrentUser};
+use crate::auth::{sessions, CurrentUser, MustChangeReason};
 use crate::events::record;
-use crate::rules::{password::check_new, Password, PasswordProblem, MAX_PASSWORD_CHARS};
+use crate::rules::{Password, PasswordPolicy, PasswordProblem, PersonalWords, MAX_PASSWORD_CHARS};
 use crate::Services;
 
 /// The new password is stored and a fresh, unrestricted session started.
@@ -14,8 +14,8 @@ pub struct PasswordChosen {
     pub user: CurrentUser,
 }
 
-/// Sets the account's password from a session started with a reset
-/// password. Every session of the account is ended (a stranger who knew
+/// Sets the account's password from a session that must choose one (started
+/// with a reset password or a breached one). Every session of the account is ended (a stranger who knew
 /// the old password is logged out too) and a new one started.
 pub async fn choose_password(
     services: &Services,
@@ -57,12 +57,13 @@ pub async fn choose_password(
         .map_err(|error| unavailable("reading an account", error))?
         .ok_or(ChoosePasswordError::NotLoggedIn)?;
     let password = Password::new(&form.password);
-    let problems = check_new(
-        &password,
-        Some(&username),
-        Some(&email),
-        services.common_passwords,
-    );
+    let words = PersonalWords {
+        username: Some(&username),
+        email: Some(&email),
+        first_name: Some(&user.first_name),
+        surname: Some(&user.surname),
+    };
+    let problems = services.password_rules.problems(&password, &words);
     if !problems.is_empty() {
         return Err(ChoosePasswordError::Invalid { problems });
     }
@@ -89,13 +90,19 @@ pub async fn choose_password(
         services,
         "password_changed",
         Some(user.account_id),
-        &serde_json::json!({ "after": "reset" }),
+        &serde_json::json!({
+            "after": match user.must_change_reason {
+                Some(MustChangeReason::Breached) => "breached",
+                _ => "reset",
+            }
+        }),
     )
     .await;
     Ok(PasswordChosen {
         session_token,
         user: CurrentUser {
             must_change_password: false,
+            must_change_reason: None,
             ..user
         },
     })

@@ -100,9 +100,7 @@ pub enum ChoosePasswordError {
     /// The new password breaks these rules (SPEC.md §3).
     #[error("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join(". "))]
     Invalid { problems: Vec<PasswordProblem> },
-    #[error(
-        "Your session has ended. Log in again with the password from your latest reset email."
-    )]
+    #[error("Your session has ended. Log in again, then choose your new password.")]
     NotLoggedIn,
     /// Only a session started with a reset password chooses one here.
     #[error("There is no new password to choose: you are already logged in.")]

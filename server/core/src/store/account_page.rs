@@ -31,6 +31,8 @@ pub struct AccountRecord {
     /// Of those, the ones started with a reset password that has not been
     /// replaced.
     pub must_change_sessions: i64,
+    /// When a login found the account's password in the breached list.
+    pub password_breached_at: Option<Millis>,
 }
 
 impl Store {
@@ -43,7 +45,7 @@ impl Store {
         const LIVE: &str = "s.last_seen_at >= $2 AND s.created_at >= $3";
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS}, a.practice_name, a.created_at, a.failed_logins,
-                    a.throttled_until, a.locked_at, a.last_reset_at,
+                    a.throttled_until, a.locked_at, a.last_reset_at, a.password_breached_at,
                     (SELECT expires_at FROM pending_resets p WHERE p.account_id = a.id)
                         AS reset_expires_at,
                     (SELECT COUNT(*) FROM sessions s

@@ -47,9 +47,12 @@ pub struct SessionRow {
     pub first_name: String,
     pub surname: String,
     pub account_type: String,
-    /// Started with a reset password: only choosing a new one is allowed.
+    /// Started with a reset password, or with a password found in the
+    /// breached list: only choosing a new one is allowed.
     #[sqlx(try_from = "Flag")]
     pub must_change_password: bool,
+    /// When a login found the account's password in the breached list.
+    pub password_breached_at: Option<Millis>,
 }
 
 /// A rate-limit bucket as stored.
@@ -219,21 +222,29 @@ impl Store {
 
     /// Clears the account's failure counters, notes the login time and, when
     /// given, stores a stronger hash of the same password.
+    /// A login succeeded: the failure count starts again, a stronger hash
+    /// replaces the old one, and whether the password is in the breached
+    /// list is kept (since when, if it is; cleared if it is not).
     pub async fn record_successful_login(
         &self,
         account_id: i64,
         now: Millis,
         rehashed: Option<&str>,
+        password_breached: bool,
     ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE accounts
                 SET failed_logins = 0, throttled_until = NULL, last_login_at = $1,
-                    password_hash = COALESCE($2, password_hash)
+                    password_hash = COALESCE($2, password_hash),
+                    password_breached_at = CASE WHEN $4 = 1
+                                                THEN COALESCE(password_breached_at, $1)
+                                                ELSE NULL END
               WHERE id = $3",
         )
         .bind(now)
         .bind(rehashed)
         .bind(account_id)
+        .bind(i64::from(password_breached))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -264,7 +275,8 @@ impl Store {
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>, StoreError> {
         Ok(sqlx::query_as::<_, SessionRow>(
             "SELECT s.account_id, s.created_at, s.last_seen_at, s.must_change_password,
-                    a.username, a.email, a.first_name, a.surname, a.account_type
+                    a.username, a.email, a.first_name, a.surname, a.account_type,
+                    a.password_breached_at
                FROM sessions s JOIN accounts a ON a.id = s.account_id
               WHERE s.token_hash = $1 AND a.status = 'active'",
         )

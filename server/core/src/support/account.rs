@@ -1,6 +1,7 @@
 //! The account page: what support sees of one account.
 
 use super::{AccountDetail, SecurityState, SupportError, SupportUser};
+use crate::auth::MustChangeReason;
 use crate::store::{AccountRecord, StoreError};
 use crate::Services;
 
@@ -53,6 +54,13 @@ async fn read_detail(
 /// The security state as it stands at `now`: a delay or a reset password
 /// that has run out is no longer shown.
 fn security_state(record: &AccountRecord, now: crate::clock::Millis) -> SecurityState {
+    let must_change_reason = if record.password_breached_at.is_some() {
+        Some(MustChangeReason::Breached)
+    } else if record.must_change_sessions > 0 {
+        Some(MustChangeReason::Reset)
+    } else {
+        None
+    };
     SecurityState {
         failed_logins: u32::try_from(record.failed_logins).unwrap_or(0),
         throttled_until: record.throttled_until.filter(|until| *until > now),
@@ -60,7 +68,9 @@ fn security_state(record: &AccountRecord, now: crate::clock::Millis) -> Security
         last_login_at: record.summary.last_login_at,
         last_reset_at: record.last_reset_at,
         reset_expires_at: record.reset_expires_at.filter(|expires| *expires > now),
-        must_change_password: record.must_change_sessions > 0,
+        must_change_password: must_change_reason.is_some(),
+        must_change_reason,
+        password_breached_at: record.password_breached_at,
         active_sessions: u32::try_from(record.sessions).unwrap_or(0),
     }
 }

@@ -108,8 +108,17 @@ pub struct SecurityState {
     pub last_reset_at: Option<Millis>,
     /// The pending reset password's expiry, while one is unused.
     pub reset_expires_at: Option<Millis>,
-    /// A session started with a reset password has yet to choose a new one.
+    /// The account must choose a new password at its next login or in a
+    /// session open now.
     pub must_change_password: bool,
+    /// Why: a session started with a reset password has yet to choose one,
+    /// or the password was found in the breached list (which wins: it
+    /// holds at every login until the password is changed).
+    #[serde(default)]
+    pub must_change_reason: Option<crate::auth::MustChangeReason>,
+    /// When a login found the password in the breached list.
+    #[serde(default)]
+    pub password_breached_at: Option<Millis>,
     pub active_sessions: u32,
 }
 
