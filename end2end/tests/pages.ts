@@ -59,10 +59,14 @@ export async function readResetEmail(page: Page, email: string) {
   const body = page.locator("#message-body");
   await expect(body).toContainText("New password:");
   const text = await body.innerText();
+  // Each value is alone on the line after its label.
   const field = (label: string) => {
-    const line = text.split("\n").find((l) => l.trim().startsWith(label));
-    expect(line, `a "${label}" line`).toBeTruthy();
-    return line!.trim().slice(label.length).trim();
+    const lines = text.split("\n").map((l) => l.trim());
+    const at = lines.indexOf(label);
+    expect(at, `a "${label}" line`).toBeGreaterThanOrEqual(0);
+    const value = lines.slice(at + 1).find((l) => l !== "");
+    expect(value, `a value after "${label}"`).toBeTruthy();
+    return value!;
   };
   return { username: field("Your username:"), password: field("New password:") };
 }

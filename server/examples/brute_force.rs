@@ -208,11 +208,10 @@ async fn owner_gets_in(
                 .iter()
                 .filter(|m| m["recipient"] == email)
                 .find_map(|m| {
-                    m["body_text"].as_str()?.lines().find_map(|line| {
-                        line.trim()
-                            .strip_prefix("New password:")
-                            .map(|p| p.trim().to_owned())
-                    })
+                    // The password is the line after "New password:".
+                    let mut lines = m["body_text"].as_str()?.lines().map(str::trim);
+                    lines.by_ref().find(|line| *line == "New password:")?;
+                    lines.find(|line| !line.is_empty()).map(str::to_owned)
                 })
         });
         if let Some(password) = found {

@@ -59,8 +59,7 @@ We have your request for help with Threshold. Your reference is {reference}.
 
 What happens next:
 - Someone in support looks for your account using the details you gave.
-- If we can match it, we may update the email address on your account and
-  send you a reset email with your username and a new password.
+- If we can match it, we may update the email address on your account and send you a reset email with your username and a new password.
 - We reply to this address. We never ask for your password.
 
 While you wait, the Help centre may get you in sooner: {site}/help
@@ -71,8 +70,8 @@ Threshold
     );
     let html = format!(
         r#"<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{subject}</title></head>
-<body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1b2430; max-width: 36rem;">
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{subject}</title></head>
+<body style="font-family: system-ui, sans-serif; font-size: 16px; line-height: 1.5; color: #1b2430; max-width: 36rem;">
 <p>Hello,</p>
 <p>We have your request for help with Threshold. Your reference is <strong>{reference}</strong>.</p>
 <p>What happens next:</p>
@@ -104,25 +103,29 @@ fn password_reset(
 ) -> RenderedEmail {
     let site = site_url.trim_end_matches('/');
     let help = format!("{site}/help/unable-to-log-in");
+    // Plain text for phones: every paragraph on one line (the mail program
+    // wraps it to the screen; hard breaks at 72 columns make ragged lines
+    // there), and the username and password each alone on a line, so
+    // neither is ever broken in two.
     let text = format!(
         "Hello {first_name},
 
-Someone, we hope you, asked for a new Threshold password for this email address.
+We received a request for a new password for the Threshold account that uses this email address.
 
-Your username:  {username}
-New password:   {password}
+Your username:
+{username}
+
+New password:
+{password}
 
 To log in:
-1. Go to {site} and choose \"Log in\" at the top right.
-2. Enter your username (or this email address) and the new password.
-   Capital letters and the hyphens do not matter in it.
+1. Go to {site} and choose Log in.
+2. Enter your username (or this email address) and the new password. Capital letters and the hyphens in it do not matter.
 3. Choose a new password of your own when asked.
 
-The new password works once, for 24 hours, and only from the latest reset
-email: if you asked more than once, use the newest one.
+The new password works once, within 24 hours, and only from the latest reset email. If you asked more than once, use the newest one.
 
-If you did not ask for this, ignore this email: your current password still
-works, and nobody can use the new one without reading this email.
+If you did not ask for a new password, you can ignore this email: your current password still works, and nobody can use the new one without reading this email.
 
 Still stuck? {help}
 
@@ -131,26 +134,28 @@ Threshold
         first_name = recipient.first_name,
         username = recipient.username,
     );
+    // The values in a monospace block that never wraps: a password broken
+    // at a hyphen is a password typed wrongly.
+    let value = "font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 1.15rem; \
+                 white-space: nowrap; margin: 0.25rem 0 1rem;";
     let html = format!(
         r#"<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{subject}</title></head>
-<body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1b2430; max-width: 36rem;">
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{subject}</title></head>
+<body style="font-family: system-ui, sans-serif; font-size: 16px; line-height: 1.5; color: #1b2430; max-width: 36rem;">
 <p>Hello {first_name},</p>
-<p>Someone, we hope you, asked for a new Threshold password for this email address.</p>
-<table role="presentation" style="border-collapse: collapse; margin: 1rem 0;">
-<tr><th scope="row" style="text-align: left; padding: 0.25rem 1rem 0.25rem 0;">Your username</th>
-<td><code style="font-size: 1.15rem;">{username}</code></td></tr>
-<tr><th scope="row" style="text-align: left; padding: 0.25rem 1rem 0.25rem 0;">New password</th>
-<td><code style="font-size: 1.15rem; letter-spacing: 0.05em;">{password}</code></td></tr>
-</table>
+<p>We received a request for a new password for the Threshold account that uses this email address.</p>
+<p style="margin-bottom: 0;"><strong>Your username</strong></p>
+<p id="reset-username" style="{value}">{username}</p>
+<p style="margin-bottom: 0;"><strong>New password</strong></p>
+<p id="reset-password" style="{value} letter-spacing: 0.05em;">{password}</p>
 <p>To log in:</p>
 <ol>
-<li>Go to <a href="{site}">{site}</a> and choose <strong>Log in</strong> at the top right.</li>
-<li>Enter your username (or this email address) and the new password. Capital letters and the hyphens do not matter in it.</li>
+<li>Go to <a href="{site}">{site}</a> and choose <strong>Log in</strong>.</li>
+<li>Enter your username (or this email address) and the new password. Capital letters and the hyphens in it do not matter.</li>
 <li>Choose a new password of your own when asked.</li>
 </ol>
-<p>The new password works once, for 24 hours, and only from the latest reset email: if you asked more than once, use the newest one.</p>
-<p>If you did not ask for this, ignore this email: your current password still works, and nobody can use the new one without reading this email.</p>
+<p>The new password works once, within 24 hours, and only from the latest reset email. If you asked more than once, use the newest one.</p>
+<p>If you did not ask for a new password, you can ignore this email: your current password still works, and nobody can use the new one without reading this email.</p>
 <p>Still stuck? <a href="{help}">Help with logging in</a></p>
 <p>Threshold</p>
 </body></html>
@@ -215,8 +220,32 @@ mod tests {
             assert!(part.contains("your current password still"));
             assert!(part.contains("only from the latest reset"));
         }
-        assert!(email.text.contains("Your username:  O'Brien4821"));
+        assert!(email.text.contains("Your username:\nO'Brien4821\n"));
         assert!(email.html.contains("O&#39;Brien4821"));
+    }
+
+    #[test]
+    fn the_password_stands_alone_on_its_line_and_no_paragraph_is_hard_wrapped() {
+        let email = reset("Ada");
+        let lines: Vec<&str> = email.text.lines().collect();
+        let at = lines
+            .iter()
+            .position(|line| *line == "New password:")
+            .unwrap();
+        assert_eq!(lines[at + 1], "k7mp-4xqa-9vtd-hw3e-n2rc");
+        // Every sentence ends its line: a line that does not end a
+        // sentence, a list item or a label was broken by hand.
+        for line in lines.iter().filter(|line| line.len() > 40) {
+            assert!(
+                line.ends_with('.') || line.ends_with(':') || line.contains("http"),
+                "hard-wrapped line: {line:?}"
+            );
+        }
+        assert!(email.html.contains("white-space: nowrap"));
+        assert!(
+            !email.text.contains("top right"),
+            "true only on wide screens"
+        );
     }
 
     #[test]

@@ -58,13 +58,17 @@ impl Received {
         message.message_id().expect("a Message-ID").to_owned()
     }
 
-    /// The value after `label` on its line of the text part, e.g.
-    /// `field("New password:")`.
+    /// The value under `label` in the text part (`field("New password:")`):
+    /// the line after the label's own.
     pub fn field(&self, label: &str) -> String {
-        self.text()
-            .lines()
-            .find_map(|line| line.trim().strip_prefix(label).map(|v| v.trim().to_owned()))
-            .unwrap_or_else(|| panic!("no {label} line in:\n{}", self.text()))
+        let text = self.text();
+        let mut lines = text.lines().map(str::trim);
+        lines
+            .by_ref()
+            .find(|line| *line == label)
+            .and_then(|_| lines.find(|line| !line.is_empty()))
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no {label} line in:\n{text}"))
     }
 }
 
