@@ -18,6 +18,8 @@ pub struct MailboxMessage {
     pub subject: String,
     pub delivered: String,
     pub body_text: String,
+    /// The HTML part, for looking at how a mail program would show it.
+    pub body_html: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
@@ -100,6 +102,7 @@ mod server {
             subject: message.subject,
             delivered: utc_text(message.delivered_at),
             body_text: message.body_text,
+            body_html: message.body_html,
         }
     }
 }

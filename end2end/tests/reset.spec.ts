@@ -106,3 +106,38 @@ test("the own password keeps working after a reset is asked; a bad address is re
   await expect(page.locator("#current-user")).toHaveText("Ines Keane");
   await expect(page.getByRole("dialog", { name: "Choose a new password" })).toHaveCount(0);
 });
+
+test("on a 320 px phone the reset email keeps the password on one line", async ({ browser, request }) => {
+  const person = await registered(request, "Okonjo");
+  const asking = await request.post("/api/request_reset", { form: { "form[email]": person.email } });
+  expect(asking.ok()).toBe(true);
+  // The message as delivered, HTML part included, from the development
+  // mailbox's own server function (the page shows the text part).
+  let html = "";
+  let password = "";
+  await expect(async () => {
+    const answer = await request.post("/api/dev_mailbox");
+    const messages: { recipient: string; body_text: string; body_html: string }[] = await answer.json();
+    const message = messages.find((m) => m.recipient === person.email && m.body_text.includes("New password:"));
+    expect(message).toBeTruthy();
+    html = message!.body_html;
+    const lines = message!.body_text.split("\n");
+    password = lines[lines.indexOf("New password:") + 1];
+  }).toPass({ timeout: 15_000 });
+  expect(password).toMatch(/^[a-z2-9]{4}(-[a-z2-9]{4}){4}$/);
+
+  const phone = await browser.newContext({ viewport: { width: 320, height: 640 } });
+  const page = await phone.newPage();
+  await page.setContent(html);
+  const shown = page.locator("#reset-password");
+  await expect(shown).toHaveText(password);
+  // One line: no taller than one line of its own text, and inside the screen.
+  const box = await shown.evaluate((element) => {
+    const rect = element.getBoundingClientRect();
+    const lineHeight = parseFloat(getComputedStyle(element).lineHeight);
+    return { height: rect.height, lineHeight, right: rect.right };
+  });
+  expect(box.height).toBeLessThan(box.lineHeight * 1.5);
+  expect(box.right).toBeLessThanOrEqual(320);
+  await phone.close();
+});
