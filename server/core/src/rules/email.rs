@@ -94,7 +94,7 @@ impl Email {
     /// domain in its one ASCII form.
     #[cfg(feature = "server")]
     pub fn key(&self) -> String {
-        self.login_name().key
+        super::login_name::login_key(&self.0)
     }
 
     /// The forms uniqueness compares: the key and the look-alike skeleton.

@@ -74,7 +74,7 @@ impl Username {
     /// The case-folded form that uniqueness and login compare.
     #[cfg(feature = "server")]
     pub fn key(&self) -> String {
-        self.login_name().key
+        super::login_name::login_key(&self.0)
     }
 
     /// The forms uniqueness compares: the key and the look-alike skeleton.
