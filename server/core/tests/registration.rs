@@ -516,3 +516,55 @@ async fn a_name_typed_too_often_is_refused_from_anywhere_alike_taken_or_free() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn a_new_account_is_welcomed_by_email_with_its_username_over_smtp() {
+    use std::time::Duration;
+    use support::smtp_sink::SmtpSink;
+    use threshold_core::mail::{Delivered, DeliveryPolicy, MailTransport, OutboxWorker};
+
+    let db = test_db().await;
+    let registered = register(&db.services, &form("Ada.Okafor@Example.org", ""), CLIENT)
+        .await
+        .unwrap();
+    assert!(registered.username_was_generated);
+
+    let sink = SmtpSink::start();
+    let transport = MailTransport::smtp(
+        &sink.url(),
+        "Threshold <no-reply@threshold.test>",
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    let worker = OutboxWorker::new(db.services.clone(), transport, DeliveryPolicy::default());
+    let delivered = worker.deliver_next().await.unwrap();
+    assert!(
+        matches!(delivered, Some(Delivered::Sent { .. })),
+        "{delivered:?}"
+    );
+    let mail = sink.wait_for(1, Duration::from_secs(5)).await[0].clone();
+    assert_eq!(mail.to, vec!["Ada.Okafor@Example.org".to_owned()]);
+    assert_eq!(mail.field("Your username:"), registered.username);
+    assert!(mail
+        .text()
+        .contains("We made your username from your surname."));
+    assert!(!mail.text().contains("violet kettle harbour"));
+    assert_eq!(worker.deliver_next().await.unwrap(), None, "one email only");
+}
+
+#[tokio::test]
+async fn a_welcome_email_that_cannot_be_queued_leaves_no_account() {
+    let db = test_db().await;
+    db.fail_inserts_into("outbox").await;
+    let error = register(&db.services, &form("ada@example.org", "Okafor1"), CLIENT)
+        .await
+        .unwrap_err();
+    assert_eq!(error, RegistrationError::Unavailable);
+    assert_eq!(count(&db, "accounts").await, 0);
+    assert_eq!(count(&db, "login_names").await, 0);
+    db.stop_failing("outbox").await;
+    register(&db.services, &form("ada@example.org", "Okafor1"), CLIENT)
+        .await
+        .unwrap();
+    assert_eq!(count(&db, "outbox").await, 1);
+}

@@ -12,7 +12,7 @@ mod register;
 #[cfg(feature = "server")]
 pub use register::{
     create_support_user, register, RegistrationPolicy, DEFAULT_REGISTRATION_RATE,
-    DEFAULT_REGISTRATION_RATE_PER_NAME,
+    DEFAULT_REGISTRATION_RATE_PER_NAME, WELCOME_SUBJECT,
 };
 pub use registration::{
     FieldProblem, NewAccount, Registered, RegistrationError, RegistrationField, RegistrationForm,

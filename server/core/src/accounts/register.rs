@@ -7,8 +7,13 @@ use crate::auth::rate_limit::RateLimit;
 use crate::events::record;
 use crate::rules::login_name::LoginName;
 use crate::rules::{text::fold_key, username, AccountType, RegistrationNumber, Username};
-use crate::store::{AccountInsert, CreateAccountOutcome, NameClash};
+use crate::store::{AccountInsert, CreateAccountOutcome, NameClash, Welcome};
 use crate::Services;
+
+/// The subject of the email sent when an account is created: it carries
+/// the username (never a password), so a generated one is not known only
+/// to a screen that said "Write it down".
+pub const WELCOME_SUBJECT: &str = "Your Threshold account: your username";
 
 /// How many generated usernames are tried before giving up. Each try is one
 /// indexed read (and rarely a transaction); reaching the limit needs tens of
@@ -153,9 +158,16 @@ async fn create(services: &Services, account: NewAccount) -> Result<Registered, 
         })?;
 
     match &account.username {
-        Some(chosen) => insert(services, &account, chosen, &password_hash, &duplicates)
-            .await
-            .map(|account_id| registered(&account, chosen, account_id, false)),
+        Some(chosen) => insert(
+            services,
+            &account,
+            chosen,
+            &password_hash,
+            &duplicates,
+            false,
+        )
+        .await
+        .map(|account_id| registered(&account, chosen, account_id, false)),
         None => {
             insert_with_generated_username(services, &account, &password_hash, &duplicates).await
         }
@@ -243,7 +255,16 @@ async fn insert_with_generated_username(
         {
             continue;
         }
-        match insert(services, account, &candidate, password_hash, duplicates).await {
+        match insert(
+            services,
+            account,
+            &candidate,
+            password_hash,
+            duplicates,
+            true,
+        )
+        .await
+        {
             Ok(account_id) => return Ok(registered(account, &candidate, account_id, true)),
             Err(
                 RegistrationError::UsernameTaken { .. }
@@ -263,9 +284,15 @@ async fn insert(
     username: &Username,
     password_hash: &str,
     duplicates: &[(i64, &'static str)],
+    username_was_generated: bool,
 ) -> Result<i64, RegistrationError> {
     let username_name = username.login_name();
     let email_name = account.email.login_name();
+    let welcome = Welcome {
+        first_name: account.first_name.as_str().to_owned(),
+        username: username.as_str().to_owned(),
+        username_was_generated,
+    };
     let insert = AccountInsert {
         username: username.as_str(),
         username_name: &username_name,
@@ -281,6 +308,10 @@ async fn insert(
             .as_ref()
             .map(|number| (number.kind.as_str(), number.number.as_str())),
         possible_duplicates: duplicates,
+        // Support users are made at the command line, which tells them
+        // their username; the welcome speaks of registering.
+        welcome: (account.account_type != AccountType::Support).then_some(&welcome),
+        welcome_subject: WELCOME_SUBJECT,
         created_at: services.clock.now(),
     };
     match services.store.create_account(&insert).await {

@@ -1,7 +1,7 @@
 //! The words of each email, in plain text and HTML.
 
 use super::MailError;
-use crate::store::ResetRecipient;
+use crate::store::{ResetRecipient, Welcome};
 
 /// A message ready for a transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +27,11 @@ pub fn render(
                 MailError::Render("the reset password was already erased".to_owned())
             })?;
             Ok(password_reset(subject, &recipient, password, site_url))
+        }
+        "welcome" => {
+            let welcome: Welcome = serde_json::from_str(data)
+                .map_err(|error| MailError::Render(format!("welcome data: {error}")))?;
+            Ok(welcome_email(subject, &welcome, site_url))
         }
         "access_request_ack" => {
             let ack: RequestAcknowledgement = serde_json::from_str(data)
@@ -95,6 +100,71 @@ Threshold
     }
 }
 
+/// Sent when an account is created: the username in writing, so a
+/// generated one is not lost with the screen that showed it. No password:
+/// the person chose it, and mail is not where it belongs.
+fn welcome_email(subject: &str, welcome: &Welcome, site_url: &str) -> RenderedEmail {
+    let site = site_url.trim_end_matches('/');
+    let help = format!("{site}/help/forgotten-password");
+    let made = if welcome.username_was_generated {
+        "We made your username from your surname. "
+    } else {
+        ""
+    };
+    let text = format!(
+        "Hello {first_name},
+
+Your Threshold account is ready. {made}Keep this email: it is your record of your username.
+
+Your username:
+{username}
+
+To log in, go to {site} and choose Log in. Enter your username or this email address, and the password you chose when you registered.
+
+Forgotten your password? Choose Forgotten password in the Log in box and we will email you a new one: {help}
+
+If you did not create this account, contact support: {site}/contact-support
+
+Threshold
+",
+        first_name = welcome.first_name,
+        username = welcome.username,
+    );
+    let html = format!(
+        r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{subject}</title></head>
+<body style="font-family: system-ui, sans-serif; font-size: 16px; line-height: 1.5; color: #1b2430; max-width: 36rem;">
+<p>Hello {first_name},</p>
+<p>Your Threshold account is ready. {made}Keep this email: it is your record of your username.</p>
+<p style="margin-bottom: 0;"><strong>Your username</strong></p>
+<p id="welcome-username" style="{value}">{username}</p>
+<p>To log in, go to <a href="{site}">{site}</a> and choose <strong>Log in</strong>. Enter your username or this email address, and the password you chose when you registered.</p>
+<p>Forgotten your password? Choose <strong>Forgotten password</strong> in the Log in box and we will email you a new one. <a href="{help}">How it works</a></p>
+<p>If you did not create this account, <a href="{site}/contact-support">contact support</a>.</p>
+<p>Threshold</p>
+</body></html>
+"#,
+        subject = escape(subject),
+        first_name = escape(&welcome.first_name),
+        made = escape(made),
+        username = escape(&welcome.username),
+        value = MONOSPACE_VALUE,
+        site = escape(site),
+        help = escape(&help),
+    );
+    RenderedEmail {
+        subject: subject.to_owned(),
+        text,
+        html,
+    }
+}
+
+/// A value someone must type exactly (a username, a password): in a
+/// monospace block that never wraps, since one broken at a hyphen is one
+/// typed wrongly.
+const MONOSPACE_VALUE: &str = "font-family: ui-monospace, Menlo, Consolas, monospace; \
+     font-size: 1.15rem; white-space: nowrap; margin: 0.25rem 0 1rem;";
+
 fn password_reset(
     subject: &str,
     recipient: &ResetRecipient,
@@ -134,10 +204,7 @@ Threshold
         first_name = recipient.first_name,
         username = recipient.username,
     );
-    // The values in a monospace block that never wraps: a password broken
-    // at a hyphen is a password typed wrongly.
-    let value = "font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 1.15rem; \
-                 white-space: nowrap; margin: 0.25rem 0 1rem;";
+    let value = MONOSPACE_VALUE;
     let html = format!(
         r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{subject}</title></head>
@@ -209,6 +276,40 @@ mod tests {
             "https://threshold.example/",
         )
         .unwrap()
+    }
+
+    fn welcome(generated: bool) -> RenderedEmail {
+        let data = serde_json::to_string(&Welcome {
+            first_name: "Siobhán".into(),
+            username: "O'Brien4821".into(),
+            username_was_generated: generated,
+        })
+        .unwrap();
+        render(
+            "welcome",
+            "Subject",
+            &data,
+            None,
+            "https://threshold.example/",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_welcome_email_gives_the_username_alone_on_its_line_and_no_password() {
+        let email = welcome(true);
+        assert!(email.text.contains("Hello Siobhán,"));
+        assert!(email.text.contains("Your username:\nO'Brien4821\n"));
+        assert!(email
+            .text
+            .contains("We made your username from your surname."));
+        assert!(email.html.contains(r#"id="welcome-username""#));
+        assert!(email.html.contains("O&#39;Brien4821"));
+        for part in [&email.text, &email.html] {
+            assert!(!part.to_lowercase().contains("password:"), "{part}");
+            assert!(part.contains("https://threshold.example/contact-support"));
+        }
+        assert!(!welcome(false).text.contains("We made your username"));
     }
 
     #[test]

@@ -22,7 +22,20 @@ pub struct AccountInsert<'a> {
     pub registration_number: Option<(&'a str, &'a str)>,
     /// Earlier accounts this one may duplicate, with the reason.
     pub possible_duplicates: &'a [(i64, &'static str)],
+    /// The welcome email, queued in the same transaction: an account
+    /// never exists without it, nor it without the account.
+    pub welcome: Option<&'a Welcome>,
+    pub welcome_subject: &'a str,
     pub created_at: Millis,
+}
+
+/// What the welcome email is made from (the outbox row's data).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct Welcome {
+    pub first_name: String,
+    pub username: String,
+    /// Made from the surname: the email says so, as the dialog did.
+    pub username_was_generated: bool,
 }
 
 /// What [`Store::create_account`] did.
@@ -142,6 +155,20 @@ impl Store {
             .bind(account_id)
             .bind(earlier_account_id)
             .bind(reason)
+            .bind(account.created_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(welcome) = account.welcome {
+            sqlx::query(
+                "INSERT INTO outbox (kind, account_id, recipient, subject, data, next_attempt_at, created_at)
+                 VALUES ('welcome', $1, $2, $3, $4, $5, $6)",
+            )
+            .bind(account_id)
+            .bind(account.email)
+            .bind(account.welcome_subject)
+            .bind(serde_json::to_string(welcome)?)
+            .bind(account.created_at)
             .bind(account.created_at)
             .execute(&mut *tx)
             .await?;

@@ -45,7 +45,7 @@ mod staff;
 
 pub use access::{HeldDetail, RequestProbe};
 pub use account_page::AccountRecord;
-pub use accounts::{AccountInsert, CreateAccountOutcome, NumberHolder};
+pub use accounts::{AccountInsert, CreateAccountOutcome, NumberHolder, Welcome};
 pub use auth::{BucketLevel, LoginAccount, PendingReset, SessionRow, ThrottleState};
 pub use login_names::{CompletedNames, NameClash};
 pub use outbox::{ClaimedMessage, DeliveryRecord, DevMailboxMessage};
