@@ -64,13 +64,20 @@ pub async fn current_user() -> Result<Option<CurrentUser>, ServiceError<LoginErr
 pub struct Auth {
     changes: RwSignal<u32>,
     pub user: Resource<Result<Option<CurrentUser>, ServiceError<LoginError>>>,
+    /// Set when someone has just logged in (or finished choosing a new
+    /// password): the signed-in home moves focus to its greeting, once.
+    pub arrived: RwSignal<bool>,
 }
 
 impl Auth {
     pub fn new() -> Self {
         let changes = RwSignal::new(0);
         let user = Resource::new(move || changes.get(), |_| current_user());
-        Self { changes, user }
+        Self {
+            changes,
+            user,
+            arrived: RwSignal::new(false),
+        }
     }
 
     /// Call after a login or logout succeeded.

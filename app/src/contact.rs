@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use threshold_core::access::{ContactError, ContactField, ContactForm, ContactReceived};
 
 use crate::errors::{contact_messages, ContactMessages, ServiceError};
-use crate::field::{Field, TextArea};
+use crate::field::{ErrorSummary, Field, FormProgress, SummaryItem, TextArea};
 
 /// Stores the request and emails its acknowledgement.
 #[server(endpoint = "contact_support")]
@@ -68,15 +68,18 @@ fn ContactFormView(action: ServerAction<ContactSupport>) -> impl IntoView {
         Some(Err(error)) => contact_messages(&error),
         _ => ContactMessages::default(),
     });
+    provide_context(FormProgress::new(action.version(), pending));
     let errors = move |field: ContactField| {
         Signal::derive(move || messages.with(|messages| messages.for_field(field)))
     };
+    let summary = Signal::derive(move || messages.with(summary_items));
     view! {
         <p class="help__lead">
             "Cannot get in, even with "<a href="/help/forgotten-password">"Forgotten password"</a>
             "? Tell us what you remember and support will find your account."
         </p>
         <ActionForm action attr:class="form" attr:novalidate=true>
+            <ErrorSummary id="contact-error-summary" items=summary/>
             <p class="field__hint">"Fields marked optional can be left blank; the more you give, the faster we find you."</p>
             <div class="form__row">
                 <Field id="contact-first-name" name="form[first_name]" label="First name"
@@ -107,13 +110,42 @@ fn ContactFormView(action: ServerAction<ContactSupport>) -> impl IntoView {
             <TextArea id="contact-message" name="form[message]" label="What happened?"
                 hint="A sentence or two is plenty."
                 rows=4 errors=errors(ContactField::Message)/>
-            {move || messages.with(|m| m.form.clone()).map(|text| view! {
-                <div class="notice notice--error" role="alert">{text}</div>
-            })}
             <button type="submit" class="button button--primary button--block"
                 aria-busy=move || pending.get().to_string() disabled=pending>
                 {move || if pending.get() { "Sending…" } else { "Send to support" }}
             </button>
         </ActionForm>
     }
+}
+
+/// The control each field's summary link moves focus to.
+fn control_id(field: ContactField) -> &'static str {
+    match field {
+        ContactField::FirstName => "contact-first-name",
+        ContactField::Surname => "contact-surname",
+        ContactField::Email => "contact-email",
+        ContactField::Username => "contact-username",
+        ContactField::PreviousEmails => "contact-previous-emails",
+        ContactField::RegistrationNumbers => "contact-numbers",
+        ContactField::LastPost => "contact-last-post",
+        ContactField::SupervisedTrainees => "contact-supervised",
+        ContactField::Message => "contact-message",
+    }
+}
+
+/// One message per field, in the form's order, then anything about the
+/// form as a whole.
+fn summary_items(messages: &ContactMessages) -> Vec<SummaryItem> {
+    let mut items: Vec<SummaryItem> = ContactField::ALL
+        .into_iter()
+        .filter_map(|field| {
+            messages
+                .for_field(field)
+                .into_iter()
+                .next()
+                .map(|text| SummaryItem::field(control_id(field), text))
+        })
+        .collect();
+    items.extend(messages.form.iter().map(SummaryItem::form));
+    items
 }

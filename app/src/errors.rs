@@ -204,7 +204,7 @@ pub fn registration_messages(error: &ServiceError<RegistrationError>) -> Registr
             fields: vec![(
                 RegistrationField::Email,
                 FieldMessage {
-                    text: "This email already has an account — Forgotten your login?".into(),
+                    text: "There is already an account with this email address".into(),
                     offer_reset_for: Some(email.clone()),
                 },
             )],
@@ -214,9 +214,9 @@ pub fn registration_messages(error: &ServiceError<RegistrationError>) -> Registr
             fields: vec![(
                 RegistrationField::Email,
                 FieldMessage {
-                    text: "This email looks the same as an existing account's name (letters \
-                           from another alphabet can look identical). Check it is typed \
-                           correctly — if the account is yours, Forgotten your login?"
+                    text: "This email address looks the same as one an account already uses. \
+                           Letters from another alphabet can look identical. Check it is \
+                           typed correctly"
                         .into(),
                     offer_reset_for: Some(email.clone()),
                 },
@@ -227,9 +227,9 @@ pub fn registration_messages(error: &ServiceError<RegistrationError>) -> Registr
             fields: vec![(
                 RegistrationField::Username,
                 FieldMessage::plain(
-                    "This username looks the same as an existing account's name (letters \
-                     from another alphabet can look identical). Choose another, or leave it \
-                     blank and we'll make one for you.",
+                    "This username looks the same as one already in use. Letters from \
+                     another alphabet can look identical. Choose another username, or leave \
+                     it blank and we will make one for you",
                 ),
             )],
             ..Default::default()
@@ -238,8 +238,8 @@ pub fn registration_messages(error: &ServiceError<RegistrationError>) -> Registr
             fields: vec![(
                 RegistrationField::Username,
                 FieldMessage {
-                    text: "This username is already taken — if it is yours, Forgotten your login? \
-                           Or leave it blank and we'll make one for you."
+                    text: "This username is taken. Choose another username, or leave it blank \
+                           and we will make one for you"
                         .into(),
                     offer_reset_for: Some(email.clone()),
                 },
@@ -249,8 +249,9 @@ pub fn registration_messages(error: &ServiceError<RegistrationError>) -> Registr
         RegistrationError::PossibleDuplicate { number, email } => RegistrationMessages {
             form: Some(FieldMessage {
                 text: format!(
-                    "An account with this {} number already exists — if it is yours, use \
-                     Forgotten password.",
+                    "There is already an account with this {} number. If it is yours, get \
+                     a new password instead of registering again. If it is not, tick the \
+                     box to say so",
                     number.kind
                 ),
                 offer_reset_for: Some(email.clone()),
@@ -273,21 +274,68 @@ pub fn registration_messages(error: &ServiceError<RegistrationError>) -> Registr
 pub struct LoginMessages {
     pub identifier: Option<String>,
     pub password: Option<String>,
-    /// Above the button: wrong credentials, throttling, a failed call.
+    /// About the form as a whole: wrong credentials, throttling, a failed
+    /// call.
     pub form: Option<String>,
+    /// Throttled or limited: how long to wait, for the live countdown
+    /// ([`login_wait_message`]).
+    pub wait: Option<LoginWait>,
+}
+
+/// A refusal that says how long to wait: counted down in the dialog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoginWait {
+    pub seconds: u64,
+    /// Failures for this name (offer a new password), not this network.
+    pub for_this_name: bool,
+}
+
+/// The waiting message with `left` seconds to go; once they are gone,
+/// that the person can try again.
+pub fn login_wait_message(wait: LoginWait, left: u64) -> String {
+    if left == 0 {
+        return "You can try again now.".to_owned();
+    }
+    let error = if wait.for_this_name {
+        LoginError::Throttled {
+            retry_after_seconds: left,
+        }
+    } else {
+        LoginError::RateLimited {
+            retry_after_seconds: left,
+        }
+    };
+    error.to_string()
 }
 
 pub fn login_messages(error: &ServiceError<LoginError>) -> LoginMessages {
     match error {
-        ServiceError::Domain(LoginError::Missing { field, message }) => match field {
-            LoginField::Identifier => LoginMessages {
-                identifier: Some(message.clone()),
+        ServiceError::Domain(LoginError::Missing { fields }) => {
+            let message = |field: LoginField| {
+                fields
+                    .contains(&field)
+                    .then(|| field.when_missing().to_owned())
+            };
+            LoginMessages {
+                identifier: message(LoginField::Identifier),
+                password: message(LoginField::Password),
                 ..Default::default()
-            },
-            LoginField::Password => LoginMessages {
-                password: Some(message.clone()),
-                ..Default::default()
-            },
+            }
+        }
+        ServiceError::Domain(
+            error @ (LoginError::Throttled {
+                retry_after_seconds,
+            }
+            | LoginError::RateLimited {
+                retry_after_seconds,
+            }),
+        ) => LoginMessages {
+            form: Some(error.to_string()),
+            wait: Some(LoginWait {
+                seconds: *retry_after_seconds,
+                for_this_name: matches!(error, LoginError::Throttled { .. }),
+            }),
+            ..Default::default()
         },
         other => LoginMessages {
             form: Some(other.to_string()),
@@ -374,7 +422,8 @@ pub fn contact_messages(error: &ServiceError<ContactError>) -> ContactMessages {
                 .iter()
                 .map(|problem| (problem.field, problem.message.clone()))
                 .collect(),
-            form: Some("Some details need correcting: see the marked fields.".to_owned()),
+            // The error summary lists them; nothing to add about the form.
+            form: None,
         },
         other => ContactMessages {
             fields: Vec::new(),
@@ -398,7 +447,7 @@ mod tests {
         assert_eq!(email.len(), 1);
         assert!(email[0]
             .text
-            .starts_with("This email already has an account"));
+            .starts_with("There is already an account with this email address"));
         assert_eq!(email[0].offer_reset_for.as_deref(), Some("Ada@Example.org"));
         assert!(messages.form.is_none());
     }
@@ -416,7 +465,7 @@ mod tests {
         let form = messages.form.unwrap();
         assert!(form
             .text
-            .starts_with("An account with this GMC number already exists"));
+            .starts_with("There is already an account with this GMC number"));
         assert_eq!(form.offer_reset_for.as_deref(), Some("ada@example.org"));
     }
 
@@ -428,11 +477,18 @@ mod tests {
             Some("Your username/email or password is incorrect.")
         );
         let blank = login_messages(&ServiceError::Domain(LoginError::Missing {
-            field: LoginField::Password,
-            message: "Enter your password".into(),
+            fields: vec![LoginField::Password],
         }));
         assert_eq!(blank.password.as_deref(), Some("Enter your password"));
-        assert!(blank.form.is_none());
+        assert!(blank.identifier.is_none() && blank.form.is_none());
+        let both = login_messages(&ServiceError::Domain(LoginError::Missing {
+            fields: vec![LoginField::Identifier, LoginField::Password],
+        }));
+        assert_eq!(
+            both.identifier.as_deref(),
+            Some("Enter your username or email address")
+        );
+        assert_eq!(both.password.as_deref(), Some("Enter your password"));
     }
 
     #[test]
@@ -563,12 +619,13 @@ mod every_refusal {
             LoginError::Busy { .. }, LoginError::Unavailable);
         let all = [
             LoginError::Missing {
-                field: LoginField::Identifier,
-                message: "Enter your username or email".into(),
+                fields: vec![LoginField::Identifier],
             },
             LoginError::Missing {
-                field: LoginField::Password,
-                message: "Enter your password".into(),
+                fields: vec![LoginField::Password],
+            },
+            LoginError::Missing {
+                fields: vec![LoginField::Identifier, LoginField::Password],
             },
             LoginError::Incorrect,
             LoginError::Throttled {
@@ -858,7 +915,9 @@ mod every_refusal {
                 assert!(!placed.is_empty(), "{error:?}: nothing at {field:?}");
                 placed.iter().for_each(|text| assert_words(text));
             }
-            assert_words(messages.form.as_deref().expect("a form-level message"));
+            if error.fields().is_empty() {
+                assert_words(messages.form.as_deref().expect("a form-level message"));
+            }
         }
     }
 

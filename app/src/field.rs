@@ -1,24 +1,141 @@
-//! A form field: its label, hint, control and error list, wired for screen
-//! readers in one place, for every dialog and form.
+//! The one form pattern every form uses: a labelled field with its hint,
+//! its error and its control, and the error summary at the top of the form.
+//!
+//! After a failed submit, the summary ("There is a problem", each error a
+//! link to its field) is scrolled into view and focused, and it alone is a
+//! `role="alert"`: a screen reader hears the list once, not one alert per
+//! field. Each field shows one message (the most useful: the first its
+//! form's messages give) between its label or hint and its control, with a
+//! visually hidden "Error:" before it. A message answers the value that was
+//! sent: once the person changes the value, the field's message goes.
 //!
 //! The control is described by its hint, then any notes the caller names
-//! (the password rules, the Caps Lock notice), then its error list; it is
-//! `aria-invalid` only while it has errors, and each error is its own
-//! `role="alert"`, so it is read out when it appears.
+//! (the password rules, the Caps Lock notice), then its error; it is
+//! `aria-invalid` only while it shows one.
 
 use leptos::{attr::Attribute, either::Either, ev, html, prelude::*};
+use wasm_bindgen::JsCast;
 
 /// One message in a field's error list: plain text in most forms; the
 /// registration form's messages can also offer the reset dialog (see
 /// `dialogs::register`).
 pub trait FieldError: Clone + Send + Sync + 'static {
-    /// What the message's `role="alert"` paragraph holds.
+    /// What the message's paragraph holds.
     fn contents(self) -> AnyView;
 }
 
 impl FieldError for String {
     fn contents(self) -> AnyView {
         self.into_any()
+    }
+}
+
+/// Where a form's submissions have got to, for its fields and its error
+/// summary (provided by the form: `provide_context(FormProgress::new(..))`).
+#[derive(Clone, Copy)]
+pub struct FormProgress {
+    /// Counts submissions: a field's "changed since it was sent" starts
+    /// again with each one.
+    submissions: Signal<usize>,
+    /// True while a submission awaits its answer; the summary takes focus
+    /// when an answer with errors arrives.
+    pending: Signal<bool>,
+}
+
+impl FormProgress {
+    pub fn new(submissions: impl Into<Signal<usize>>, pending: impl Into<Signal<bool>>) -> Self {
+        Self {
+            submissions: submissions.into(),
+            pending: pending.into(),
+        }
+    }
+}
+
+/// One line of the error summary: a message, and the id of the control it
+/// is about (its link moves focus there); `None` for a message about the
+/// form as a whole.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SummaryItem {
+    pub target: Option<&'static str>,
+    pub text: String,
+}
+
+impl SummaryItem {
+    pub fn field(target: &'static str, text: impl Into<String>) -> Self {
+        Self {
+            target: Some(target),
+            text: text.into(),
+        }
+    }
+
+    pub fn form(text: impl Into<String>) -> Self {
+        Self {
+            target: None,
+            text: text.into(),
+        }
+    }
+}
+
+/// "There is a problem", listing what the last answer found wrong. Empty
+/// (and hidden) until then. When an answer with problems arrives it is
+/// scrolled into view and focused.
+#[component]
+pub fn ErrorSummary(
+    /// The summary's id; its title gets `{id}-title`.
+    id: &'static str,
+    #[prop(into)] items: Signal<Vec<SummaryItem>>,
+) -> impl IntoView {
+    let summary = NodeRef::<html::Div>::new();
+    if let Some(progress) = use_context::<FormProgress>() {
+        Effect::new(move |was_pending: Option<bool>| {
+            let pending = progress.pending.get();
+            let answered = was_pending == Some(true) && !pending;
+            if answered && !items.with_untracked(Vec::is_empty) {
+                if let Some(summary) = summary.get_untracked() {
+                    summary.scroll_into_view();
+                    let _ = summary.focus();
+                }
+            }
+            pending
+        });
+    }
+    let title_id = format!("{id}-title");
+    let labelled_by = title_id.clone();
+    view! {
+        <div node_ref=summary id=id class="error-summary" tabindex="-1" role="alert"
+            aria-labelledby=labelled_by hidden=move || items.with(Vec::is_empty)>
+            <h3 id=title_id class="error-summary__title">"There is a problem"</h3>
+            <ul class="error-summary__list">
+                {move || items.get().into_iter().map(|item| match item.target {
+                    Some(target) => Either::Left(view! {
+                        <li><a href=format!("#{target}")
+                            on:click=move |ev: ev::MouseEvent| {
+                                ev.prevent_default();
+                                focus_field(target);
+                            }>{item.text}</a></li>
+                    }),
+                    None => Either::Right(view! { <li>{item.text}</li> }),
+                }).collect_view()}
+            </ul>
+        </div>
+    }
+}
+
+/// Moves focus to a control, its field (label, hint, error) scrolled into
+/// view above it: the browser's own jump to `#id` would hide the label
+/// above the top of the dialog.
+fn focus_field(target: &str) {
+    let Some(control) = document().get_element_by_id(target) else {
+        return;
+    };
+    let field = control
+        .closest(".field")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| control.clone());
+    field.scroll_into_view();
+    if let Ok(control) = control.dyn_into::<web_sys::HtmlElement>() {
+        let _ = control.focus();
     }
 }
 
@@ -56,6 +173,9 @@ pub fn Field<E: FieldError>(
     /// Called with each key pressed or released in the input.
     #[prop(optional, into)]
     on_key: Option<Callback<ev::KeyboardEvent>>,
+    /// Called when focus leaves the input.
+    #[prop(optional, into)]
+    on_blur: Option<Callback<()>>,
     #[prop(optional)] node_ref: NodeRef<html::Input>,
     #[prop(into)] errors: Signal<Vec<E>>,
     /// Shown after the input: "Show password", the Caps Lock notice.
@@ -67,17 +187,19 @@ pub fn Field<E: FieldError>(
             on_key.run(ev);
         }
     };
+    let shown = shown_error(errors);
     let control = view! {
-        {before_input.map(ViewFnOnce::run)}
         <input {..bound_to(value)} id=id name=name type=kind autocomplete=autocomplete
             autocapitalize=verbatim.then_some("none") spellcheck=verbatim.then_some("false")
             autofocus=autofocus required=required
             aria-describedby=described_by_ids(id, hint, described_by)
-            aria-invalid=aria_invalid(errors)
-            node_ref=node_ref on:keydown=key_event on:keyup=key_event/>
+            aria-invalid=move || shown.error.with(|e| e.is_some().then_some("true"))
+            node_ref=node_ref on:keydown=key_event on:keyup=key_event
+            on:input=move |_| shown.edited.set(true)
+            on:blur=move |_| if let Some(on_blur) = on_blur { on_blur.run(()) }/>
         {children.map(|children| children())}
     };
-    field_frame(id, label, hint, control, errors)
+    field_frame(id, label, hint, before_input, control, shown.error)
 }
 
 /// A labelled `<textarea>` with its hint and its errors.
@@ -93,12 +215,14 @@ pub fn TextArea<E: FieldError>(
     rows: u32,
     #[prop(into)] errors: Signal<Vec<E>>,
 ) -> impl IntoView {
+    let shown = shown_error(errors);
     let control = view! {
         <textarea id=id name=name rows=rows
             aria-describedby=described_by_ids(id, hint, "")
-            aria-invalid=aria_invalid(errors)></textarea>
+            aria-invalid=move || shown.error.with(|e| e.is_some().then_some("true"))
+            on:input=move |_| shown.edited.set(true)></textarea>
     };
-    field_frame(id, label, hint, control, errors)
+    field_frame(id, label, hint, None, control, shown.error)
 }
 
 /// A "Show password" checkbox, for a password field's children; the field
@@ -114,18 +238,27 @@ pub fn ShowPassword(shown: RwSignal<bool>) -> impl IntoView {
     }
 }
 
-/// A field's error list, each message read out as it appears. Also for
-/// groups of controls (a `<fieldset>`) that share one list.
+/// A field's error: one message, after a visually hidden "Error:", in a
+/// container that is always there (the control's `aria-describedby` names
+/// it). Also for groups of controls (a `<fieldset>`) that share one.
 #[component]
 pub fn FieldErrors<E: FieldError>(
     #[prop(into)] id: String,
-    errors: Signal<Vec<E>>,
+    #[prop(into)] errors: Signal<Vec<E>>,
 ) -> impl IntoView {
+    let error = Signal::derive(move || errors.with(|errors| errors.first().cloned()));
+    error_paragraph(id, error)
+}
+
+fn error_paragraph<E: FieldError>(id: String, error: Signal<Option<E>>) -> impl IntoView {
     view! {
         <div id=id class="field__errors">
-            {move || errors.get().into_iter().map(|message| view! {
-                <p class="field__error" role="alert">{message.contents()}</p>
-            }).collect_view()}
+            {move || error.get().map(|message| view! {
+                <p class="field__error">
+                    <span class="visually-hidden">"Error: "</span>
+                    {message.contents()}
+                </p>
+            })}
         </div>
     }
 }
@@ -138,20 +271,50 @@ pub fn aria_invalid<E: Send + Sync + 'static>(
     move || errors.with(|errors| (!errors.is_empty()).then_some("true"))
 }
 
-/// The label, hint and error list every field has around its control.
+/// The message a field shows: the first of its errors, until the value is
+/// changed after the submission that brought it.
+#[derive(Clone, Copy)]
+struct ShownError<E: Send + Sync + 'static> {
+    error: Signal<Option<E>>,
+    /// Typed in since the last submission.
+    edited: RwSignal<bool>,
+}
+
+fn shown_error<E: FieldError>(errors: Signal<Vec<E>>) -> ShownError<E> {
+    let edited = RwSignal::new(false);
+    if let Some(progress) = use_context::<FormProgress>() {
+        Effect::new(move |_| {
+            progress.submissions.track();
+            edited.set(false);
+        });
+    }
+    let error = Signal::derive(move || {
+        if edited.get() {
+            None
+        } else {
+            errors.with(|errors| errors.first().cloned())
+        }
+    });
+    ShownError { error, edited }
+}
+
+/// The label, hint, notes and error every field has above its control
+/// (the NHS and GOV.UK order), the wrapper marked while there is an error.
 fn field_frame<E: FieldError>(
     id: &'static str,
     label: &'static str,
     hint: Option<&'static str>,
+    before_input: Option<ViewFnOnce>,
     control: impl IntoView,
-    errors: Signal<Vec<E>>,
+    error: Signal<Option<E>>,
 ) -> impl IntoView {
     view! {
-        <div class="field">
+        <div class=move || if error.with(Option::is_some) { "field field--error" } else { "field" }>
             <label for=id>{label}</label>
             {hint.map(|hint| view! { <p class="field__hint" id=hint_id(id)>{hint}</p> })}
+            {before_input.map(ViewFnOnce::run)}
+            {error_paragraph(error_id(id), error)}
             {control}
-            <FieldErrors id=error_id(id) errors/>
         </div>
     }
 }
@@ -212,14 +375,40 @@ mod tests {
     }
 
     #[test]
-    fn a_field_with_errors_is_invalid_and_announces_each_error() {
+    fn a_field_with_errors_shows_the_first_between_label_and_input_without_its_own_alert() {
         let html = render_email_field(vec!["Enter an email address.".into(), "Too long.".into()]);
         assert!(html.contains(r#"aria-invalid="true""#), "{html}");
-        assert!(html.contains(r#"<div id="reset-email-error" class="field__errors">"#));
-        for error in ["Enter an email address.", "Too long."] {
-            let alert = format!(r#"<p role="alert" class="field__error">{error}</p>"#);
-            assert!(html.contains(&alert), "{html}");
-        }
+        assert!(html.contains(r#"class="field field--error""#), "{html}");
+        let error = r#"<div id="reset-email-error" class="field__errors"><p class="field__error"><span class="visually-hidden">Error: </span>Enter an email address.</p>"#;
+        assert!(html.contains(error), "{html}");
+        assert!(!html.contains("Too long."), "one message per field: {html}");
+        // The summary is the form's one alert.
+        assert!(!html.contains("role=\"alert\""), "{html}");
+        let label = html.find("<label").unwrap();
+        let message = html.find("field__error\"").unwrap();
+        let input = html.find("<input").unwrap();
+        assert!(label < message && message < input, "{html}");
+    }
+
+    #[test]
+    fn the_summary_is_hidden_until_there_are_problems_then_links_each_to_its_field() {
+        let owner = Owner::new();
+        owner.set();
+        let empty = view! { <ErrorSummary id="s" items=Signal::stored(Vec::new())/> }.to_html();
+        assert!(empty.contains(" hidden"), "{empty}");
+        let items = vec![
+            SummaryItem::field("register-email", "Enter your email address"),
+            SummaryItem::form("Try again in 5 minutes"),
+        ];
+        let html = view! { <ErrorSummary id="s" items=Signal::stored(items)/> }.to_html();
+        assert!(!html.contains(" hidden"), "{html}");
+        assert!(html.contains(r#"role="alert""#) && html.contains(r#"tabindex="-1""#));
+        assert!(html.contains("There is a problem"));
+        assert!(
+            html.contains(r##"<a href="#register-email">Enter your email address</a>"##),
+            "{html}"
+        );
+        assert!(html.contains("<li>Try again in 5 minutes</li>"), "{html}");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! session must choose one: it was started with a reset password (SPEC.md
 //! §4), or the password it logged in with is in the breached list (§3).
 
-use leptos::prelude::*;
+use leptos::{html, prelude::*};
+use leptos_router::hooks::use_navigate;
 use threshold_core::{
     auth::{CurrentUser, MustChangeReason},
     reset::{ChoosePasswordError, ChoosePasswordForm},
@@ -11,7 +12,7 @@ use threshold_core::{
 use super::{password_rules::PasswordRules, DialogKind, Dialogs, Modal};
 use crate::auth::{Auth, Logout};
 use crate::errors::{choose_password_messages, ChoosePasswordMessages, ServiceError};
-use crate::field::{Field, ShowPassword};
+use crate::field::{ErrorSummary, Field, FormProgress, ShowPassword, SummaryItem};
 
 /// Stores the new password and swaps the restricted session for a full one.
 #[server(endpoint = "choose_password")]
@@ -37,28 +38,49 @@ pub fn ChoosePasswordDialog() -> impl IntoView {
     // what shows, and once the server says it is done, the dialog goes.
     // (Closing it on the action's answer alone would race the refreshed
     // session and reopen it.)
+    // Once the new password is saved the dialog stays, to say so, until
+    // the person moves on.
+    let saved = RwSignal::new(false);
     Effect::new(move |_| {
         let must_choose = user().is_some_and(|user| user.must_change_password);
         let open = dialogs.is_open(DialogKind::ChoosePassword).get();
         if must_choose && !open {
+            saved.set(false);
             dialogs.open(DialogKind::ChoosePassword);
-        } else if !must_choose && open {
+        } else if !must_choose && open && !saved.get() {
             dialogs.close();
         }
     });
 
     let action = ServerAction::<ChoosePassword>::new();
     let pending = action.pending();
+    provide_context(FormProgress::new(action.version(), pending));
     let messages = Memo::new(move |_| match action.value().get() {
         Some(Err(error)) => choose_password_messages(&error),
         _ => ChoosePasswordMessages::default(),
     });
+    let summary = Signal::derive(move || {
+        messages.with(|m| {
+            let mut items = Vec::new();
+            if let Some(text) = m.password.first() {
+                items.push(SummaryItem::field("choose-password", text));
+            }
+            if let Some(text) = &m.form {
+                items.push(SummaryItem::form(text));
+            }
+            items
+        })
+    });
     Effect::new(move |_| {
         if let Some(Ok(_)) = action.value().get() {
             action.clear();
+            saved.set(true);
             auth.changed();
         }
     });
+    let left_password = RwSignal::new(false);
+    let version = action.version();
+    let judged = Signal::derive(move || left_password.get() || version.get() > 0);
     let logout = ServerAction::<Logout>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = logout.value().get() {
@@ -83,22 +105,25 @@ pub fn ChoosePasswordDialog() -> impl IntoView {
     view! {
         <Modal kind=DialogKind::ChoosePassword id="choose-password-dialog"
             title="Choose a new password" dismissible=false>
+            {move || if saved.get() {
+                view! { <PasswordChanged saved/> }.into_any()
+            } else {
+                view! {
             <ActionForm action attr:class="form" attr:novalidate=true>
+                <ErrorSummary id="choose-password-error-summary" items=summary/>
                 <p class="field__hint" id="choose-password-reason">{reason}</p>
                 <Field id="choose-password" name="form[password]" label="New password"
                     kind=move || if show_password.get() { "text" } else { "password" }
                     autocomplete="new-password" verbatim=true required=true autofocus=true
                     value=password described_by="choose-password-rules"
+                    on_blur=move |()| left_password.set(true)
                     before_input=move || view! {
                         <PasswordRules id="choose-password-rules" password=password.into()
-                            username email first_name surname/>
+                            username email first_name surname judged/>
                     }
                     errors=move || messages.with(|m| m.password.clone())>
                     <ShowPassword shown=show_password/>
                 </Field>
-                {move || messages.with(|m| m.form.clone()).map(|text| view! {
-                    <div class="notice notice--error" role="alert">{text}</div>
-                })}
                 <button type="submit" class="button button--primary button--block"
                     aria-busy=move || pending.get().to_string() disabled=pending>
                     {move || if pending.get() { "Saving…" } else { "Save password" }}
@@ -110,6 +135,40 @@ pub fn ChoosePasswordDialog() -> impl IntoView {
                     </button>
                 </p>
             </ActionForm>
+                }.into_any()
+            }}
         </Modal>
+    }
+}
+
+/// "Your password has been changed", what that means for other devices,
+/// and the way on. Focus moves to the news: the form it replaced is gone.
+#[component]
+fn PasswordChanged(saved: RwSignal<bool>) -> impl IntoView {
+    let dialogs = expect_context::<Dialogs>();
+    let auth = expect_context::<Auth>();
+    let navigate = use_navigate();
+    let heading = NodeRef::<html::H3>::new();
+    Effect::new(move |_| {
+        if let Some(heading) = heading.get() {
+            let _ = heading.focus();
+        }
+    });
+    view! {
+        <div class="confirmation" role="status">
+            <h3 node_ref=heading tabindex="-1" class="confirmation__title" id="password-changed">
+                "Your password has been changed"
+            </h3>
+            <p>"You are still logged in here. Use your new password the next time you log in, on this device or any other: no earlier password works now."</p>
+        </div>
+        <button type="button" class="button button--primary button--block" id="password-changed-continue"
+            on:click=move |_| {
+                saved.set(false);
+                dialogs.close();
+                auth.arrived.set(true);
+                navigate("/", Default::default());
+            }>
+            "Continue"
+        </button>
     }
 }

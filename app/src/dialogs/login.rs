@@ -1,11 +1,12 @@
 //! The "Log in" dialog.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
 
 use super::{DialogKind, Dialogs, Modal};
 use crate::auth::{Auth, Login};
-use crate::errors::{login_messages, LoginMessages};
-use crate::field::Field;
+use crate::errors::{login_messages, login_wait_message, LoginMessages, LoginWait};
+use crate::field::{ErrorSummary, Field, FormProgress, SummaryItem};
 
 #[component]
 pub fn LoginDialog() -> impl IntoView {
@@ -13,6 +14,7 @@ pub fn LoginDialog() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let action = ServerAction::<Login>::new();
     let pending = action.pending();
+    provide_context(FormProgress::new(action.version(), pending));
     let messages = Memo::new(move |_| match action.value().get() {
         Some(Err(error)) => login_messages(&error),
         _ => LoginMessages::default(),
@@ -23,9 +25,52 @@ pub fn LoginDialog() -> impl IntoView {
     };
     let identifier = RwSignal::new(String::new());
     let caps_lock = RwSignal::new(false);
+    let seconds_left = countdown(messages);
+    let summary = Signal::derive(move || {
+        messages.with(|m| {
+            let mut items = Vec::new();
+            if let Some(text) = &m.identifier {
+                items.push(SummaryItem::field("login-identifier", text));
+            }
+            if let Some(text) = &m.password {
+                items.push(SummaryItem::field("login-password", text));
+            }
+            match (m.wait, &m.form) {
+                (Some(wait), _) => {
+                    // Until the countdown has started on this answer, the
+                    // wait is the answer's own.
+                    let left = match seconds_left.get() {
+                        Some((counting, left)) if counting == wait => left,
+                        _ => wait.seconds,
+                    };
+                    items.push(SummaryItem::form(login_wait_message(wait, left)))
+                }
+                (None, Some(text)) => items.push(SummaryItem::form(text)),
+                (None, None) => {}
+            }
+            items
+        })
+    });
+    // Waiting out failures for this name, or locked: the way in that needs
+    // no password is offered at once.
+    let offer_reset = move || {
+        messages.with(|m| {
+            m.wait.is_some_and(|wait| wait.for_this_name)
+                || action.value().with(|v| {
+                    matches!(
+                        v,
+                        Some(Err(crate::errors::ServiceError::Domain(
+                            threshold_core::auth::LoginError::Locked
+                        )))
+                    )
+                })
+        })
+    };
 
-    // Logged in: close (or, with a reset password, go straight on to
-    // choosing a new one), let the header know, and start clean next time.
+    // Logged in: go to the signed-in home page, which says so (or, with a
+    // reset password, straight on to choosing a new one), let the header
+    // know, and start clean next time.
+    let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(user)) = action.value().get() {
             action.clear();
@@ -34,6 +79,8 @@ pub fn LoginDialog() -> impl IntoView {
                 dialogs.open(DialogKind::ChoosePassword);
             } else {
                 dialogs.close();
+                auth.arrived.set(true);
+                navigate("/", Default::default());
             }
         }
     });
@@ -57,6 +104,7 @@ pub fn LoginDialog() -> impl IntoView {
     view! {
         <Modal kind=DialogKind::Login id="login-dialog" title="Log in">
             <ActionForm action attr:class="form" attr:novalidate=true>
+                <ErrorSummary id="login-error-summary" items=summary/>
                 <Field id="login-identifier" name="form[identifier]" label="Username or email"
                     autocomplete="username" verbatim=true autofocus=true value=identifier
                     errors=field_errors(|m| &m.identifier)/>
@@ -65,12 +113,19 @@ pub fn LoginDialog() -> impl IntoView {
                     described_by="login-caps-lock" on_key=caps_from
                     errors=field_errors(|m| &m.password)>
                     <p id="login-caps-lock" class="caps-warning" role="status">
+                        <span class="visually-hidden">{move || caps_lock.get().then_some("Warning: ")}</span>
                         {move || caps_lock.get().then_some("Caps Lock is on. Passwords are case sensitive.")}
                     </p>
                 </Field>
-                {move || messages.with(|m| m.form.clone()).map(|text| view! {
-                    <div class="notice notice--error" role="alert">{text}</div>
-                })}
+                <Show when=offer_reset>
+                    <p class="form__offer">
+                        "You can get a new password by email now, without waiting. "
+                        <button type="button" class="link-button" id="login-offer-reset"
+                            on:click=forgotten>
+                            "Get a new password"
+                        </button>
+                    </p>
+                </Show>
                 <button type="submit" class="button button--primary button--block"
                     aria-busy=move || pending.get().to_string() disabled=pending>
                     {move || if pending.get() { "Logging in…" } else { "Log in" }}
@@ -101,4 +156,39 @@ pub fn LoginDialog() -> impl IntoView {
             </ActionForm>
         </Modal>
     }
+}
+
+/// Seconds left of the wait the last answer asked for (with that wait),
+/// counted down once a second so the message stays true and says when
+/// trying again is fine.
+fn countdown(messages: Memo<LoginMessages>) -> RwSignal<Option<(LoginWait, u64)>> {
+    let left = RwSignal::new(None);
+    let ticking = StoredValue::new(None::<IntervalHandle>);
+    Effect::new(move |_| {
+        if let Some(handle) = ticking.get_value() {
+            handle.clear();
+        }
+        let Some(wait) = messages.with(|m| m.wait) else {
+            left.set(None);
+            return;
+        };
+        left.set(Some((wait, wait.seconds)));
+        let handle = set_interval_with_handle(
+            move || {
+                left.update(|left| {
+                    if let Some((_, seconds)) = left {
+                        *seconds = seconds.saturating_sub(1);
+                    }
+                });
+                if left.with_untracked(|left| matches!(left, Some((_, 0)))) {
+                    if let Some(handle) = ticking.get_value() {
+                        handle.clear();
+                    }
+                }
+            },
+            std::time::Duration::from_secs(1),
+        );
+        ticking.set_value(handle.ok());
+    });
+    left
 }

@@ -60,6 +60,11 @@ pub fn PasswordRules(
     email: Signal<String>,
     first_name: Signal<String>,
     surname: Signal<String>,
+    /// Whether unmet rules are shown as unmet (red) yet: only once the
+    /// person has left the field or sent the form. Before that a rule is
+    /// ticked when met and neutral otherwise, so nobody is told off for a
+    /// password they are still typing.
+    judged: Signal<bool>,
 ) -> impl IntoView {
     let form = Memo::new(move |_| VerdictForm {
         password: password.get(),
@@ -72,7 +77,7 @@ pub fn PasswordRules(
     let typed = move || !password.with(String::is_empty);
     let length = Memo::new(move |_| password.with(|p| length_problems(&Password::new(p))));
 
-    let state = move |rule: PasswordRule| -> &'static str {
+    let verdict = move |rule: PasswordRule| -> &'static str {
         if !typed() {
             return "pending";
         }
@@ -90,10 +95,16 @@ pub fn PasswordRules(
             _ => "pending",
         })
     };
+    let state = move |rule: PasswordRule| -> &'static str {
+        match verdict(rule) {
+            "unmet" if !judged.get() => "neutral",
+            verdict => verdict,
+        }
+    };
     // What the server said about a broken rule (the length speaks for
     // itself), shown under it.
     let why = move |rule: PasswordRule| -> Option<String> {
-        if rule == PasswordRule::Length || !typed() {
+        if rule == PasswordRule::Length || !typed() || !judged.get() {
             return None;
         }
         check.with(|check| match check {

@@ -8,7 +8,10 @@ use threshold_core::{
 
 use super::{password_rules::PasswordRules, DialogKind, Dialogs, Modal};
 use crate::errors::{registration_messages, FieldMessage, RegistrationMessages, ServiceError};
-use crate::field::{aria_invalid, Field, FieldError, FieldErrors, ShowPassword};
+use crate::field::{
+    aria_invalid, ErrorSummary, Field, FieldError, FieldErrors, FormProgress, ShowPassword,
+    SummaryItem,
+};
 
 /// Creates an account and logs the person in. Every field is checked again
 /// here: the dialog's checks are a courtesy, not a guard. As at login, a
@@ -113,6 +116,7 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
         _ => RegistrationMessages::default(),
     });
     let pending = action.pending();
+    provide_context(FormProgress::new(action.version(), pending));
 
     let account_type = RwSignal::new("practitioner".to_owned());
     let first_name = RwSignal::new(String::new());
@@ -127,9 +131,16 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
         Signal::derive(move || messages.with(|messages| messages.for_field(field)))
     };
     let form_message = move || messages.with(|messages| messages.form.clone());
+    let summary = Signal::derive(move || messages.with(summary_items));
+    // The rules are judged (unmet ones turn red) once the person has left
+    // the field or sent the form: not from the first letter typed.
+    let left_password = RwSignal::new(false);
+    let version = action.version();
+    let judged = Signal::derive(move || left_password.get() || version.get() > 0);
 
     view! {
         <ActionForm action attr:class="form" attr:novalidate=true>
+            <ErrorSummary id="register-error-summary" items=summary/>
             <p class="field__hint">
                 "All fields are required unless marked optional. "
                 <a href="/help/registration-rules" on:click=move |_| dialogs.close()>"Help: creating an account"</a>
@@ -151,6 +162,7 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
                 <legend>"Account type"</legend>
                 <label class="choice__option">
                     <input type="radio" name="form[account_type]" value="practitioner"
+                        id="register-account-type-practitioner"
                         prop:checked=move || account_type.get() == "practitioner"
                         on:change=move |_| account_type.set("practitioner".into())/>
                     "Practitioner"
@@ -174,8 +186,9 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
                 kind=move || if show_password.get() { "text" } else { "password" }
                 autocomplete="new-password" verbatim=true required=true
                 value=password described_by="register-password-rules"
+                on_blur=move |()| left_password.set(true)
                 before_input=move || view! {
-                    <PasswordRules id="register-password-rules" password=password.into()
+                    <PasswordRules id="register-password-rules" password=password.into() judged
                         username=username.into() email=email.into()
                         first_name=first_name.into() surname=surname.into()/>
                 }
@@ -186,7 +199,7 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
             <input type="hidden" name="form[confirm_possible_duplicate]"
                 prop:value=move || confirm_duplicate.get().to_string()/>
             {move || form_message().map(|message| view! {
-                <div class="notice notice--warning" role="alert">
+                <div class="notice notice--warning">
                     <p>{message.text.clone()}</p>
                     <ResetOffer message/>
                 </div>
@@ -196,7 +209,7 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
                     <input type="checkbox" id="register-confirm-duplicate"
                         prop:checked=confirm_duplicate
                         on:change=move |ev| confirm_duplicate.set(event_target_checked(&ev))/>
-                    "That account is not mine: create a separate account"
+                    "That account is not mine. Create a separate account"
                 </label>
             </Show>
 
@@ -222,6 +235,43 @@ impl FieldError for FieldMessage {
     }
 }
 
+/// The control each field's summary link moves focus to.
+fn control_id(field: RegistrationField) -> &'static str {
+    match field {
+        RegistrationField::FirstName => "register-first-name",
+        RegistrationField::Surname => "register-surname",
+        RegistrationField::Email => "register-email",
+        RegistrationField::Username => "register-username",
+        RegistrationField::AccountType => "register-account-type-practitioner",
+        RegistrationField::PracticeName => "register-practice-name",
+        RegistrationField::RegistrationNumber => "register-number",
+        RegistrationField::Password => "register-password",
+    }
+}
+
+/// The summary lists one message per field, in the form's order, then the
+/// message about the form (the duplicate warning links to its checkbox).
+fn summary_items(messages: &RegistrationMessages) -> Vec<SummaryItem> {
+    let mut items: Vec<SummaryItem> = RegistrationField::ALL
+        .into_iter()
+        .filter_map(|field| {
+            messages
+                .for_field(field)
+                .into_iter()
+                .next()
+                .map(|message| SummaryItem::field(control_id(field), message.text))
+        })
+        .collect();
+    if let Some(message) = &messages.form {
+        items.push(if messages.needs_duplicate_confirmation {
+            SummaryItem::field("register-confirm-duplicate", &message.text)
+        } else {
+            SummaryItem::form(&message.text)
+        });
+    }
+    items
+}
+
 /// "Forgotten password" with the email filled in, when a message offers it.
 #[component]
 fn ResetOffer(message: FieldMessage) -> impl IntoView {
@@ -230,7 +280,7 @@ fn ResetOffer(message: FieldMessage) -> impl IntoView {
         view! {
             <button type="button" class="link-button reset-offer"
                 on:click=move |_| dialogs.open_with(DialogKind::Reset, email.clone())>
-                "Forgotten password"
+                "Is it yours? Get your username and a new password"
             </button>
         }
     })

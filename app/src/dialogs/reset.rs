@@ -9,7 +9,7 @@ use threshold_core::reset::{ResetError, ResetForm, ResetRequested};
 
 use super::{DialogKind, Dialogs, Modal};
 use crate::errors::{reset_messages, ResetMessages, ServiceError};
-use crate::field::Field;
+use crate::field::{ErrorSummary, Field, FormProgress, SummaryItem};
 
 /// Emails the username and a new password when the address is an account's
 /// current email; answers the same either way. The browser's cookies say
@@ -73,21 +73,30 @@ fn ResetFormView(action: ServerAction<RequestReset>) -> impl IntoView {
             let _ = field.focus();
         }
     });
+    provide_context(FormProgress::new(action.version(), pending));
     let messages = Memo::new(move |_| match action.value().get() {
         Some(Err(error)) => reset_messages(&error),
         _ => ResetMessages::default(),
     });
+    let summary = Signal::derive(move || {
+        messages.with(|m| {
+            let field = m
+                .email
+                .iter()
+                .map(|text| SummaryItem::field("reset-email", text));
+            let form = m.form.iter().map(SummaryItem::form);
+            field.chain(form).collect::<Vec<_>>()
+        })
+    });
     view! {
         <ActionForm action attr:class="form" attr:novalidate=true>
+            <ErrorSummary id="reset-error-summary" items=summary/>
             <p class="field__hint">
                 "We will email your username and a new password to the address on your account."
             </p>
             <Field id="reset-email" name="form[email]" label="Email address" kind="email"
                 autocomplete="email" verbatim=true autofocus=true required=true value=email
                 node_ref=field errors=move || messages.with(|m| Vec::from_iter(m.email.clone()))/>
-            {move || messages.with(|m| m.form.clone()).map(|text| view! {
-                <div class="notice notice--error" role="alert">{text}</div>
-            })}
             <button type="submit" class="button button--primary button--block"
                 aria-busy=move || pending.get().to_string() disabled=pending>
                 {move || if pending.get() { "Sending…" } else { "Send reset email" }}

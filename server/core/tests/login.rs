@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use support::TestDb;
 use threshold_core::{
-    auth::{login, rate_limit::RateLimit, sessions, LoginError, LoginForm},
+    auth::{login, rate_limit::RateLimit, sessions, LoginError, LoginField, LoginForm},
     hashing::{HashCost, Hasher},
     rules::TypoCorrection,
 };
@@ -372,9 +372,17 @@ async fn a_weaker_stored_hash_is_replaced_at_login() {
 async fn blank_fields_are_named() {
     let db = test_db().await;
     let error = attempt(&db, "  ", PASSWORD).await.unwrap_err();
-    assert_eq!(error.to_string(), "Enter your username or email");
+    assert_eq!(error.to_string(), "Enter your username or email address.");
     let error = attempt(&db, "dr.okafor", "").await.unwrap_err();
-    assert_eq!(error.to_string(), "Enter your password");
+    assert_eq!(error.to_string(), "Enter your password.");
+    // Both empty: both are named, not only the first.
+    let error = attempt(&db, "", "").await.unwrap_err();
+    assert_eq!(
+        error,
+        LoginError::Missing {
+            fields: vec![LoginField::Identifier, LoginField::Password]
+        }
+    );
 }
 
 #[tokio::test]

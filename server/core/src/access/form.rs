@@ -48,6 +48,21 @@ pub enum ContactField {
     Message,
 }
 
+impl ContactField {
+    /// In the order the form shows them.
+    pub const ALL: [ContactField; 9] = [
+        ContactField::FirstName,
+        ContactField::Surname,
+        ContactField::Email,
+        ContactField::Username,
+        ContactField::PreviousEmails,
+        ContactField::RegistrationNumbers,
+        ContactField::LastPost,
+        ContactField::SupervisedTrainees,
+        ContactField::Message,
+    ];
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactProblem {
     pub field: ContactField,
@@ -131,10 +146,10 @@ impl ContactForm {
         let mut problem = |field, message: String| problems.push(ContactProblem { field, message });
 
         let first_name = PersonName::parse(&self.first_name)
-            .map_err(|error| problem(ContactField::FirstName, error.to_string()))
+            .map_err(|error| problem(ContactField::FirstName, error.message_for("first name")))
             .ok();
         let surname = PersonName::parse(&self.surname)
-            .map_err(|error| problem(ContactField::Surname, error.to_string()))
+            .map_err(|error| problem(ContactField::Surname, error.message_for("surname")))
             .ok();
         let username = normalise_text(&self.username);
         if username.chars().count() > MAX_USERNAME_CHARS {
@@ -146,10 +161,7 @@ impl ContactForm {
         let email = match Email::parse(&self.email) {
             Ok(email) => Some(email),
             Err(error) => {
-                problem(
-                    ContactField::Email,
-                    format!("{error}: we need it to reply to you"),
-                );
+                problem(ContactField::Email, error.to_string());
                 None
             }
         };

@@ -47,6 +47,20 @@ pub enum RegistrationField {
     Password,
 }
 
+impl RegistrationField {
+    /// In the order the form shows them.
+    pub const ALL: [RegistrationField; 8] = [
+        RegistrationField::FirstName,
+        RegistrationField::Surname,
+        RegistrationField::Email,
+        RegistrationField::Username,
+        RegistrationField::AccountType,
+        RegistrationField::PracticeName,
+        RegistrationField::RegistrationNumber,
+        RegistrationField::Password,
+    ];
+}
+
 /// One field's problem, with the sentence shown next to it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldProblem {
@@ -206,11 +220,11 @@ impl NewAccount {
         let mut check = Checker(&mut problems);
         let first_name = check.field(
             Field::FirstName,
-            PersonName::parse(&form.first_name).map_err(|e| e.to_string()),
+            PersonName::parse(&form.first_name).map_err(|e| e.message_for("first name")),
         );
         let surname = check.field(
             Field::Surname,
-            PersonName::parse(&form.surname).map_err(|e| e.to_string()),
+            PersonName::parse(&form.surname).map_err(|e| e.message_for("surname")),
         );
         let email = check.field(
             Field::Email,
@@ -231,7 +245,8 @@ impl NewAccount {
             Some(account_type) if account_type.requires_practice_name() => check
                 .field(
                     Field::PracticeName,
-                    PracticeName::parse(&form.practice_name).map_err(|e| e.to_string()),
+                    PracticeName::parse(&form.practice_name)
+                        .map_err(|e| e.message_for("practice name")),
                 )
                 .map(Some),
             _ => Some(None),

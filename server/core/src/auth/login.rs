@@ -40,14 +40,15 @@ pub async fn login(
     client_address: &str,
 ) -> Result<LoggedIn, LoginError> {
     let identifier = form.identifier.trim();
-    if identifier.is_empty() {
-        return Err(missing(
-            LoginField::Identifier,
-            "Enter your username or email",
-        ));
-    }
-    if form.password.is_empty() {
-        return Err(missing(LoginField::Password, "Enter your password"));
+    let missing: Vec<LoginField> = [
+        (identifier.is_empty(), LoginField::Identifier),
+        (form.password.is_empty(), LoginField::Password),
+    ]
+    .into_iter()
+    .filter_map(|(empty, field)| empty.then_some(field))
+    .collect();
+    if !missing.is_empty() {
+        return Err(LoginError::Missing { fields: missing });
     }
     if identifier.chars().count() > MAX_IDENTIFIER_CHARS
         || form.password.chars().count() > MAX_PASSWORD_CHARS
@@ -317,13 +318,6 @@ async fn event(
         kind
     };
     record(services, kind, account_id, &detail).await;
-}
-
-fn missing(field: LoginField, message: &str) -> LoginError {
-    LoginError::Missing {
-        field,
-        message: message.to_owned(),
-    }
 }
 
 fn hashing_failed(doing: &str, error: HashError) -> LoginError {

@@ -80,12 +80,32 @@ pub enum LoginField {
     Password,
 }
 
+impl LoginField {
+    /// What to say when the field was left empty.
+    pub fn when_missing(self) -> &'static str {
+        match self {
+            LoginField::Identifier => "Enter your username or email address",
+            LoginField::Password => "Enter your password",
+        }
+    }
+}
+
+/// Every empty field's message, one sentence each.
+fn missing_text(fields: &[LoginField]) -> String {
+    fields
+        .iter()
+        .map(|field| format!("{}.", field.when_missing()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Why a login did not start a session. Unknown names, wrong passwords and
 /// disabled accounts all give [`LoginError::Incorrect`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum LoginError {
-    #[error("{message}")]
-    Missing { field: LoginField, message: String },
+    /// Each field left empty (both, when both were).
+    #[error("{}", missing_text(fields))]
+    Missing { fields: Vec<LoginField> },
     #[error("Your username/email or password is incorrect.")]
     Incorrect,
     /// Too many failures in a row for this name: wait.
@@ -136,7 +156,7 @@ impl Refusal for LoginError {
 
     fn fields(&self) -> Vec<LoginField> {
         match self {
-            LoginError::Missing { field, .. } => vec![*field],
+            LoginError::Missing { fields } => fields.clone(),
             _ => Vec::new(),
         }
     }

@@ -24,9 +24,9 @@ const LOCAL_PART_SYMBOLS: &str = "!#$%&'*+-/=?^_`{|}~";
 pub enum EmailError {
     #[error("Enter your email address")]
     Empty,
-    #[error("Email addresses can be at most {max} characters")]
+    #[error("Email addresses must be {max} characters or fewer")]
     TooLong { max: usize },
-    #[error("Email addresses cannot contain spaces or invisible characters")]
+    #[error("Remove the spaces from the email address. If you pasted it, type it instead: it may hold characters you cannot see")]
     Whitespace,
     #[error("An email address needs an @, like name@example.com")]
     MissingAt,
@@ -49,10 +49,10 @@ pub enum EmailError {
     InvalidDomain,
     #[error(
         "The part after the @ mixes letters from different alphabets (such as Latin \
-         and Cyrillic); check it is typed correctly"
+         and Cyrillic). Check it is typed correctly"
     )]
     DomainMixedScripts,
-    #[error("We cannot send email to this address; check it is typed correctly")]
+    #[error("We cannot send email to this address. Check it is typed correctly")]
     Undeliverable,
 }
 

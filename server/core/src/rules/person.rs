@@ -11,12 +11,33 @@ pub const PRACTICE_NAME_MAX_CHARS: usize = 200;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum NameError {
-    #[error("Please fill this in")]
+    #[error("Enter a name")]
     Empty,
     #[error("Use at most {max} characters")]
     TooLong { max: usize },
     #[error("Names cannot contain line breaks, tabs or other control characters")]
     ControlCharacters,
+}
+
+impl NameError {
+    /// The message for the field named `what` ("first name", "practice
+    /// name"): GOV.UK's "Enter your first name" rather than a message that
+    /// could be about any field.
+    pub fn message_for(&self, what: &str) -> String {
+        match self {
+            NameError::Empty => format!("Enter your {what}"),
+            NameError::TooLong { max } => {
+                let mut what = what.to_owned();
+                if let Some(first) = what.get_mut(..1) {
+                    first.make_ascii_uppercase();
+                }
+                format!("{what} must be {max} characters or fewer")
+            }
+            NameError::ControlCharacters => {
+                format!("Your {what} must not contain line breaks or tabs")
+            }
+        }
+    }
 }
 
 /// A first name or surname: trimmed, NFKC, 1–100 characters.

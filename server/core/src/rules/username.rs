@@ -28,7 +28,7 @@ pub enum UsernameError {
     TooLong { max: usize },
     #[error("Usernames can only contain letters, numbers and . _ - @ + '")]
     InvalidCharacters,
-    #[error("Usernames cannot contain invisible characters; type it again rather than pasting it")]
+    #[error("This username holds characters you cannot see. Type it instead of pasting it")]
     Invisible,
     #[error(
         "Each part of a username must use one alphabet: this one mixes letters \
