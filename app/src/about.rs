@@ -40,9 +40,11 @@ pub fn AccessibilityPage() -> impl IntoView {
             <h2>"What we test"</h2>
             <ul>
                 <li>
-                    "Every page and window is checked with axe-core in the Chromium browser, at 360 "
-                    "and 1280 pixels wide, against the WCAG 2.0, 2.1 and 2.2 A and AA rules it covers. "
-                    "We allow no serious or critical problem."
+                    "The home page, the Log in, Register, Forgotten password and Choose a new password "
+                    "windows, the Help centre, Contact support, this statement, the privacy notice and "
+                    "the support console are checked with axe-core in the Chromium browser against the "
+                    "WCAG 2.0, 2.1 and 2.2 A and AA rules it covers, most of them at 360 and 1280 pixels "
+                    "wide. We allow no serious or critical problem."
                 </li>
                 <li>
                     "Windows with a keyboard: focus moves into a window when it opens, Tab stays inside it, "
@@ -59,7 +61,7 @@ pub fn AccessibilityPage() -> impl IntoView {
                     "No sideways scrolling on the public pages at 320 and 360 pixels wide, and Log in "
                     "at the top right of the page at every width."
                 </li>
-                <li>"Nothing on the page moves once it has finished loading."</li>
+                <li>"Nothing on the home page or the Help centre moves once the page has finished loading."</li>
             </ul>
 
             <h2>"What does not work well yet"</h2>
@@ -129,7 +131,8 @@ pub fn PrivacyPage() -> impl IntoView {
                 </li>
                 <li>
                     "Emails we send you and their deliveries: each message, each attempt to deliver it, "
-                    "and the reply of the mail server that received it."
+                    "and the reply of the mail server that received it. The new password in a reset "
+                    "email is erased from our copy once the email has been sent or given up."
                 </li>
                 <li>"Requests you send to support, and each step support takes on them."</li>
                 <li>

@@ -162,13 +162,27 @@ function installProbe() {
     ];
   };
 
-  (window as unknown as { probe: unknown }).probe = { controls, texts, focused };
+  /// One edge of `el` against what is behind `el`.
+  const edge = (el: Element, side: string) => {
+    const back = behind(el.parentElement);
+    const colour = parse(getComputedStyle(el).getPropertyValue(`border-${side.toLowerCase()}-color`))[0];
+    return ratio(over(colour, back), back);
+  };
+  /// `el`'s text against its background.
+  const textRatio = (el: Element) => {
+    const back = behind(el);
+    return ratio(over(parse(getComputedStyle(el).color)[0], back), back);
+  };
+
+  (window as unknown as { probe: unknown }).probe = { controls, texts, focused, edge, textRatio };
 }
 
 type Probe = {
   controls: (root: Element, state: string) => Row[];
   texts: (root: Element, state: string, phone: boolean) => Row[];
   focused: (state: string) => Row[];
+  edge: (el: Element, side: string) => number;
+  textRatio: (el: Element) => number;
 };
 
 async function measureStatic(page: Page, root: string, state: string, phone: boolean): Promise<Row[]> {
@@ -300,3 +314,91 @@ for (const width of WIDTHS) {
     });
   });
 }
+
+// The classes the forms' error and success markup uses, measured on a
+// copy of that markup: the error summary, a field with an error, the
+// confirmation panel, and warning against error notices.
+test("the error summary, field error, confirmation and warning styles meet their minimums", async ({ page }, testInfo) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.addInitScript(installProbe);
+  await hydrated(page, "/contact-support");
+  const figures = await page.locator("main").evaluate((main) => {
+    main.insertAdjacentHTML(
+      "afterbegin",
+      `<div id="sample">
+        <div class="error-summary" tabindex="-1" role="alert" aria-labelledby="sample-summary-title">
+          <h2 class="error-summary__title" id="sample-summary-title">There is a problem</h2>
+          <ul class="error-summary__list"><li><a href="#sample-input">Enter your email address</a></li></ul>
+        </div>
+        <div class="field field--error">
+          <label for="sample-input">Email address</label>
+          <p class="field__error"><span class="visually-hidden">Error: </span>Enter your email address</p>
+          <input id="sample-input" type="email" aria-invalid="true">
+        </div>
+        <div class="confirmation" role="status"><h2 class="confirmation__title" tabindex="-1">Done</h2><p>All saved.</p></div>
+        <div class="notice notice--warning"><p>Check this</p></div>
+        <div class="notice notice--error">Something failed</div>
+      </div>`,
+    );
+    const probe = (window as unknown as { probe: Probe }).probe;
+    const sample = main.querySelector("#sample")!;
+    const one = (selector: string) => sample.querySelector(selector)!;
+    const style = (selector: string) => getComputedStyle(one(selector));
+    return {
+      texts: probe.texts(sample, "sample", true),
+      summaryBorder: probe.edge(one(".error-summary"), "Top"),
+      summaryBorderWidth: parseFloat(style(".error-summary").borderTopWidth),
+      summaryLinkWeight: Number(style(".error-summary__list a").fontWeight),
+      summaryLinkText: probe.textRatio(one(".error-summary__list a")),
+      fieldBar: probe.edge(one(".field--error"), "Left"),
+      fieldBarWidth: parseFloat(style(".field--error").borderLeftWidth),
+      fieldInputEdge: probe.edge(one("#sample-input"), "Top"),
+      fieldInputEdgeWidth: parseFloat(style("#sample-input").borderTopWidth),
+      errorWeight: Number(style(".field__error").fontWeight),
+      errorSize: parseFloat(style(".field__error").fontSize),
+      errorText: probe.textRatio(one(".field__error")),
+      confirmationEdge: probe.edge(one(".confirmation"), "Left"),
+      confirmationText: probe.textRatio(one(".confirmation p")),
+      confirmationMark: getComputedStyle(one(".confirmation"), "::before").content,
+      warningBackground: style(".notice--warning").backgroundColor,
+      errorBackground: style(".notice--error").backgroundColor,
+      warningBar: probe.edge(one(".notice--warning"), "Left"),
+      warningMark: getComputedStyle(one(".notice--warning"), "::before").content,
+      warningText: probe.textRatio(one(".notice--warning p")),
+      errorNoticeEdge: probe.edge(one(".notice--error"), "Top"),
+      errorNoticeText: probe.textRatio(one(".notice--error")),
+    };
+  });
+  await testInfo.attach("error-and-success-styles.json", {
+    body: JSON.stringify(figures, null, 2),
+    contentType: "application/json",
+  });
+  await report(testInfo, "error-and-success-text.txt", figures.texts);
+  expect(figures.summaryBorder, "error summary border").toBeGreaterThanOrEqual(3);
+  expect(figures.summaryBorderWidth).toBe(4);
+  expect(figures.summaryLinkWeight).toBeGreaterThanOrEqual(700);
+  expect(figures.summaryLinkText).toBeGreaterThanOrEqual(4.5);
+  expect(figures.fieldBar, "the red bar beside a field with an error").toBeGreaterThanOrEqual(3);
+  expect(figures.fieldBarWidth).toBe(4);
+  expect(figures.fieldInputEdge).toBeGreaterThanOrEqual(3);
+  expect(figures.fieldInputEdgeWidth).toBe(2);
+  expect(figures.errorWeight).toBeGreaterThanOrEqual(700);
+  expect(figures.errorSize).toBeGreaterThanOrEqual(16);
+  expect(figures.errorText).toBeGreaterThanOrEqual(4.5);
+  expect(figures.confirmationEdge).toBeGreaterThanOrEqual(3);
+  expect(figures.confirmationText).toBeGreaterThanOrEqual(4.5);
+  expect(figures.confirmationMark, "the confirmation has a mark besides its colour").not.toBe("none");
+  expect(figures.warningBackground, "a warning does not look like an error").not.toBe(figures.errorBackground);
+  expect(figures.warningBar).toBeGreaterThanOrEqual(3);
+  expect(figures.warningMark, "the warning has a mark besides its colour").not.toBe("none");
+  expect(figures.warningText).toBeGreaterThanOrEqual(4.5);
+  expect(figures.errorNoticeEdge).toBeGreaterThanOrEqual(3);
+  expect(figures.errorNoticeText).toBeGreaterThanOrEqual(4.5);
+
+  // The summary shows where focus is when script moves it there.
+  await page.locator("#sample .error-summary").focus();
+  const ring = await page.locator("#sample .error-summary").evaluate(() =>
+    (window as unknown as { probe: Probe }).probe.focused("summary focused"),
+  );
+  await report(testInfo, "error-summary-focus.txt", ring);
+});

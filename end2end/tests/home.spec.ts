@@ -58,7 +58,7 @@ test("the footer on every page links to help, support, accessibility and privacy
   }
 });
 
-test("the accessibility statement and privacy notice are served, readable and accessible", async ({ page, request }) => {
+test("the accessibility statement and privacy notice are served, readable and accessible", async ({ page, request }, testInfo) => {
   const statement = await request.get("/accessibility");
   expect(statement.status()).toBe(200);
   expect(await statement.text()).toContain("WCAG");
@@ -69,9 +69,12 @@ test("the accessibility statement and privacy notice are served, readable and ac
   await hydrated(page, "/accessibility");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Accessibility statement");
   await expectAccessible(page, "accessibility statement");
+  await page.setViewportSize({ width: 360, height: 740 });
+  await snap(page, testInfo, "accessibility-phone.png");
   await hydrated(page, "/privacy");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Privacy");
   await expectAccessible(page, "privacy notice");
+  await snap(page, testInfo, "privacy-phone.png");
 });
 
 for (const width of [320, 360, 1280]) {
