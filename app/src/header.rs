@@ -1,4 +1,5 @@
-//! The site header: product name on the left, account actions top right.
+//! The site header: product name on the left, account actions top right
+//! (Log in the rightmost), on one line from 320 px wide.
 
 use leptos::prelude::*;
 
@@ -39,13 +40,14 @@ pub fn Header() -> impl IntoView {
 fn GuestActions() -> impl IntoView {
     let dialogs = expect_context::<Dialogs>();
     view! {
-        <button type="button" class="button button--primary" id="open-login"
-            on:click=move |_| dialogs.open(DialogKind::Login)>
-            "Log in"
-        </button>
+        // Log in last, so it sits at the top right at every width.
         <button type="button" class="button" id="open-register"
             on:click=move |_| dialogs.open(DialogKind::Register)>
             "Register"
+        </button>
+        <button type="button" class="button button--primary" id="open-login"
+            on:click=move |_| dialogs.open(DialogKind::Login)>
+            "Log in"
         </button>
     }
 }

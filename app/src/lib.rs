@@ -7,6 +7,7 @@
 // default limit of 128.
 #![recursion_limit = "256"]
 
+mod about;
 pub mod auth;
 #[cfg(feature = "ssr")]
 mod call_failure;
@@ -76,6 +77,8 @@ pub fn App() -> impl IntoView {
                         view=dev_mailbox::MailboxMessagePage
                     />
                     <Route path=StaticSegment("help") view=help::HelpPage/>
+                    <Route path=StaticSegment("accessibility") view=about::AccessibilityPage/>
+                    <Route path=StaticSegment("privacy") view=about::PrivacyPage/>
                     <Route path=StaticSegment("contact-support") view=contact::ContactSupportPage/>
                     <Route path=(StaticSegment("help"), ParamSegment("slug")) view=help::HelpArticlePage ssr=SsrMode::Async/>
                     // Async: the page is rendered whole before the head is
@@ -93,8 +96,27 @@ pub fn App() -> impl IntoView {
                     />
                 </Routes>
             </main>
+            <Footer/>
             <DialogHost/>
         </Router>
+    }
+}
+
+/// The same links at the foot of every page: where to get help, and what
+/// the service says about accessibility and the data it holds.
+#[component]
+fn Footer() -> impl IntoView {
+    view! {
+        <footer class="site-footer">
+            <nav aria-label="Footer">
+                <ul class="site-footer__links">
+                    <li><a href="/help">"Help"</a></li>
+                    <li><a href="/contact-support">"Contact support"</a></li>
+                    <li><a href="/accessibility">"Accessibility statement"</a></li>
+                    <li><a href="/privacy">"Privacy"</a></li>
+                </ul>
+            </nav>
+        </footer>
     }
 }
 

@@ -8,7 +8,7 @@ const email = (who: string) => `${who}.${run}@example.org`;
 async function openRegister(page: Page) {
   await page.goto("/");
   await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
-  await page.getByRole("button", { name: "Register" }).click();
+  await page.locator("#open-register").click();
   const dialog = page.getByRole("dialog", { name: "Create an account" });
   await expect(dialog).toBeVisible();
   return dialog;

@@ -44,7 +44,7 @@ async function supportWatching(browser: Browser, username: string) {
   const page = await context.newPage();
   const dialog = await logIn(page, STAFF.username, STAFF.password);
   await expect(dialog).toBeHidden();
-  await page.getByRole("link", { name: "Support console" }).click();
+  await page.getByRole("navigation", { name: "Account" }).getByRole("link", { name: "Support console" }).click();
   await expect(page.getByRole("heading", { name: "Support console" })).toBeVisible();
   await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
   await page.getByLabel("Search accounts").fill(username.toUpperCase());
