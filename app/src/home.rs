@@ -1,7 +1,7 @@
 //! The home page: what the service is for and the ways in, or, for someone
 //! logged in, who they are logged in as and what they can do next.
 
-use leptos::prelude::*;
+use leptos::{html, prelude::*};
 use threshold_core::auth::CurrentUser;
 
 use crate::auth::Auth;
@@ -78,9 +78,21 @@ fn GuestHome() -> impl IntoView {
 #[component]
 fn SignedInHome(user: CurrentUser) -> impl IntoView {
     let support = user.is_support();
+    let auth = expect_context::<Auth>();
+    let heading = NodeRef::<html::H1>::new();
+    // Just logged in: the dialog that had focus is gone, and this greeting
+    // is the news. Once only: a later visit is not an arrival.
+    Effect::new(move |_| {
+        if let Some(heading) = heading.get() {
+            if auth.arrived.get_untracked() {
+                auth.arrived.set(false);
+                let _ = heading.focus();
+            }
+        }
+    });
     view! {
         <section class="home" aria-labelledby="signed-in-title">
-            <h1 id="signed-in-title" tabindex="-1">
+            <h1 node_ref=heading id="signed-in-title" tabindex="-1">
                 {format!("You're logged in as {} {}", user.first_name, user.surname)}
             </h1>
             <p class="home__lead">

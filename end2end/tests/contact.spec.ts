@@ -29,8 +29,8 @@ test("the form explains what is wrong, field by field", async ({ page }) => {
   for (const label of ["First name", "Surname", "Email address we can reach you at", "What happened?"]) {
     await expect(form.getByLabel(label)).toHaveAttribute("aria-invalid", "true");
   }
-  await expect(form.locator("#contact-email-error").getByRole("alert")).toBeVisible();
-  await expect(form.locator("#contact-message-error").getByRole("alert")).toBeVisible();
+  await expect(form.locator("#contact-email-error .field__error")).toBeVisible();
+  await expect(form.locator("#contact-message-error .field__error")).toBeVisible();
 });
 
 test("an old email and a registration number lead support to the account; the person gets back in", async ({

@@ -49,9 +49,10 @@ test("log in with the username, survive a reload, log out, log in with the email
 test("a wrong password is told, in an announced message", async ({ page, request }) => {
   const person = await registered(request, "Wrong");
   const dialog = await logIn(page, person.username, "violet kettle harbor");
-  await expect(dialog.getByRole("alert")).toHaveText(
-    "Your username/email or password is incorrect.",
-  );
+  const summary = dialog.getByRole("alert");
+  await expect(summary).toContainText("There is a problem");
+  await expect(summary).toContainText("Your username/email or password is incorrect.");
+  await expect(summary).toBeFocused();
   await expect(dialog).toBeVisible();
 });
 

@@ -54,7 +54,7 @@ for (const size of WIDTHS) {
     await hydrated(page, "/contact-support");
     await expectAccessible(page, "contact support");
     await page.getByRole("region", { name: "Contact support" }).getByRole("button", { name: "Send to support" }).click();
-    await expect(page.locator("#contact-message-error").getByRole("alert")).toBeVisible();
+    await expect(page.locator("#contact-message-error .field__error")).toBeVisible();
     await expectAccessible(page, "contact support with errors");
     await snap(page, testInfo, `contact-support-${size.name}.png`);
   });

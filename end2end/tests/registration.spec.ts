@@ -52,8 +52,8 @@ test("a practice admin names the practice and keeps a chosen username", async ({
 
   // Forgetting the practice name is caught, next to the field.
   await dialog.getByRole("button", { name: "Create account" }).click();
-  await expect(dialog.locator("#register-practice-name-error [role=alert]")).toHaveText(
-    "Please fill this in",
+  await expect(dialog.locator("#register-practice-name-error .field__error")).toHaveText(
+    "Error: Enter your practice name",
   );
   await dialog.getByLabel("Practice name").fill("Riverside Surgery");
   await dialog.getByRole("button", { name: "Create account" }).click();
@@ -72,11 +72,11 @@ test("a taken email says so and its link opens the reset dialog with the email",
   dialog = await openRegister(page);
   await fillPerson(dialog, { first: "Tom", surname: "Okafor", email: taken.toUpperCase() });
   await dialog.getByRole("button", { name: "Create account" }).click();
-  const alert = dialog.locator("#register-email-error [role=alert]");
-  await expect(alert).toContainText("This email already has an account — Forgotten your login?");
+  const alert = dialog.locator("#register-email-error .field__error");
+  await expect(alert).toContainText("There is already an account with this email address");
   await expect(dialog.getByLabel("Email address")).toHaveAttribute("aria-invalid", "true");
 
-  await alert.getByRole("button", { name: "Forgotten password" }).click();
+  await alert.getByRole("button", { name: "Is it yours? Get your username and a new password" }).click();
   const reset = page.getByRole("dialog", { name: "Forgotten password" });
   await expect(reset).toBeVisible();
   await expect(reset.getByLabel("Email address")).toHaveValue(taken.toUpperCase());
@@ -86,11 +86,11 @@ test("every field error of an empty form is announced next to its field", async 
   const dialog = await openRegister(page);
   await dialog.getByRole("button", { name: "Create account" }).click();
   for (const field of ["first-name", "surname", "email", "password"]) {
-    await expect(dialog.locator(`#register-${field}-error [role=alert]`).first()).toBeVisible();
+    await expect(dialog.locator(`#register-${field}-error .field__error`)).toBeVisible();
     await expect(dialog.locator(`#register-${field}`)).toHaveAttribute("aria-invalid", "true");
   }
-  await expect(dialog.locator("#register-email-error [role=alert]")).toHaveText(
-    "Enter your email address",
+  await expect(dialog.locator("#register-email-error .field__error")).toHaveText(
+    "Error: Enter your email address",
   );
   // Nothing was created: the dialog still shows the form.
   await expect(dialog.locator("#registered-username")).toHaveCount(0);
@@ -111,7 +111,11 @@ test("the password verdict updates as one types", async ({ page }) => {
   }
   await expect(dialog.getByText(/three or four unrelated words/).first()).toBeVisible();
 
+  // Still typing: a rule not yet met is neutral, not an error.
   await password.fill("short");
+  await expect(rule(dialog, "length")).toHaveClass(/rule--neutral/);
+  // Once the field is left, it is judged.
+  await password.blur();
   await expect(rule(dialog, "length")).toHaveClass(/rule--unmet/);
 
   await password.fill("passwordpassword");
@@ -168,7 +172,7 @@ test("a slow verdict is overtaken by the newer one and never holds the form", as
   await password.fill("passwordpassword");
   await expect(dialog.locator(".rules__note")).toContainText("Still checking", { timeout: 8_000 });
   await dialog.getByRole("button", { name: "Create account" }).click();
-  await expect(dialog.locator("#register-password-error [role=alert]").first()).toContainText(
+  await expect(dialog.locator("#register-password-error .field__error")).toContainText(
     "exposed in data breaches",
   );
 });
@@ -190,9 +194,9 @@ test("a second account with the same GMC number is warned and needs confirming",
   await dialog.getByLabel("Number").fill(number);
   await dialog.getByRole("button", { name: "Create account" }).click();
   await expect(dialog.getByRole("alert")).toContainText(
-    "An account with this GMC number already exists — if it is yours, use Forgotten password",
+    "There is already an account with this GMC number. If it is yours, get a new password instead of registering again.",
   );
-  await dialog.getByLabel("That account is not mine: create a separate account").check();
+  await dialog.getByLabel("That account is not mine. Create a separate account").check();
   await dialog.getByRole("button", { name: "Create account" }).click();
   await expect(dialog.locator("#registered-username")).toHaveText(/^Lovelace\d{4}$/);
 });
@@ -215,8 +219,8 @@ test("a username that looks like a registered one is refused next to the field",
   const dialog = await openRegister(page);
   await fillPerson(dialog, { first: "Uche", surname: "Okafor", email: email("uche.two"), username: `okaforl.${run}` });
   await dialog.getByRole("button", { name: "Create account" }).click();
-  const alert = dialog.locator("#register-username-error [role=alert]");
-  await expect(alert).toContainText("looks the same as an existing account's name");
+  const alert = dialog.locator("#register-username-error .field__error");
+  await expect(alert).toContainText("looks the same as one already in use");
   await expect(dialog.getByLabel("Username (optional)")).toHaveAttribute("aria-invalid", "true");
 
   // A Cyrillic "о" inside a Latin name is refused as it is typed in.

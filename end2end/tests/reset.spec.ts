@@ -56,7 +56,12 @@ test("forgotten password: the email, log in with it, choose a new password; the 
 
   await choose.getByLabel("New password").fill(NEW_PASSWORD);
   await choose.getByRole("button", { name: "Save password" }).click();
+  // The news, focused, then on to the signed-in home page.
+  await expect(choose.locator("#password-changed")).toBeFocused();
+  await expect(choose.locator("#password-changed")).toHaveText("Your password has been changed");
+  await choose.getByRole("button", { name: "Continue" }).click();
   await expect(choose).toBeHidden();
+  await expect(page.locator("#signed-in-title")).toBeFocused();
   await expect(page.locator("#current-user")).toHaveText("Ines Moreau");
 
   // The reset password was used up; the new one works.
@@ -86,7 +91,7 @@ test("the own password keeps working after a reset is asked; a bad address is re
 }) => {
   const person = await registered(request, "Keane");
   const reset = await askForReset(page, "not an address");
-  await expect(reset.locator("#reset-email-error").getByRole("alert")).toBeVisible();
+  await expect(reset.locator("#reset-email-error .field__error")).toBeVisible();
   await expect(reset.getByLabel("Email address")).toHaveAttribute("aria-invalid", "true");
 
   await reset.getByLabel("Email address").fill(person.email);
