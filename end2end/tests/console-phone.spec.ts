@@ -1,0 +1,148 @@
+import { APIRequestContext, Browser, BrowserContextOptions, expect, Page, test } from "@playwright/test";
+import { expectAccessible } from "./a11y";
+import { createSupportUser } from "./operator";
+import { hydrated } from "./pages";
+
+// The support console on a phone (SPEC.md §9): no page scrolls sideways
+// at 320 or 360 px, the actions stay within reach, duplicates are flagged
+// in the search results, only the actions that apply are offered, and
+// times read in the viewer's own zone.
+
+const run = Date.now().toString(36);
+const PASSWORD = "violet kettle harbour";
+const STAFF = { username: `lee.${run}`, password: "harbour lantern orchard" };
+const SURNAME = `Adeyemi${run}`;
+const NUMBER = String(6_000_000 + Math.floor(Math.random() * 999_999));
+
+/// What the tests look at, made once.
+const made = { first: 0, second: 0, requestId: 0, lone: 0 };
+
+async function register(request: APIRequestContext, fields: Record<string, string>) {
+  const response = await request.post("/api/register", {
+    form: {
+      "form[account_type]": "practitioner",
+      "form[password]": PASSWORD,
+      ...Object.fromEntries(Object.entries(fields).map(([k, v]) => [`form[${k}]`, v])),
+    },
+  });
+  expect(response.ok(), await response.text()).toBe(true);
+  const body = await response.json();
+  await request.post("/api/logout");
+  return body.account_id as number;
+}
+
+async function supportContext(browser: Browser, options: BrowserContextOptions = {}) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  const response = await page.request.post("/api/login", {
+    form: { "form[identifier]": STAFF.username, "form[password]": STAFF.password },
+  });
+  expect(response.ok(), await response.text()).toBe(true);
+  return page;
+}
+
+test.beforeAll(async ({ browser }) => {
+  createSupportUser(STAFF.username, STAFF.password);
+  const context = await browser.newContext();
+  const request = context.request;
+  // Two accounts with one GMC number: possible duplicates. Long values:
+  // the email and the practice name must wrap, not widen the page.
+  made.first = await register(request, {
+    first_name: "Folasade",
+    surname: SURNAME,
+    email: `folasade.${run}.with.a.rather.long.address@a-very-long-practice-domain.example.org`,
+    username: `folasade.${run}`,
+    registration_kind: "GMC",
+    registration_number: NUMBER,
+  });
+  made.second = await register(request, {
+    first_name: "Folasade",
+    surname: SURNAME,
+    email: `folasade.second.${run}@example.org`,
+    username: `folasade2.${run}`,
+    registration_kind: "GMC",
+    registration_number: NUMBER,
+    confirm_possible_duplicate: "true",
+  });
+  made.lone = await register(request, {
+    first_name: "Tunde",
+    surname: `Lone${run}`,
+    email: `tunde.${run}@example.org`,
+    username: `tunde.${run}`,
+  });
+  // An email history for the first account, changed by support.
+  const support = await supportContext(browser);
+  const changed = await support.request.post("/api/support_act", {
+    data: {
+      account_id: made.first,
+      action: { action: "change_email", email: `folasade.new.${run}.long.address@another-long-domain.example.org` },
+    },
+  });
+  expect(changed.ok(), await changed.text()).toBe(true);
+  await support.context().close();
+  // An access request that matches both accounts.
+  const asked = await request.post("/api/contact_support", {
+    form: {
+      "form[first_name]": "Folasade",
+      "form[surname]": SURNAME,
+      "form[username]": "",
+      "form[email]": `folasade.${run}.reaching.out.from.home@personal-mail.example.org`,
+      "form[previous_emails]": "",
+      "form[registration_numbers]": `GMC ${NUMBER}`,
+      "form[last_post]": "",
+      "form[supervised_trainees]": "",
+      "form[message]": "I can no longer reach my old work address.",
+    },
+  });
+  expect(asked.ok(), await asked.text()).toBe(true);
+  made.requestId = Number((await asked.json()).reference.slice(2));
+  await context.close();
+});
+
+/// The page's width against the viewport's, and every visible button's
+/// right edge.
+async function measure(page: Page) {
+  return page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+    buttonsOutside: Array.from(document.querySelectorAll("main button, main a.button"))
+      .map((b) => b.getBoundingClientRect())
+      .filter((r) => r.width > 0 && (r.right > window.innerWidth + 0.5 || r.left < -0.5)).length,
+  }));
+}
+
+function pages() {
+  return [
+    { name: "search", url: `/support?q=${SURNAME}`, ready: "#search-results" },
+    { name: "account", url: `/support/accounts/${made.first}`, ready: "#email-history" },
+    { name: "request", url: `/support/requests/${made.requestId}`, ready: "#suggestions" },
+  ];
+}
+
+for (const width of [320, 360, 1280]) {
+  test(`no support page scrolls sideways at ${width} px, and every action is within reach`, async ({ browser }) => {
+    const page = await supportContext(browser, { viewport: { width, height: 740 } });
+    for (const { name, url, ready } of pages()) {
+      await hydrated(page, url);
+      await expect(page.locator(ready)).toBeVisible();
+      const measured = await measure(page);
+      console.log(`${name} at ${width}: scrollWidth ${measured.scrollWidth}, innerWidth ${measured.innerWidth}`);
+      expect.soft(measured.scrollWidth, `${name} at ${width}`).toBeLessThanOrEqual(measured.innerWidth);
+      expect.soft(measured.buttonsOutside, `${name} at ${width}: buttons outside the screen`).toBe(0);
+      if (name === "request") {
+        for (const button of await page.locator("#suggestions").getByRole("button").all()) {
+          const box = await button.boundingBox();
+          expect.soft(box && box.x + box.width <= width, `request at ${width}: a Restore access button`).toBe(true);
+        }
+      }
+      if (width === 360) {
+        if (!process.env.MEASURE_ONLY) await expectAccessible(page, `${name} at 360 px`);
+      }
+    }
+    if (width === 1280) {
+      // The wide layout keeps its tables.
+      await hydrated(page, pages()[0].url);
+      await expect(page.locator("#search-results thead")).toBeVisible();
+    }
+  });
+}
