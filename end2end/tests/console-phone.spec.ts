@@ -31,13 +31,20 @@ async function register(request: APIRequestContext, fields: Record<string, strin
   return body.account_id as number;
 }
 
+/// The support user's session, logged in once: logins are rate-limited
+/// per address, and every test here comes from the same one.
+let staffSession: Awaited<ReturnType<Page["context"]>["storageState"]> | undefined;
+
 async function supportContext(browser: Browser, options: BrowserContextOptions = {}) {
-  const context = await browser.newContext(options);
+  const context = await browser.newContext({ ...options, storageState: staffSession });
   const page = await context.newPage();
-  const response = await page.request.post("/api/login", {
-    form: { "form[identifier]": STAFF.username, "form[password]": STAFF.password },
-  });
-  expect(response.ok(), await response.text()).toBe(true);
+  if (!staffSession) {
+    const response = await page.request.post("/api/login", {
+      form: { "form[identifier]": STAFF.username, "form[password]": STAFF.password },
+    });
+    expect(response.ok(), await response.text()).toBe(true);
+    staffSession = await context.storageState();
+  }
   return page;
 }
 
@@ -79,7 +86,6 @@ test.beforeAll(async ({ browser }) => {
     },
   });
   expect(changed.ok(), await changed.text()).toBe(true);
-  await support.context().close();
   // An access request that matches both accounts.
   const asked = await request.post("/api/contact_support", {
     form: {
@@ -144,5 +150,107 @@ for (const width of [320, 360, 1280]) {
       await hydrated(page, pages()[0].url);
       await expect(page.locator("#search-results thead")).toBeVisible();
     }
+  });
+}
+
+test("search results flag accounts that may belong to the same person", async ({ browser }) => {
+  const page = await supportContext(browser, { viewport: { width: 360, height: 740 } });
+  await hydrated(page, `/support?q=${SURNAME}`);
+  const rows = page.locator("#search-results tbody tr");
+  await expect(rows).toHaveCount(2);
+  for (const row of await rows.all()) {
+    await expect(row.locator(".flag--duplicate")).toHaveText("Possible duplicate");
+  }
+  await hydrated(page, `/support?q=Lone${run}`);
+  await expect(page.locator("#search-results tbody tr")).toHaveCount(1);
+  await expect(page.locator("#search-results .flag--duplicate")).toHaveCount(0);
+});
+
+test("only the actions that apply are offered, and disabling is confirmed in red", async ({ browser }) => {
+  const page = await supportContext(browser, { viewport: { width: 360, height: 740 } });
+  const actions = page.locator(".account__actions");
+  await hydrated(page, `/support/accounts/${made.lone}`);
+  await expect(actions.getByRole("button", { name: "Send reset email" })).toBeVisible();
+  await expect(actions.getByRole("button", { name: "Unlock login" })).toHaveCount(0);
+  await expect(actions.getByRole("button", { name: "Enable account" })).toHaveCount(0);
+
+  // Failed logins until the next ones are delayed: now there is something to unlock.
+  const person = await browser.newContext();
+  for (let i = 0; i < 6; i++) {
+    await person.request.post("/api/login", {
+      form: { "form[identifier]": `tunde.${run}`, "form[password]": "not the password at all" },
+    });
+  }
+  await person.close();
+  await expect(page.locator("#security-failed-logins")).toHaveText("5");
+  const unlock = actions.getByRole("button", { name: "Unlock login" });
+  await expect(unlock).toBeVisible();
+  await unlock.click();
+  const yesUnlock = actions.getByRole("button", { name: "Yes, unlock the login" });
+  await expect(yesUnlock).toHaveClass(/button--primary/);
+  await yesUnlock.click();
+  await expect(page.locator("#action-result")).toHaveText("Login unlocked.");
+  await expect(actions.getByRole("button", { name: "Unlock login" })).toHaveCount(0);
+
+  await actions.getByRole("button", { name: "Disable account" }).click();
+  const yes = actions.getByRole("button", { name: "Yes, disable account" });
+  await expect(yes).toBeVisible();
+  const background = await yes.evaluate((b) => getComputedStyle(b).backgroundColor);
+  const [r, g, b] = background.match(/\d+/g)!.map(Number);
+  expect(r, background).toBeGreaterThan(150);
+  expect(g, background).toBeLessThan(80);
+  expect(b, background).toBeLessThan(80);
+  const cancel = actions.getByRole("button", { name: "Cancel" });
+  await expect(cancel).not.toHaveClass(/button--(danger|primary)/);
+  await expectAccessible(page, "the disable confirmation at 360 px");
+  await yes.click();
+  await expect(page.locator("#action-result")).toHaveText("Account disabled; its sessions have ended.");
+  await expect(actions.getByRole("button", { name: "Enable account" })).toBeVisible();
+  await expect(actions.getByRole("button", { name: "Disable account" })).toHaveCount(0);
+  await expect(actions.getByRole("button", { name: "Send reset email" })).toHaveCount(0);
+
+  // A page left open is still refused an action that no longer applies.
+  const again = await page.request.post("/api/support_act", {
+    data: { account_id: made.lone, action: { action: "disable" } },
+  });
+  expect(again.status()).toBe(422);
+  expect(await again.text()).toContain("AlreadyDisabled");
+});
+
+/// The first time on the account page: its UTC instant and what it shows.
+async function firstTime(page: Page) {
+  const time = page.locator("time.when").first();
+  return {
+    time,
+    instant: new Date((await time.getAttribute("datetime"))!),
+  };
+}
+
+for (const [zone, name, offsetHours] of [
+  ["Europe/London", "GMT", 0],
+  ["America/New_York", "GMT-5", -5],
+] as const) {
+  test(`times read in the viewer's zone: ${zone}`, async ({ browser }) => {
+    const page = await supportContext(browser, { timezoneId: zone, viewport: { width: 360, height: 740 } });
+    // As the server sends it: UTC, named.
+    const serverOnly = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 360, height: 740 } });
+    await serverOnly.addCookies(await page.context().cookies());
+    const plain = await serverOnly.newPage();
+    await plain.goto(`/support/accounts/${made.first}`);
+    const sent = plain.locator("time.when").first();
+    await expect(sent).toHaveText(/^\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC$/);
+    const sentWidth = (await sent.boundingBox())!.width;
+    await serverOnly.close();
+
+    await hydrated(page, `/support/accounts/${made.first}`);
+    const { time, instant } = await firstTime(page);
+    await expect(time).toHaveText(new RegExp(` ${name.replace("+", "\\+")}$`));
+    const shown = (await time.innerText()).match(/(\d\d):(\d\d) /)!;
+    const expectedHour = (instant.getUTCHours() + offsetHours + 24) % 24;
+    expect(Number(shown[1])).toBe(expectedHour);
+    expect(Number(shown[2])).toBe(instant.getUTCMinutes());
+    // Rewritten in place, about the same width: nothing around it moves much.
+    const shownWidth = (await time.boundingBox())!.width;
+    expect(Math.abs(shownWidth - sentWidth), `${sentWidth} → ${shownWidth}`).toBeLessThan(16);
   });
 }

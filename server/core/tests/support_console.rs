@@ -544,6 +544,7 @@ async fn search_results_flag_possible_duplicates_in_both_directions() {
     )
     .await
     .unwrap();
+    // Same name: in the order they registered.
     let results = search(services, &c.staff, "okafor").await.unwrap();
     let flags: Vec<(&str, bool)> = results
         .accounts
@@ -552,7 +553,7 @@ async fn search_results_flag_possible_duplicates_in_both_directions() {
         .collect();
     assert_eq!(
         flags,
-        [("ada.two", true), ("dr.okafor", true), ("obi.okafor", false)]
+        [("dr.okafor", true), ("ada.two", true), ("obi.okafor", false)]
     );
     // The account page agrees.
     let detail = account_detail(services, &c.staff, later).await.unwrap();
