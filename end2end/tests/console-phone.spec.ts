@@ -131,6 +131,7 @@ for (const width of [320, 360, 1280]) {
     for (const { name, url, ready } of pages()) {
       await hydrated(page, url);
       await expect(page.locator(ready)).toBeVisible();
+      if (process.env.SHOTS) await page.screenshot({ path: `/tmp/console-shots/${name}-${width}.png`, fullPage: true });
       const measured = await measure(page);
       console.log(`${name} at ${width}: scrollWidth ${measured.scrollWidth}, innerWidth ${measured.innerWidth}`);
       expect.soft(measured.scrollWidth, `${name} at ${width}`).toBeLessThanOrEqual(measured.innerWidth);

@@ -182,7 +182,10 @@ mod tests {
         .filter(|action| is_destructive(action))
         .map(confirm_button_text)
         .collect();
-        assert_eq!(destructive, ["Yes, change the email", "Yes, disable account"]);
+        assert_eq!(
+            destructive,
+            ["Yes, change the email", "Yes, disable account"]
+        );
     }
 
     #[test]

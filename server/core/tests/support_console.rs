@@ -553,7 +553,11 @@ async fn search_results_flag_possible_duplicates_in_both_directions() {
         .collect();
     assert_eq!(
         flags,
-        [("dr.okafor", true), ("ada.two", true), ("obi.okafor", false)]
+        [
+            ("dr.okafor", true),
+            ("ada.two", true),
+            ("obi.okafor", false)
+        ]
     );
     // The account page agrees.
     let detail = account_detail(services, &c.staff, later).await.unwrap();
