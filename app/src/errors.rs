@@ -927,6 +927,7 @@ mod every_refusal {
             SupportError::NotFound, SupportError::InvalidEmail { .. }, SupportError::EmailTaken,
             SupportError::EmailLooksTaken, SupportError::SameEmail,
             SupportError::LooksLikeKnownAddress { .. }, SupportError::SupportAccount, SupportError::AccountDisabled,
+            SupportError::NotLocked, SupportError::AlreadyDisabled, SupportError::AlreadyEnabled,
             SupportError::EmptyQuery, SupportError::InvalidQuery { .. },
             SupportError::NoteTooLong { .. }, SupportError::Busy { .. },
             SupportError::Unavailable);
@@ -954,6 +955,9 @@ mod every_refusal {
             (SupportError::SameEmail, refused),
             (SupportError::SupportAccount, refused),
             (SupportError::AccountDisabled, refused),
+            (SupportError::NotLocked, refused),
+            (SupportError::AlreadyDisabled, refused),
+            (SupportError::AlreadyEnabled, refused),
             (SupportError::EmptyQuery, refused),
             (SupportError::InvalidQuery { max: 200 }, refused),
             (SupportError::NoteTooLong { max: 2000 }, refused),

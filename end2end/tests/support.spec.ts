@@ -96,7 +96,7 @@ test("support changes a person's email and sends a reset; the person gets in wit
   await support.getByLabel("New email address").fill(newEmail);
   await support.getByRole("button", { name: "Change email" }).click();
   await expect(support.locator("#confirm-text")).toContainText(newEmail);
-  await support.getByRole("button", { name: "Confirm" }).click();
+  await support.getByRole("button", { name: "Yes, change the email" }).click();
   await expect(support.locator("#action-result")).toHaveText(`Email address changed to ${newEmail}.`);
   await expect(support.locator("#account-email")).toHaveText(newEmail);
   await expect(support.locator("#email-history")).toContainText(person.email);
@@ -104,7 +104,7 @@ test("support changes a person's email and sends a reset; the person gets in wit
 
   await support.getByRole("button", { name: "Send reset email" }).click();
   await expect(support.locator("#confirm-text")).toContainText(newEmail);
-  await support.getByRole("button", { name: "Confirm" }).click();
+  await support.getByRole("button", { name: "Yes, send the reset email" }).click();
   await expect(support.locator("#action-result")).toContainText("Reset email queued");
   await expect(support.locator("#deliveries")).toContainText(newEmail);
 
@@ -228,7 +228,7 @@ test("an email that only looks like the account's own needs a reason to be set",
 
   await support.getByLabel("New email address").fill(fakeEmail);
   await support.getByRole("button", { name: "Change email" }).click();
-  await support.getByRole("button", { name: "Confirm" }).click();
+  await support.getByRole("button", { name: "Yes, change the email" }).click();
   const warning = support.locator("#look-alike-warning");
   await expect(warning).toHaveAttribute("role", "alert");
   await expect(warning).toContainText("looks the same as");

@@ -4,16 +4,14 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use threshold_core::{
-    clock::utc_text,
-    support::{AccountDetail, AccountStatus, SupportAction, SupportError},
-};
+use threshold_core::support::{AccountDetail, SupportAction, SupportError};
 
-use super::describe::{action_done, confirm_text, done_text};
+use super::describe::{action_done, confirm_button_text, confirm_text, done_text, is_destructive};
 use super::gate::SupportGate;
 use super::live::{use_live_events, LiveFeed};
 use super::names::{LookAlikeConfirm, ShownName};
 use super::search_page::FeedItem;
+use super::time::{MaybeWhen, When};
 use super::{support_account, SupportAct};
 use crate::errors::ServiceError;
 
@@ -102,7 +100,6 @@ fn AccountSections(
 ) -> impl IntoView {
     let summary = detail.summary.clone();
     let security = detail.security.clone();
-    let when = |at: Option<i64>| at.map(utc_text).unwrap_or_else(|| "—".to_owned());
     view! {
         <article class="account" aria-labelledby="account-name">
             <header class="account__header">
@@ -123,7 +120,7 @@ fn AccountSections(
                     <dd id="account-status" class=format!("status status--{}", summary.status.as_str())>
                         {summary.status.as_str()}
                     </dd>
-                    <dt>"Registered"</dt><dd>{utc_text(detail.created_at)}</dd>
+                    <dt>"Registered"</dt><dd><When at=detail.created_at/></dd>
                     <dt>"Registration numbers"</dt>
                     <dd>{if detail.registration_numbers.is_empty() {
                         "none".to_owned()
@@ -139,12 +136,15 @@ fn AccountSections(
                 <h2 id="security-title">"Security"</h2>
                 <dl class="facts">
                     <dt>"Failed logins in a row"</dt><dd id="security-failed-logins">{security.failed_logins}</dd>
-                    <dt>"Delayed until"</dt><dd>{when(security.throttled_until)}</dd>
-                    <dt>"Locked"</dt><dd id="security-locked">{security.locked_at.map(|at| format!("since {}", utc_text(at))).unwrap_or_else(|| "no".to_owned())}</dd>
-                    <dt>"Last login"</dt><dd id="security-last-login">{when(security.last_login_at)}</dd>
-                    <dt>"Last reset issued"</dt><dd>{when(security.last_reset_at)}</dd>
-                    <dt>"Reset password valid until"</dt><dd>{security.reset_expires_at.map(utc_text).unwrap_or_else(|| "no reset pending".to_owned())}</dd>
-                    <dt>"Must choose a new password"</dt><dd id="security-must-change">{must_change_text(&security)}</dd>
+                    <dt>"Delayed until"</dt><dd><MaybeWhen at=security.throttled_until none="—"/></dd>
+                    <dt>"Locked"</dt><dd id="security-locked">{match security.locked_at {
+                        Some(at) => view! { "since "<When at/> }.into_any(),
+                        None => "no".into_any(),
+                    }}</dd>
+                    <dt>"Last login"</dt><dd id="security-last-login"><MaybeWhen at=security.last_login_at none="—"/></dd>
+                    <dt>"Last reset issued"</dt><dd><MaybeWhen at=security.last_reset_at none="—"/></dd>
+                    <dt>"Reset password valid until"</dt><dd><MaybeWhen at=security.reset_expires_at none="no reset pending"/></dd>
+                    <dt>"Must choose a new password"</dt><dd id="security-must-change"><MustChange security=security.clone()/></dd>
                     <dt>"Open sessions"</dt><dd>{security.active_sessions}</dd>
                 </dl>
             </section>
@@ -165,7 +165,7 @@ fn AccountSections(
                 } else {
                     view! {
                         <div class="table-scroll">
-                            <table class="table" id="deliveries">
+                            <table class="table table--cards" id="deliveries">
                                 <thead><tr>
                                     <th scope="col">"Queued"</th><th scope="col">"To"</th>
                                     <th scope="col">"Subject"</th><th scope="col">"Status"</th>
@@ -174,12 +174,12 @@ fn AccountSections(
                                 <tbody>
                                     {detail.deliveries.clone().into_iter().map(|delivery| view! {
                                         <tr>
-                                            <td>{utc_text(delivery.created_at)}</td>
-                                            <td>{delivery.recipient}</td>
-                                            <td>{delivery.subject}</td>
-                                            <td class="delivery-status">{delivery.status}</td>
-                                            <td>{delivery.attempts}</td>
-                                            <td class="delivery-reply">{delivery.last_reply.unwrap_or_default()}</td>
+                                            <td data-label="Queued"><When at=delivery.created_at/></td>
+                                            <td data-label="To">{delivery.recipient}</td>
+                                            <td data-label="Subject">{delivery.subject}</td>
+                                            <td data-label="Status" class="delivery-status">{delivery.status}</td>
+                                            <td data-label="Attempts">{delivery.attempts}</td>
+                                            <td data-label="Mail server's reply" class="delivery-reply">{delivery.last_reply.unwrap_or_default()}</td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>
@@ -197,8 +197,8 @@ fn AccountSections(
                     view! {
                         <ul id="email-history">
                             {detail.email_history.clone().into_iter().map(|past| view! {
-                                <li><ShownName text=past.email.clone()/>{format!(" — until {}{}", utc_text(past.changed_at),
-                                    past.changed_by.map(|by| format!(", changed by {by}")).unwrap_or_default())}</li>
+                                <li><ShownName text=past.email.clone()/>" — until "<When at=past.changed_at/>
+                                    {past.changed_by.map(|by| format!(", changed by {by}"))}</li>
                             }).collect_view()}
                         </ul>
                     }.into_any()
@@ -236,7 +236,7 @@ fn AccountSections(
                 } else {
                     view! {
                         <div class="table-scroll">
-                            <table class="table" id="audit-trail">
+                            <table class="table table--cards" id="audit-trail">
                                 <thead><tr>
                                     <th scope="col">"When"</th><th scope="col">"Who"</th>
                                     <th scope="col">"What"</th><th scope="col">"Before"</th>
@@ -245,11 +245,11 @@ fn AccountSections(
                                 <tbody>
                                     {detail.audit.clone().into_iter().map(|entry| view! {
                                         <tr>
-                                            <td>{utc_text(entry.occurred_at)}</td>
-                                            <td>{entry.actor}</td>
-                                            <td>{action_done(&entry.action)}</td>
-                                            <td><code>{entry.before}</code></td>
-                                            <td><code>{entry.after}</code></td>
+                                            <td data-label="When"><When at=entry.occurred_at/></td>
+                                            <td data-label="Who">{entry.actor}</td>
+                                            <td data-label="What">{action_done(&entry.action)}</td>
+                                            <td data-label="Before"><code>{entry.before}</code></td>
+                                            <td data-label="After"><code>{entry.after}</code></td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>
@@ -273,7 +273,9 @@ fn AccountActions(
 ) -> impl IntoView {
     let account_id = detail.summary.account_id;
     let email = detail.summary.email.clone();
-    let disabled = detail.summary.status == AccountStatus::Disabled;
+    // Only what applies is offered; the server refuses the rest too.
+    let state = detail.state();
+    let offers = move |action: SupportAction| state.applies(&action);
     let is_support = detail.summary.account_type.is_support();
     let asking = RwSignal::new(None::<SupportAction>);
     let new_email = RwSignal::new(String::new());
@@ -313,18 +315,26 @@ fn AccountActions(
                 <p class="field__hint">"Support accounts are managed from the server's command line."</p>
             })}
             <div class="actions" hidden=is_support>
-                <button type="button" class="button" disabled=disabled
-                    on:click=move |_| ask(SupportAction::SendReset)>"Send reset email"</button>
-                <button type="button" class="button"
-                    on:click=move |_| ask(SupportAction::Unlock)>"Unlock login"</button>
-                {if disabled {
-                    view! { <button type="button" class="button"
-                        on:click=move |_| ask(SupportAction::Enable)>"Enable account"</button> }.into_any()
-                } else {
-                    view! { <button type="button" class="button button--danger"
-                        on:click=move |_| ask(SupportAction::Disable)>"Disable account"</button> }.into_any()
-                }}
+                {offers(SupportAction::SendReset).then(|| view! {
+                    <button type="button" class="button"
+                        on:click=move |_| ask(SupportAction::SendReset)>"Send reset email"</button>
+                })}
+                {offers(SupportAction::Unlock).then(|| view! {
+                    <button type="button" class="button"
+                        on:click=move |_| ask(SupportAction::Unlock)>"Unlock login"</button>
+                })}
+                {offers(SupportAction::Enable).then(|| view! {
+                    <button type="button" class="button"
+                        on:click=move |_| ask(SupportAction::Enable)>"Enable account"</button>
+                })}
+                {offers(SupportAction::Disable).then(|| view! {
+                    <button type="button" class="button button--danger"
+                        on:click=move |_| ask(SupportAction::Disable)>"Disable account"</button>
+                })}
             </div>
+            {(!is_support && !offers(SupportAction::SendReset)).then(|| view! {
+                <p class="field__hint">"A reset email can be sent once the account is enabled."</p>
+            })}
             <form class="change-email" hidden=is_support
                 on:submit=move |ev: leptos::ev::SubmitEvent| {
                     ev.prevent_default();
@@ -342,19 +352,25 @@ fn AccountActions(
             </form>
             {move || asking.get().map(|action| {
                 let question = confirm_text(&action, &email_for_question);
+                let yes = confirm_button_text(&action);
+                let (box_class, yes_class) = if is_destructive(&action) {
+                    ("confirm confirm--danger", "button button--danger")
+                } else {
+                    ("confirm", "button button--primary")
+                };
                 view! {
-                    <div class="confirm" role="group" aria-labelledby="confirm-title" aria-describedby="confirm-text">
+                    <div class=box_class role="group" aria-labelledby="confirm-title" aria-describedby="confirm-text">
                         <h3 id="confirm-title">"Please confirm"</h3>
                         <p id="confirm-text">{question}</p>
                         <div class="actions">
-                            <button type="button" class="button button--primary" node_ref=confirm_button
+                            <button type="button" class=yes_class node_ref=confirm_button
                                 disabled=pending
                                 on:click=move |_| {
                                     last_sent.set(Some(action.clone()));
                                     act.dispatch(SupportAct { account_id, action: action.clone() });
                                     asking.set(None);
                                 }>
-                                {move || if pending.get() { "Working…" } else { "Confirm" }}
+                                {move || if pending.get() { "Working…" } else { yes }}
                             </button>
                             <button type="button" class="button" on:click=move |_| asking.set(None)>"Cancel"</button>
                         </div>
@@ -374,17 +390,18 @@ fn AccountActions(
 }
 
 /// The must-change flag and why: "yes, after a reset" or "yes, password
-/// found in the breach list (at the login of …)".
-fn must_change_text(security: &threshold_core::support::SecurityState) -> String {
+/// found in the breach list (found at the login of …)".
+#[component]
+fn MustChange(security: threshold_core::support::SecurityState) -> impl IntoView {
     match security.must_change_reason {
-        None => "no".to_owned(),
+        None => "no".into_any(),
         Some(reason) => match security.password_breached_at {
-            Some(at) if reason == threshold_core::auth::MustChangeReason::Breached => format!(
-                "yes, {} (found at the login of {})",
-                reason.support_text(),
-                utc_text(at)
-            ),
-            _ => format!("yes, {}", reason.support_text()),
+            Some(at) if reason == threshold_core::auth::MustChangeReason::Breached => view! {
+                {format!("yes, {} (found at the login of ", reason.support_text())}
+                <When at/>")"
+            }
+            .into_any(),
+            _ => format!("yes, {}", reason.support_text()).into_any(),
         },
     }
 }

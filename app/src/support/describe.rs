@@ -115,6 +115,30 @@ pub fn confirm_text(action: &SupportAction, email: &str) -> String {
     }
 }
 
+/// The confirming button, naming what it does.
+pub fn confirm_button_text(action: &SupportAction) -> &'static str {
+    match action {
+        SupportAction::SendReset => "Yes, send the reset email",
+        SupportAction::ChangeEmail { .. } => "Yes, change the email",
+        SupportAction::Unlock => "Yes, unlock the login",
+        SupportAction::Disable => "Yes, disable account",
+        SupportAction::Enable => "Yes, enable account",
+    }
+}
+
+/// Confirmed with a red button: the action takes something away that
+/// cannot simply be given back from this page. Disabling ends every
+/// session at once and withdraws a pending reset; changing the email
+/// stops the old address working for logins and withdraws a reset sent to
+/// it. Sending a reset leaves the current password working; unlocking and
+/// enabling only give access back.
+pub fn is_destructive(action: &SupportAction) -> bool {
+    matches!(
+        action,
+        SupportAction::Disable | SupportAction::ChangeEmail { .. }
+    )
+}
+
 /// What is said once an action is done.
 pub fn done_text(action: &SupportAction) -> String {
     match action {
@@ -139,6 +163,29 @@ mod tests {
             username: Some("okafor".into()),
             detail: detail.into(),
         }
+    }
+
+    #[test]
+    fn only_disabling_and_changing_the_email_are_confirmed_in_red() {
+        let change = SupportAction::ChangeEmail {
+            email: "a@example.org".into(),
+            look_alike_reason: None,
+        };
+        let destructive: Vec<&str> = [
+            SupportAction::SendReset,
+            change,
+            SupportAction::Unlock,
+            SupportAction::Disable,
+            SupportAction::Enable,
+        ]
+        .iter()
+        .filter(|action| is_destructive(action))
+        .map(confirm_button_text)
+        .collect();
+        assert_eq!(
+            destructive,
+            ["Yes, change the email", "Yes, disable account"]
+        );
     }
 
     #[test]

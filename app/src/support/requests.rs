@@ -7,13 +7,13 @@ use leptos::server_fn::codec::Json;
 use leptos_router::hooks::use_params_map;
 use threshold_core::{
     access::{AccessRequestPage, AccessRequestView, RequestAction},
-    clock::utc_text,
-    support::SupportError,
+    support::{AccountStatus, SupportError},
 };
 
 use super::gate::SupportGate;
 use super::live::{use_live_events, LiveFeed, LiveMessage};
 use super::names::{LookAlikeConfirm, ShownName};
+use super::time::When;
 use crate::errors::ServiceError;
 
 #[server(endpoint = "support_requests")]
@@ -69,7 +69,7 @@ pub fn RequestQueue(changed: RwSignal<u32>) -> impl IntoView {
                                 <ol class="feed" id="request-queue">
                                     {open.into_iter().map(|request| view! {
                                         <li class="feed__item">
-                                            <span class="feed__time">{utc_text(request.created_at)}</span>
+                                            <span class="feed__time"><When at=request.created_at/></span>
                                             <a class="feed__who" href=format!("/support/requests/{}", request.id)>
                                                 {format!("{} — {} {}", request.reference, request.first_name, request.surname)}
                                             </a>
@@ -219,7 +219,7 @@ fn RequestSections(
                     <dt>"Last post"</dt><dd>{dash(&request.last_post)}</dd>
                     <dt>"Trainees supervised"</dt><dd>{dash(&request.supervised_trainees)}</dd>
                     <dt>"Message"</dt><dd class="request__message">{request.message.clone()}</dd>
-                    <dt>"Received"</dt><dd>{utc_text(request.created_at)}</dd>
+                    <dt>"Received"</dt><dd><When at=request.created_at/></dd>
                 </dl>
             </section>
 
@@ -230,7 +230,7 @@ fn RequestSections(
                 } else {
                     view! {
                         <div class="table-scroll">
-                            <table class="table" id="suggestions">
+                            <table class="table table--cards" id="suggestions">
                                 <thead><tr>
                                     <th scope="col">"Account"</th><th scope="col">"Email now"</th>
                                     <th scope="col">"Matched on"</th><th scope="col">"Restore access"</th>
@@ -240,14 +240,17 @@ fn RequestSections(
                                         let account = suggestion.account;
                                         let account_id = account.account_id;
                                         let already = account.email.eq_ignore_ascii_case(&email);
+                                        // A disabled account would be refused its reset at login.
+                                        let enabled = account.status == AccountStatus::Active;
                                         view! {
                                             <tr>
-                                                <td><a href=format!("/support/accounts/{account_id}")>
+                                                <td data-label="Account"><a href=format!("/support/accounts/{account_id}")>
                                                     {format!("{} {}", account.first_name, account.surname)}
-                                                </a>" ("<ShownName text=account.username.clone()/>")"</td>
-                                                <td><ShownName text=account.email.clone()/></td>
-                                                <td>{format!("{} of the details: {}", suggestion.matched.len(), suggestion.matched.join("; "))}</td>
-                                                <td class="actions">
+                                                </a>" ("<ShownName text=account.username.clone()/>")"
+                                                {(!enabled).then(|| view! { " "<span class="flag">"Disabled"</span> })}</td>
+                                                <td data-label="Email now"><ShownName text=account.email.clone()/></td>
+                                                <td data-label="Matched on">{format!("{} of the details: {}", suggestion.matched.len(), suggestion.matched.join("; "))}</td>
+                                                <td class="actions" data-label="Restore access">
                                                     <button type="button" class="button" disabled=move || already || pending.get() || !open
                                                         on:click=move |_| {
                                                             look_alike.account.set(Some(account_id));
@@ -261,15 +264,17 @@ fn RequestSections(
                                                         }>
                                                         {if already { "Email already set".to_owned() } else { format!("Set email to {}", email.clone()) }}
                                                     </button>
-                                                    <button type="button" class="button" disabled=move || pending.get() || !open
-                                                        on:click=move |_| {
-                                                            act.dispatch(SupportRequestAct {
-                                                                request_id,
-                                                                action: RequestAction::SendReset { account_id },
-                                                            });
-                                                        }>
-                                                        "Send reset email"
-                                                    </button>
+                                                    {enabled.then(|| view! {
+                                                        <button type="button" class="button" disabled=move || pending.get() || !open
+                                                            on:click=move |_| {
+                                                                act.dispatch(SupportRequestAct {
+                                                                    request_id,
+                                                                    action: RequestAction::SendReset { account_id },
+                                                                });
+                                                            }>
+                                                            "Send reset email"
+                                                        </button>
+                                                    })}
                                                 </td>
                                             </tr>
                                         }
@@ -313,7 +318,7 @@ fn RequestSections(
                 <ol class="feed" id="request-steps">
                     {request.steps.into_iter().map(|step| view! {
                         <li class="feed__item">
-                            <span class="feed__time">{utc_text(step.occurred_at)}</span>
+                            <span class="feed__time"><When at=step.occurred_at/></span>
                             <span class="feed__who">{step.actor.unwrap_or_else(|| "the person".to_owned())}</span>
                             <span class="feed__what">{step_text(&step.action, &step.detail)}</span>
                         </li>

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use threshold_core::{clock::utc_text, support::FeedEvent};
+use threshold_core::support::FeedEvent;
 
 use super::describe::event_text;
 use super::gate::SupportGate;
@@ -10,6 +10,7 @@ use super::live::{use_live_events, LiveFeed, LiveMessage};
 use super::names::ShownName;
 use super::requests::{is_request_event, RequestQueue};
 use super::support_search;
+use super::time::{MaybeWhen, When};
 
 /// Entries kept in the live feed.
 const FEED_LENGTH: usize = 100;
@@ -88,7 +89,7 @@ fn AccountSearch() -> impl IntoView {
                             }}
                         </p>
                         <div class="table-scroll">
-                            <table class="table" id="search-results">
+                            <table class="table table--cards" id="search-results">
                                 <thead>
                                     <tr>
                                         <th scope="col">"Name"</th>
@@ -102,14 +103,19 @@ fn AccountSearch() -> impl IntoView {
                                 <tbody>
                                     {found.accounts.into_iter().map(|account| view! {
                                         <tr>
-                                            <td><a href=format!("/support/accounts/{}", account.account_id)>
-                                                {format!("{} {}", account.first_name, account.surname)}
-                                            </a></td>
-                                            <td><ShownName text=account.username/></td>
-                                            <td><ShownName text=account.email/></td>
-                                            <td>{account.account_type.label()}</td>
-                                            <td>{account.status.as_str()}</td>
-                                            <td>{account.last_login_at.map(utc_text).unwrap_or_else(|| "never".to_owned())}</td>
+                                            <td data-label="Name">
+                                                <a href=format!("/support/accounts/{}", account.account_id)>
+                                                    {format!("{} {}", account.first_name, account.surname)}
+                                                </a>
+                                                {account.possible_duplicate.then(|| view! {
+                                                    " "<span class="flag flag--duplicate">"Possible duplicate"</span>
+                                                })}
+                                            </td>
+                                            <td data-label="Username"><ShownName text=account.username/></td>
+                                            <td data-label="Email"><ShownName text=account.email/></td>
+                                            <td data-label="Type">{account.account_type.label()}</td>
+                                            <td data-label="Status">{account.status.as_str()}</td>
+                                            <td data-label="Last login"><MaybeWhen at=account.last_login_at none="never"/></td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>
@@ -162,7 +168,7 @@ pub fn FeedItem(event: FeedEvent) -> impl IntoView {
     let text = event_text(&event);
     view! {
         <li class="feed__item" data-kind=event.kind.clone()>
-            <span class="feed__time">{utc_text(event.occurred_at)}</span>
+            <span class="feed__time"><When at=event.occurred_at/></span>
             {event.account_id.map(|id| view! {
                 <a class="feed__who" href=format!("/support/accounts/{id}")>
                     {event.username.clone().unwrap_or_else(|| format!("account {id}"))}

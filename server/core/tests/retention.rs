@@ -480,7 +480,7 @@ async fn events_past_their_retention_are_swept_and_the_audit_trail_is_kept() {
         .unwrap();
     let staff = require_support(&db.services, Some(&token)).await.unwrap();
     let ada = account(&db, 1).await;
-    perform(&db.services, &staff, ada, &SupportAction::Unlock)
+    perform(&db.services, &staff, ada, &SupportAction::Disable)
         .await
         .unwrap();
     assert_eq!(count(&db, "audit_log").await, 1);
@@ -506,7 +506,7 @@ async fn events_past_their_retention_are_swept_and_the_audit_trail_is_kept() {
     assert_eq!(count(&db, "audit_log").await, 1, "the audit trail is kept");
     let detail = account_detail(services, &staff, ada).await.unwrap();
     assert_eq!(detail.audit.len(), 1);
-    assert_eq!(detail.audit[0].action, "unlock");
+    assert_eq!(detail.audit[0].action, "disable");
 
     // Long after: all but the newest event go (ids must not be reused).
     db.clock.advance(365 * DAY);

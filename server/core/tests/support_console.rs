@@ -430,6 +430,8 @@ async fn unlock_clears_the_lock_and_is_audited() {
 async fn no_action_happens_without_its_audit_record() {
     let c = console().await;
     let token = log_in(&c.db, "dr.okafor", PASSWORD).await.unwrap();
+    // Delayed after failures, so that Unlock applies.
+    delay_logins(&c.db, "dr.okafor").await;
     // The audit trail cannot be written (a full disk, a broken table)...
     c.db.fail_inserts_into("audit_log").await;
     for action in [
@@ -464,6 +466,119 @@ async fn no_action_happens_without_its_audit_record() {
         .await
         .unwrap();
     assert_eq!(c.db.scalar("SELECT COUNT(*) FROM audit_log").await, 1);
+}
+
+/// Fails logins until the next ones are delayed.
+async fn delay_logins(db: &TestDb, identifier: &str) {
+    for _ in 0..threshold_core::auth::throttle::FREE_FAILURES {
+        let _ = log_in(db, identifier, "wrong password here").await;
+    }
+    assert!(matches!(
+        log_in(db, identifier, "wrong password here").await,
+        Err(LoginError::Throttled { .. })
+    ));
+}
+
+#[tokio::test]
+async fn actions_that_do_not_apply_are_refused_with_the_reason_and_change_nothing() {
+    let c = console().await;
+    let services = &c.db.services;
+    assert_eq!(
+        perform(services, &c.staff, c.ada, &SupportAction::Unlock).await,
+        Err(SupportError::NotLocked)
+    );
+    assert_eq!(
+        perform(services, &c.staff, c.ada, &SupportAction::Enable).await,
+        Err(SupportError::AlreadyEnabled)
+    );
+    assert_eq!(c.db.scalar("SELECT COUNT(*) FROM audit_log").await, 0);
+
+    perform(services, &c.staff, c.ada, &SupportAction::Disable)
+        .await
+        .unwrap();
+    assert_eq!(
+        perform(services, &c.staff, c.ada, &SupportAction::Disable).await,
+        Err(SupportError::AlreadyDisabled)
+    );
+    assert_eq!(
+        SupportError::AlreadyDisabled.to_string(),
+        "The account is already disabled."
+    );
+    assert_eq!(c.db.scalar("SELECT COUNT(*) FROM audit_log").await, 1);
+
+    // A delay that has run out leaves nothing to unlock.
+    perform(services, &c.staff, c.ada, &SupportAction::Enable)
+        .await
+        .unwrap();
+    delay_logins(&c.db, "dr.okafor").await;
+    let detail = account_detail(services, &c.staff, c.ada).await.unwrap();
+    assert!(detail.state().applies(&SupportAction::Unlock));
+    c.db.clock.advance(Duration::from_secs(24 * 60 * 60));
+    let detail = account_detail(services, &c.staff, c.ada).await.unwrap();
+    assert!(!detail.state().applies(&SupportAction::Unlock));
+    assert_eq!(
+        perform(services, &c.staff, c.ada, &SupportAction::Unlock).await,
+        Err(SupportError::NotLocked)
+    );
+}
+
+#[tokio::test]
+async fn search_results_flag_possible_duplicates_in_both_directions() {
+    let c = console().await;
+    let services = &c.db.services;
+    // Same GMC number as Ada's: registered after the warning.
+    let later = register(
+        services,
+        &RegistrationForm {
+            registration_kind: "GMC".into(),
+            registration_number: "1234567".into(),
+            confirm_possible_duplicate: true,
+            ..person("Ada", "Okafor", "ada.two@example.org", "ada.two")
+        },
+        "192.0.2.1",
+    )
+    .await
+    .unwrap()
+    .account_id;
+    register(
+        services,
+        &person("Obi", "Okafor", "obi@example.org", "obi.okafor"),
+        "192.0.2.1",
+    )
+    .await
+    .unwrap();
+    // Same name: in the order they registered.
+    let results = search(services, &c.staff, "okafor").await.unwrap();
+    let flags: Vec<(&str, bool)> = results
+        .accounts
+        .iter()
+        .map(|a| (a.username.as_str(), a.possible_duplicate))
+        .collect();
+    assert_eq!(
+        flags,
+        [
+            ("dr.okafor", true),
+            ("ada.two", true),
+            ("obi.okafor", false)
+        ]
+    );
+    // The account page agrees.
+    let detail = account_detail(services, &c.staff, later).await.unwrap();
+    assert_eq!(detail.possible_duplicates.len(), 1);
+    assert_eq!(detail.possible_duplicates[0].account_id, c.ada);
+    // Only what was asked about is answered; nothing asked, nothing read.
+    let flagged = services
+        .store
+        .possibly_duplicated([later, c.staff.account_id])
+        .await
+        .unwrap();
+    assert_eq!(flagged, [later].into_iter().collect());
+    assert!(services
+        .store
+        .possibly_duplicated(std::iter::empty())
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]

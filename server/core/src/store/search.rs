@@ -2,6 +2,8 @@
 //! backend's own index, `search_index`) and keeping each account's index
 //! row in step with its values.
 
+use std::collections::HashSet;
+
 use sqlx::{Any, Transaction};
 
 use super::{search_index, Backend, Store, StoreError};
@@ -34,7 +36,41 @@ impl Store {
         let truncated = page.len() > limit as usize;
         let mut accounts = page;
         accounts.truncate(limit as usize);
+        let flagged = self
+            .possibly_duplicated(accounts.iter().map(|a| a.account_id))
+            .await?;
+        for account in &mut accounts {
+            account.possible_duplicate = flagged.contains(&account.account_id);
+        }
         Ok((accounts, truncated))
+    }
+
+    /// Which of `account_ids` have a possible duplicate (either side of a
+    /// pair, as the account page lists them): one query for a page of
+    /// results, each part an index look-up.
+    pub async fn possibly_duplicated(
+        &self,
+        account_ids: impl IntoIterator<Item = i64>,
+    ) -> Result<HashSet<i64>, StoreError> {
+        let ids: Vec<i64> = account_ids.into_iter().collect();
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let list = (1..=ids.len())
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT account_id FROM possible_duplicates WHERE account_id IN ({list})
+             UNION SELECT earlier_account_id FROM possible_duplicates WHERE earlier_account_id IN ({list})
+             UNION SELECT account_id FROM look_alike_names WHERE account_id IN ({list})
+             UNION SELECT looks_like_account_id FROM look_alike_names WHERE looks_like_account_id IN ({list})"
+        );
+        let mut select = sqlx::query_scalar::<_, i64>(&sql);
+        for id in &ids {
+            select = select.bind(*id);
+        }
+        Ok(select.fetch_all(&self.pool).await?.into_iter().collect())
     }
 
     /// Up to `limit + 1` matching accounts in name order (one more than the

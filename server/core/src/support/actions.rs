@@ -6,7 +6,10 @@
 
 use serde_json::json;
 
-use super::{AccountStatus, AddressResemblance, SupportAction, SupportError, SupportUser};
+use super::{
+    refusal_for, AccountState, AccountStatus, AddressResemblance, SupportAction, SupportError,
+    SupportUser,
+};
 use crate::access::MAX_NOTE_CHARS;
 use crate::reset::{new_reset_password, RESET_SUBJECT};
 use crate::rules::lookalike::{resemblance, Resemblance};
@@ -58,12 +61,20 @@ pub(crate) async fn perform_for_request(
     if AccountType::parse(&target.account_type).is_none_or(AccountType::is_support) {
         return Err(SupportError::SupportAccount);
     }
+    // Decided on the row this transaction holds: a colleague's action a
+    // moment ago is seen, and nothing is done that does not apply.
+    let status = AccountStatus::parse(&target.status).ok_or_else(|| {
+        unavailable(
+            action,
+            format!("unknown account status {:?}", target.status),
+        )
+    })?;
+    let state = AccountState::at(status, target.throttled_until, target.locked_at, now);
+    if let Some(refused) = refusal_for(action, state) {
+        return Err(refused);
+    }
     let audit = match prepared {
         Prepared::SendReset { password, hash } => {
-            if target.status != AccountStatus::Active.as_str() {
-                // A reset for a disabled account would be refused at login.
-                return Err(SupportError::AccountDisabled);
-            }
             let reset = QueuedReset {
                 now,
                 password_hash: &hash,

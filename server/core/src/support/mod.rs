@@ -2,7 +2,10 @@
 //! what support sees of one, and the actions that restore access, each
 //! audited in the same transaction as the change.
 
+mod applies;
 mod types;
+
+pub use applies::{refusal_for, AccountState};
 
 /// Re-exported: the console's search is where they are used.
 pub use crate::rules::search::{search_terms, SearchQuery};

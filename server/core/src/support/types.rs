@@ -57,6 +57,12 @@ pub struct AccountSummary {
     #[cfg_attr(feature = "server", sqlx(try_from = "String"))]
     pub status: AccountStatus,
     pub last_login_at: Option<Millis>,
+    /// Another account may belong to the same person (the account page
+    /// lists which). Filled in for search results only, in one query for
+    /// the whole page; false elsewhere.
+    #[cfg_attr(feature = "server", sqlx(default))]
+    #[serde(default)]
+    pub possible_duplicate: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -272,6 +278,12 @@ pub enum SupportError {
     SupportAccount,
     #[error("The account is disabled: enable it first.")]
     AccountDisabled,
+    #[error("The login is not locked or delayed, so there is nothing to unlock.")]
+    NotLocked,
+    #[error("The account is already disabled.")]
+    AlreadyDisabled,
+    #[error("The account is already enabled.")]
+    AlreadyEnabled,
     #[error("Type at least one letter or digit to search.")]
     EmptyQuery,
     #[error("Searches are limited to {max} characters.")]
@@ -320,6 +332,9 @@ impl Refusal for SupportError {
             | SupportError::LooksLikeKnownAddress { .. }
             | SupportError::SupportAccount
             | SupportError::AccountDisabled
+            | SupportError::NotLocked
+            | SupportError::AlreadyDisabled
+            | SupportError::AlreadyEnabled
             | SupportError::EmptyQuery
             | SupportError::InvalidQuery { .. }
             | SupportError::NoteTooLong { .. } => RefusalKind::Refused,
