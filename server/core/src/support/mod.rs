@@ -8,7 +8,7 @@ mod types;
 pub use crate::rules::search::{search_terms, SearchQuery};
 pub use types::{
     AccountDetail, AccountStatus, AccountSummary, AddressResemblance, AuditEntry, Delivery,
-    FeedEvent, PastEmail, PossibleDuplicate, RegistrationNumberView, SearchResults, SecurityState,
+    FeedEvent, PastEmail, PossibleDuplicate, SearchResults, SecurityState,
     SupportAction, SupportError, SupportField,
 };
 
