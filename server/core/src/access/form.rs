@@ -347,7 +347,8 @@ mod tests {
     #[test]
     fn numbers_of_each_kind_are_accepted_and_normalised() {
         let details = ContactForm {
-            registration_numbers: "gmc 7012345, NMC 12a3456e\nLDN/R1A/001/ST1; college 12345".into(),
+            registration_numbers: "gmc 7012345, NMC 12a3456e\nLDN/R1A/001/ST1; college 12345"
+                .into(),
             ..form()
         }
         .validate()
@@ -372,8 +373,10 @@ mod tests {
     fn a_word_is_not_a_registration_number() {
         assert_eq!(
             numbers_problem("banana"),
-            ["\u{201c}banana\u{201d} is not a registration number we recognise. \
-              Write the type before the number (GMC, NMC, NTN, College or Other), like GMC 7012345"]
+            [
+                "\u{201c}banana\u{201d} is not a registration number we recognise. \
+              Write the type before the number (GMC, NMC, NTN, College or Other), like GMC 7012345"
+            ]
         );
     }
 
@@ -381,8 +384,10 @@ mod tests {
     fn a_number_written_with_its_type_must_fit_that_type() {
         assert_eq!(
             numbers_problem("GMC 123"),
-            ["\u{201c}GMC 123\u{201d} is not a registration number we recognise. \
-              A GMC number is 7 digits, like 7012345"]
+            [
+                "\u{201c}GMC 123\u{201d} is not a registration number we recognise. \
+              A GMC number is 7 digits, like 7012345"
+            ]
         );
     }
 

@@ -187,7 +187,9 @@ pub enum RegistrationNumberError {
     WrongShape(RegistrationKind),
     /// Contact support: a number without its kind that has none of the
     /// GMC, NMC or NTN shapes.
-    #[error("Write the type before the number (GMC, NMC, NTN, College or Other), like GMC 7012345")]
+    #[error(
+        "Write the type before the number (GMC, NMC, NTN, College or Other), like GMC 7012345"
+    )]
     KindNeeded,
 }
 
@@ -347,7 +349,10 @@ fn is_ntn(number: &str) -> bool {
     let [deanery, specialty, holder, suffix] = parts.as_slice() else {
         return false;
     };
-    let alphanumeric = |part: &str| part.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    let alphanumeric = |part: &str| {
+        part.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    };
     deanery.len() == 3
         && deanery.bytes().all(|b| b.is_ascii_uppercase())
         && specialty
@@ -424,7 +429,9 @@ mod tests {
     #[test]
     fn the_gmc_message_says_what_a_good_one_looks_like() {
         assert_eq!(
-            RegistrationNumber::parse("GMC", "123").unwrap_err().to_string(),
+            RegistrationNumber::parse("GMC", "123")
+                .unwrap_err()
+                .to_string(),
             "A GMC number is 7 digits, like 7012345"
         );
     }
@@ -449,7 +456,14 @@ mod tests {
         assert_eq!(parsed("NMC", "12A3456E"), Ok("12A3456E".into()));
         assert_eq!(parsed("NMC", "12a3456e"), Ok("12A3456E".into()));
         assert_eq!(parsed("NMC", " 12A 3456 E\t"), Ok("12A3456E".into()));
-        for bad in ["12A3456", "123456E7", "1AA3456E", "12A34567", "12A3456EE", "banana"] {
+        for bad in [
+            "12A3456",
+            "123456E7",
+            "1AA3456E",
+            "12A34567",
+            "12A3456EE",
+            "banana",
+        ] {
             assert_eq!(parsed("NMC", bad), wrong(RegistrationKind::Nmc), "{bad}");
         }
         assert_eq!(
@@ -502,11 +516,11 @@ mod tests {
     fn college_numbers_need_a_digit() {
         assert_eq!(parsed("College", "1234567"), Ok("1234567".into()));
         assert_eq!(parsed("College", "mrcp 12345"), Ok("MRCP12345".into()));
-        assert_eq!(parsed("College", "banana"), wrong(RegistrationKind::College));
         assert_eq!(
-            parsed("College", "12#3"),
+            parsed("College", "banana"),
             wrong(RegistrationKind::College)
         );
+        assert_eq!(parsed("College", "12#3"), wrong(RegistrationKind::College));
     }
 
     #[test]
@@ -552,10 +566,7 @@ mod tests {
             );
         }
         // A fixed-length kind says what it should be.
-        assert_eq!(
-            parsed("GMC", &"1".repeat(33)),
-            wrong(RegistrationKind::Gmc)
-        );
+        assert_eq!(parsed("GMC", &"1".repeat(33)), wrong(RegistrationKind::Gmc));
     }
 
     #[test]
@@ -573,7 +584,10 @@ mod tests {
         let recognised = |typed| RegistrationNumber::recognise(typed).map(|r| r.to_string());
         assert_eq!(recognised("701 2345"), Ok("GMC 7012345".into()));
         assert_eq!(recognised("12a3456e"), Ok("NMC 12A3456E".into()));
-        assert_eq!(recognised("LDN/R1A/001/ST1"), Ok("NTN LDN/R1A/001/ST1".into()));
+        assert_eq!(
+            recognised("LDN/R1A/001/ST1"),
+            Ok("NTN LDN/R1A/001/ST1".into())
+        );
         for ambiguous in ["banana", "123456", "12345678", "PA054321"] {
             assert_eq!(
                 RegistrationNumber::recognise(ambiguous),
@@ -597,7 +611,9 @@ mod tests {
         );
         assert_eq!(
             RegistrationNumber::recognise("College banana"),
-            Err(RegistrationNumberError::WrongShape(RegistrationKind::College))
+            Err(RegistrationNumberError::WrongShape(
+                RegistrationKind::College
+            ))
         );
     }
 

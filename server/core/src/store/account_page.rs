@@ -6,9 +6,7 @@
 use super::search::SUMMARY_COLUMNS;
 use super::{Store, StoreError};
 use crate::clock::Millis;
-use crate::support::{
-    AccountSummary, AuditEntry, Delivery, PastEmail, PossibleDuplicate,
-};
+use crate::support::{AccountSummary, AuditEntry, Delivery, PastEmail, PossibleDuplicate};
 
 /// The account's own row, with its pending reset and session counts.
 #[derive(Debug, Clone, sqlx::FromRow)]

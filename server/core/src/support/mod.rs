@@ -8,8 +8,8 @@ mod types;
 pub use crate::rules::search::{search_terms, SearchQuery};
 pub use types::{
     AccountDetail, AccountStatus, AccountSummary, AddressResemblance, AuditEntry, Delivery,
-    FeedEvent, PastEmail, PossibleDuplicate, SearchResults, SecurityState,
-    SupportAction, SupportError, SupportField,
+    FeedEvent, PastEmail, PossibleDuplicate, SearchResults, SecurityState, SupportAction,
+    SupportError, SupportField,
 };
 
 #[cfg(feature = "server")]
