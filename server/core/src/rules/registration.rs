@@ -602,6 +602,10 @@ mod tests {
         let recognised = |typed| RegistrationNumber::recognise(typed).map(|r| r.to_string());
         assert_eq!(recognised("gmc 701 2345"), Ok("GMC 7012345".into()));
         assert_eq!(recognised("GMC7012345"), Ok("GMC 7012345".into()));
+        assert_eq!(recognised("GMC: 7012345"), Ok("GMC 7012345".into()));
+        assert!(recognised("GMC no. 7012345").is_err());
+        // A number that starts with a separator keeps it when it fits.
+        assert_eq!(recognised("Other -5"), Ok("Other -5".into()));
         assert_eq!(recognised("NMC 12a3456e"), Ok("NMC 12A3456E".into()));
         assert_eq!(recognised("college 12345"), Ok("College 12345".into()));
         assert_eq!(recognised("Other banana"), Ok("Other BANANA".into()));
