@@ -97,7 +97,7 @@ fn ContactFormView(action: ServerAction<ContactSupport>) -> impl IntoView {
                 rows=2 errors=errors(ContactField::PreviousEmails)/>
             <TextArea id="contact-numbers" name="form[registration_numbers]"
                 label="Registration numbers (optional)"
-                hint="One per line, for example GMC 1234567."
+                hint="One per line, each with its type, for example GMC 7012345 or NMC 12A3456E."
                 rows=2 errors=errors(ContactField::RegistrationNumbers)/>
             <TextArea id="contact-last-post" name="form[last_post]"
                 label="Trainees: your last post (optional)"

@@ -33,6 +33,23 @@ test("the form explains what is wrong, field by field", async ({ page }) => {
   await expect(form.locator("#contact-message-error .field__error")).toBeVisible();
 });
 
+test("a registration number that is not one is refused with what to write instead", async ({ page }) => {
+  await hydrated(page, "/contact-support");
+  const form = page.getByRole("region", { name: "Contact support" });
+  await form.getByLabel("First name").fill("Ben");
+  await form.getByLabel("Surname").fill("Okri");
+  await form.getByLabel("Email address we can reach you at").fill(`okri.banana.${run}@example.org`);
+  await form.getByLabel("Registration numbers (optional)").fill("banana");
+  await form.getByLabel("What happened?").fill("I cannot log in.");
+  await form.getByRole("button", { name: "Send to support" }).click();
+  await expect(form.getByLabel("Registration numbers (optional)")).toHaveAttribute("aria-invalid", "true");
+  await expect(form.locator("#contact-numbers-error").getByRole("alert")).toHaveText(
+    "\u201cbanana\u201d is not a registration number we recognise. " +
+      "Write the type before the number (GMC, NMC, NTN, College or Other), like GMC 7012345",
+  );
+  await expect(page.locator("#contact-reference")).toHaveCount(0);
+});
+
 test("an old email and a registration number lead support to the account; the person gets back in", async ({
   browser,
 }) => {

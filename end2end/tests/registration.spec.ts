@@ -177,6 +177,19 @@ test("a slow verdict is overtaken by the newer one and never holds the form", as
   );
 });
 
+test("a GMC number of the wrong length is refused with what a GMC number looks like", async ({ page }) => {
+  const dialog = await openRegister(page);
+  await fillPerson(dialog, { first: "Ada", surname: "Lovelace", email: email("short-gmc") });
+  await dialog.getByLabel("Type").selectOption("GMC");
+  await dialog.getByLabel("Number").fill("123");
+  await dialog.getByRole("button", { name: "Create account" }).click();
+  await expect(dialog.locator("#register-number-error").getByRole("alert")).toHaveText(
+    "A GMC number is 7 digits, like 7012345",
+  );
+  await expect(dialog.getByLabel("Number")).toHaveAttribute("aria-invalid", "true");
+  await expect(dialog.locator("#registered-username")).toHaveCount(0);
+});
+
 test("a second account with the same GMC number is warned and needs confirming", async ({ page }) => {
   const number = `7${Date.now().toString().slice(-6)}`;
   let dialog = await openRegister(page);

@@ -292,7 +292,8 @@ fn RegistrationNumberField(errors: Signal<Vec<FieldMessage>>) -> impl IntoView {
         <fieldset class="field" aria-describedby="register-number-hint register-number-error">
             <legend>"Registration number (optional)"</legend>
             <p class="field__hint" id="register-number-hint">
-                "Your GMC, NMC, NTN or college number helps support find your account."
+                "Your GMC, NMC, NTN or college number helps support find your account. \
+                 For example, GMC 7012345, NMC 12A3456E or NTN LDN/R1A/001/ST1."
             </p>
             <div class="form__row">
                 <div class="field">

@@ -126,7 +126,7 @@ fn AccountSections(
                         "none".to_owned()
                     } else {
                         detail.registration_numbers.iter()
-                            .map(|n| format!("{} {}", n.kind, n.number))
+                            .map(ToString::to_string)
                             .collect::<Vec<_>>().join(", ")
                     }}</dd>
                 </dl>

@@ -215,7 +215,7 @@ fn RequestSections(
                             <span class="name-list__item"><ShownName text=past.clone()/></span>
                         }).collect_view().into_any()
                     }}</dd>
-                    <dt>"Registration numbers"</dt><dd>{dash(&request.registration_numbers.join(", "))}</dd>
+                    <dt>"Registration numbers"</dt><dd>{dash(&request.registration_numbers.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))}</dd>
                     <dt>"Last post"</dt><dd>{dash(&request.last_post)}</dd>
                     <dt>"Trainees supervised"</dt><dd>{dash(&request.supervised_trainees)}</dd>
                     <dt>"Message"</dt><dd class="request__message">{request.message.clone()}</dd>

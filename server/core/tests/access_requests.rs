@@ -328,3 +328,70 @@ async fn matching_accounts_are_ranked_and_support_restores_access_from_the_reque
         Err(SupportError::NoteTooLong { max: 500 })
     );
 }
+
+/// Requests stored before numbers carried their kind ("GMC1234567",
+/// a bare "1234567", anything else once accepted) are still shown, each
+/// in the one display form, and still lead to the account.
+#[tokio::test]
+async fn numbers_of_a_request_stored_before_the_kinds_were_kept_still_show_and_match() {
+    let db = test_db().await;
+    let staff = staff(&db).await;
+    let ada = register(
+        &db.services,
+        &RegistrationForm {
+            registration_kind: "GMC".into(),
+            registration_number: "1234567".into(),
+            ..person("Ada", "Okafor", "ada.okafor@oldtrust.org", "dr.okafor")
+        },
+        "192.0.2.1",
+    )
+    .await
+    .unwrap()
+    .account_id;
+    let received = submit(
+        &db.services,
+        &ContactForm {
+            previous_emails: String::new(),
+            first_name: "Someone".into(),
+            ..request()
+        },
+        "192.0.2.1",
+    )
+    .await
+    .unwrap();
+    let id: i64 = received.reference.trim_start_matches("R-").parse().unwrap();
+    let stored: String =
+        sqlx::query_scalar("SELECT registration_numbers FROM access_requests WHERE id = $1")
+            .bind(id)
+            .fetch_one(&db.inspect)
+            .await
+            .unwrap();
+    assert_eq!(stored, "GMC 1234567", "stored in the display form");
+
+    sqlx::query("UPDATE access_requests SET registration_numbers = $1 WHERE id = $2")
+        .bind("GMC1234567\nBANANA\n7654321")
+        .bind(id)
+        .execute(&db.inspect)
+        .await
+        .unwrap();
+    let page = request_page(&db.services, &staff, id).await.unwrap();
+    let shown: Vec<String> = page
+        .request
+        .registration_numbers
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(shown, ["GMC 1234567", "Other BANANA", "GMC 7654321"]);
+    let suggestion = page
+        .suggestions
+        .iter()
+        .find(|s| s.account.account_id == ada)
+        .expect("the number still leads to the account");
+    assert!(
+        suggestion
+            .matched
+            .contains(&"registration number GMC 1234567".to_owned()),
+        "{:?}",
+        suggestion.matched
+    );
+}

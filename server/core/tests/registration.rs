@@ -9,7 +9,9 @@ mod support;
 use std::collections::HashSet;
 
 use support::{test_db, TestDb};
-use threshold_core::accounts::{register, RegistrationError, RegistrationForm, RegistrationPolicy};
+use threshold_core::accounts::{
+    register, RegistrationError, RegistrationField, RegistrationForm, RegistrationPolicy,
+};
 use threshold_core::auth::rate_limit::RateLimit;
 
 /// The network address the tests register from.
@@ -264,6 +266,49 @@ async fn a_registration_that_fails_half_way_leaves_nothing_behind() {
     // The email is still free once the fault is gone.
     db.stop_failing("registration_numbers").await;
     register(&db.services, &with_number, CLIENT).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_registration_number_of_the_wrong_shape_is_refused_and_changes_nothing() {
+    let db = test_db().await;
+    for (kind, number, message) in [
+        ("GMC", "123", "A GMC number is 7 digits, like 7012345"),
+        ("GMC", "70123456", "A GMC number is 7 digits, like 7012345"),
+        (
+            "NMC",
+            "banana",
+            "An NMC PIN is 2 digits, a letter, 4 digits and a letter, like 12A3456E",
+        ),
+    ] {
+        let bad = RegistrationForm {
+            registration_kind: kind.into(),
+            registration_number: number.into(),
+            ..form("ada@example.org", "")
+        };
+        let error = register(&db.services, &bad, CLIENT).await.unwrap_err();
+        let RegistrationError::Invalid(problems) = error else {
+            panic!("{kind} {number}: {error:?}");
+        };
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].field, RegistrationField::RegistrationNumber);
+        assert_eq!(problems[0].message, message);
+    }
+    assert_eq!(count(&db, "accounts").await, 0);
+    assert_eq!(count(&db, "login_names").await, 0);
+    assert_eq!(count(&db, "registration_numbers").await, 0);
+
+    // The same person with a good number gets in, stored normalised.
+    let good = RegistrationForm {
+        registration_kind: "GMC".into(),
+        registration_number: "gmc 701 2345".into(),
+        ..form("ada@example.org", "")
+    };
+    register(&db.services, &good, CLIENT).await.unwrap();
+    let stored: String = sqlx::query_scalar("SELECT number FROM registration_numbers")
+        .fetch_one(&db.inspect)
+        .await
+        .unwrap();
+    assert_eq!(stored, "7012345");
 }
 
 #[tokio::test]

@@ -764,3 +764,33 @@ async fn a_failing_role_check_refuses() {
         .unwrap();
     assert!(require_support(services, Some(&staff)).await.is_ok());
 }
+
+/// A number stored before each kind had its own shape ("GMC1234", typed
+/// with its kind and too short for a GMC number today) still loads, and
+/// the account page shows it in the one display form, through the wire
+/// to the browser as well.
+#[tokio::test]
+async fn a_stored_number_that_no_longer_validates_still_shows() {
+    let c = console().await;
+    sqlx::query(
+        "INSERT INTO registration_numbers (account_id, kind, number) VALUES ($1, 'GMC', 'GMC1234')",
+    )
+    .bind(c.ada)
+    .execute(&c.db.inspect)
+    .await
+    .unwrap();
+    let detail = account_detail(&c.db.services, &c.staff, c.ada)
+        .await
+        .unwrap();
+    let shown = |detail: &threshold_core::support::AccountDetail| -> Vec<String> {
+        detail
+            .registration_numbers
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    assert_eq!(shown(&detail), ["GMC 1234567", "GMC GMC1234"]);
+    let wire = serde_json::to_string(&detail).unwrap();
+    let received: threshold_core::support::AccountDetail = serde_json::from_str(&wire).unwrap();
+    assert_eq!(shown(&received), ["GMC 1234567", "GMC GMC1234"]);
+}

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::refusal::{Refusal, RefusalKind};
 
-use crate::rules::{text::normalise_text, Email, PersonName};
+use crate::rules::{text::normalise_text, Email, PersonName, RegistrationNumber};
 
 /// Lists (previous emails, registration numbers) hold at most this many.
 pub const MAX_LIST_ITEMS: usize = 10;
@@ -26,7 +26,9 @@ pub struct ContactForm {
     pub email: String,
     /// One per line (or separated by commas).
     pub previous_emails: String,
-    /// One per line, e.g. "GMC 1234567".
+    /// One per line (or separated by commas), e.g. "GMC 1234567": the
+    /// type and the number, or a bare GMC, NMC or NTN number
+    /// ([`RegistrationNumber::recognise`]).
     pub registration_numbers: String,
     /// Trainees: their last post.
     pub last_post: String,
@@ -127,8 +129,8 @@ pub struct AccessRequestDetails {
     pub username: Option<String>,
     pub email: Email,
     pub previous_emails: Vec<Email>,
-    /// Upper case, without spaces: "GMC1234567".
-    pub registration_numbers: Vec<String>,
+    /// Each checked for its kind and normalised.
+    pub registration_numbers: Vec<RegistrationNumber>,
     pub last_post: String,
     pub supervised_trainees: String,
     pub message: String,
@@ -195,25 +197,27 @@ impl ContactForm {
         }
         let mut bad = Vec::new();
         for item in typed.iter().take(MAX_LIST_ITEMS) {
-            let number: String = item
-                .chars()
-                .filter(|c| !c.is_whitespace())
-                .flat_map(char::to_uppercase)
-                .collect();
-            if number.chars().count() > MAX_NUMBER_CHARS
-                || !number
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '/')
-            {
+            // Counted without spaces, as before: "GMC 701 2345" is 10.
+            let length = item.chars().filter(|c| !c.is_whitespace()).count();
+            if length > MAX_NUMBER_CHARS {
                 bad.push(format!(
-                    "{} does not look like a registration number (letters and digits, like GMC 1234567)",
+                    "{} is too long to be a registration number. Write one number per line, like GMC 7012345",
                     quoted(item)
                 ));
-            } else {
-                registration_numbers.push(number);
+                continue;
+            }
+            match RegistrationNumber::recognise(item) {
+                Ok(number) => registration_numbers.push(number),
+                Err(error) => bad.push(format!(
+                    "{} is not a registration number we recognise. {error}",
+                    quoted(item)
+                )),
             }
         }
-        for message in summarised(bad, "of the numbers do not look like registration numbers (letters and digits, like GMC 1234567)") {
+        for message in summarised(
+            bad,
+            "of the numbers are not registration numbers we recognise. Write the type before each number, like GMC 7012345",
+        ) {
             problem(ContactField::RegistrationNumbers, message);
         }
 
@@ -330,8 +334,90 @@ mod tests {
     fn a_good_request_is_normalised() {
         let details = form().validate().unwrap();
         assert_eq!(details.previous_emails.len(), 2);
-        assert_eq!(details.registration_numbers, ["GMC1234567"]);
+        let numbers: Vec<String> = details
+            .registration_numbers
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(numbers, ["GMC 1234567"]);
         assert_eq!(details.username, None);
+    }
+
+    fn numbers_problem(typed: &str) -> Vec<String> {
+        ContactForm {
+            registration_numbers: typed.into(),
+            ..form()
+        }
+        .validate()
+        .unwrap_err()
+        .into_iter()
+        .filter(|problem| problem.field == ContactField::RegistrationNumbers)
+        .map(|problem| problem.message)
+        .collect()
+    }
+
+    #[test]
+    fn numbers_of_each_kind_are_accepted_and_normalised() {
+        let details = ContactForm {
+            registration_numbers: "gmc 7012345, NMC 12a3456e\nLDN/R1A/001/ST1; college 12345"
+                .into(),
+            ..form()
+        }
+        .validate()
+        .unwrap();
+        let numbers: Vec<String> = details
+            .registration_numbers
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            numbers,
+            [
+                "GMC 7012345",
+                "NMC 12A3456E",
+                "NTN LDN/R1A/001/ST1",
+                "College 12345"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_word_is_not_a_registration_number() {
+        assert_eq!(
+            numbers_problem("banana"),
+            [
+                "\u{201c}banana\u{201d} is not a registration number we recognise. \
+              Write the type before the number (GMC, NMC, NTN, College or Other), like GMC 7012345"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_number_written_with_its_type_must_fit_that_type() {
+        assert_eq!(
+            numbers_problem("GMC 123"),
+            [
+                "\u{201c}GMC 123\u{201d} is not a registration number we recognise. \
+              A GMC number is 7 digits, like 7012345"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_list_limits_are_kept() {
+        let eleven: String = (0..11).map(|n| format!("GMC 701234{}\n", n % 10)).collect();
+        assert_eq!(numbers_problem(&eleven), ["List at most 10 numbers"]);
+        let longest = ContactForm {
+            registration_numbers: format!("Other {}", "A".repeat(32)),
+            ..form()
+        };
+        assert!(longest.validate().is_ok());
+        let too_long = numbers_problem(&format!("Other {}", "A".repeat(36)));
+        assert_eq!(too_long.len(), 1);
+        assert!(
+            too_long[0].contains("is too long to be a registration number"),
+            "{too_long:?}"
+        );
     }
 
     #[test]

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use super::{AccessRequestView, SuggestedAccount};
 use crate::rules::login_name::login_key;
 use crate::rules::text::fold_key;
-use crate::rules::RegistrationKind;
 use crate::store::{HeldDetail, RequestProbe, StoreError};
 use crate::Services;
 
@@ -33,7 +32,8 @@ pub(super) async fn suggestions(
     let numbers: Vec<String> = request
         .registration_numbers
         .iter()
-        .map(|typed| bare_number(typed).to_owned())
+        // Kind apart: an account may hold the number under another kind.
+        .map(|registration| registration.number.clone())
         .collect();
     let first = fold_key(&request.first_name);
     let surname = fold_key(&request.surname);
@@ -77,35 +77,22 @@ fn reason(detail: &HeldDetail) -> String {
         HeldDetail::CurrentEmail(key) => format!("current email {key}"),
         HeldDetail::EarlierEmail(key) => format!("earlier email {key}"),
         HeldDetail::Username(key) => format!("username {key}"),
-        HeldDetail::RegistrationNumber(number) => format!("registration number {number}"),
+        HeldDetail::RegistrationNumber(held) => format!("registration number {held}"),
         HeldDetail::Name => "name".to_owned(),
     }
-}
-
-/// The number without the kind it may be typed with ("GMC1234567" →
-/// "1234567"): accounts store the kind apart. Request numbers are already
-/// upper case without spaces.
-fn bare_number(typed: &str) -> &str {
-    RegistrationKind::ALL
-        .iter()
-        .find_map(|kind| {
-            typed
-                .strip_prefix(kind.as_str().to_uppercase().as_str())
-                .filter(|rest| !rest.is_empty())
-        })
-        .unwrap_or(typed)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::RegistrationNumber;
 
     #[test]
-    fn a_number_is_matched_without_the_kind_it_was_typed_with() {
-        assert_eq!(bare_number("GMC1234567"), "1234567");
-        assert_eq!(bare_number("COLLEGE42"), "42");
-        assert_eq!(bare_number("1234567"), "1234567");
-        // A kind alone is a number, not an empty one.
-        assert_eq!(bare_number("GMC"), "GMC");
+    fn a_number_is_given_in_its_display_form() {
+        let held = RegistrationNumber::parse("GMC", "701 2345").unwrap();
+        assert_eq!(
+            reason(&HeldDetail::RegistrationNumber(held)),
+            "registration number GMC 7012345"
+        );
     }
 }

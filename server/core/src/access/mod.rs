@@ -13,6 +13,7 @@ pub use form::{
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Millis;
+use crate::rules::RegistrationNumber;
 use crate::support::AccountSummary;
 
 /// A request as support sees it.
@@ -32,8 +33,9 @@ pub struct AccessRequestView {
     pub email: String,
     #[cfg_attr(feature = "server", sqlx(try_from = "crate::store::rows::Lines"))]
     pub previous_emails: Vec<String>,
+    /// Shown with their `Display` form ("GMC 7012345").
     #[cfg_attr(feature = "server", sqlx(try_from = "crate::store::rows::Lines"))]
-    pub registration_numbers: Vec<String>,
+    pub registration_numbers: Vec<RegistrationNumber>,
     pub last_post: String,
     pub supervised_trainees: String,
     pub message: String,

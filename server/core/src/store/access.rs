@@ -13,6 +13,7 @@ use super::search::SUMMARY_COLUMNS;
 use super::{Store, StoreError};
 use crate::access::{AccessRequestDetails, AccessRequestView, RequestStep};
 use crate::clock::Millis;
+use crate::rules::{RegistrationKind, RegistrationNumber};
 use crate::support::AccountSummary;
 
 /// What a request's details are looked up by, each folded as stored.
@@ -32,7 +33,8 @@ pub enum HeldDetail {
     CurrentEmail(String),
     EarlierEmail(String),
     Username(String),
-    RegistrationNumber(String),
+    /// As the account holds it, with its kind.
+    RegistrationNumber(RegistrationNumber),
     Name,
 }
 
@@ -62,7 +64,13 @@ impl Store {
             details.previous_emails.iter().map(|email| email.as_str()),
         ))
         .bind(Lines::join(
-            details.registration_numbers.iter().map(String::as_str),
+            details
+                .registration_numbers
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .iter()
+                .map(String::as_str),
         ))
         .bind(&details.last_post)
         .bind(&details.supervised_trainees)
@@ -194,17 +202,23 @@ impl Store {
             );
         }
         for number in probe.numbers {
-            let holders: Vec<i64> = sqlx::query_scalar(
-                "SELECT DISTINCT account_id FROM registration_numbers WHERE number = $1",
+            let holders: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT DISTINCT account_id, kind FROM registration_numbers WHERE number = $1",
             )
             .bind(number)
             .fetch_all(&self.pool)
             .await?;
-            held.extend(
-                holders
-                    .into_iter()
-                    .map(|id| (id, HeldDetail::RegistrationNumber(number.clone()))),
-            );
+            for (id, kind) in holders {
+                let kind = RegistrationKind::try_from(kind)
+                    .map_err(|error| StoreError::Corrupt(error.to_string()))?;
+                held.push((
+                    id,
+                    HeldDetail::RegistrationNumber(RegistrationNumber {
+                        kind,
+                        number: number.clone(),
+                    }),
+                ));
+            }
         }
         if let Some((first, surname)) = probe.name {
             let named: Vec<i64> =

@@ -6,9 +6,7 @@
 use super::search::SUMMARY_COLUMNS;
 use super::{Store, StoreError};
 use crate::clock::Millis;
-use crate::support::{
-    AccountSummary, AuditEntry, Delivery, PastEmail, PossibleDuplicate, RegistrationNumberView,
-};
+use crate::support::{AccountSummary, AuditEntry, Delivery, PastEmail, PossibleDuplicate};
 
 /// The account's own row, with its pending reset and session counts.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -83,7 +81,7 @@ impl Store {
     pub async fn registration_numbers_of(
         &self,
         account_id: i64,
-    ) -> Result<Vec<RegistrationNumberView>, StoreError> {
+    ) -> Result<Vec<crate::rules::RegistrationNumber>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT kind, number FROM registration_numbers WHERE account_id = $1 ORDER BY kind, number",
         )

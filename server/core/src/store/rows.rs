@@ -12,6 +12,7 @@
 //! }
 //! ```
 
+use crate::rules::RegistrationNumber;
 use sqlx::any::{Any, AnyTypeInfo, AnyTypeInfoKind, AnyValueRef};
 use sqlx::error::BoxDynError;
 use sqlx::{Decode, Type, ValueRef};
@@ -97,6 +98,19 @@ impl Lines {
 impl From<Lines> for Vec<String> {
     fn from(lines: Lines) -> Self {
         lines.0
+    }
+}
+
+/// A request's registration numbers, each line read back whatever the
+/// rules were when it was stored (never refused: see
+/// [`RegistrationNumber::from_stored_line`]).
+impl From<Lines> for Vec<RegistrationNumber> {
+    fn from(lines: Lines) -> Self {
+        lines
+            .0
+            .iter()
+            .map(|line| RegistrationNumber::from_stored_line(line))
+            .collect()
     }
 }
 

@@ -11,8 +11,8 @@ pub use applies::{refusal_for, AccountState};
 pub use crate::rules::search::{search_terms, SearchQuery};
 pub use types::{
     AccountDetail, AccountStatus, AccountSummary, AddressResemblance, AuditEntry, Delivery,
-    FeedEvent, PastEmail, PossibleDuplicate, RegistrationNumberView, SearchResults, SecurityState,
-    SupportAction, SupportError, SupportField,
+    FeedEvent, PastEmail, PossibleDuplicate, SearchResults, SecurityState, SupportAction,
+    SupportError, SupportField,
 };
 
 #[cfg(feature = "server")]

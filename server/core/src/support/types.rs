@@ -80,7 +80,8 @@ pub struct AccountDetail {
     pub practice_name: Option<String>,
     pub created_at: Millis,
     pub email_history: Vec<PastEmail>,
-    pub registration_numbers: Vec<RegistrationNumberView>,
+    /// As stored, including numbers that predate today's rules.
+    pub registration_numbers: Vec<crate::rules::RegistrationNumber>,
     pub security: SecurityState,
     pub deliveries: Vec<Delivery>,
     pub possible_duplicates: Vec<PossibleDuplicate>,
@@ -95,13 +96,6 @@ pub struct PastEmail {
     pub changed_at: Millis,
     /// The support user who changed it; `None`: the person themself.
     pub changed_by: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "server", derive(sqlx::FromRow))]
-pub struct RegistrationNumberView {
-    pub kind: String,
-    pub number: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
