@@ -91,10 +91,15 @@ pub fn ErrorSummary(
             let pending = progress.pending.get();
             let answered = was_pending == Some(true) && !pending;
             if answered && !items.with_untracked(Vec::is_empty) {
-                if let Some(summary) = summary.get_untracked() {
-                    summary.scroll_into_view();
-                    let _ = summary.focus();
-                }
+                // After the page has caught up with the answer: until then
+                // the summary may still be hidden, and a hidden element
+                // takes no focus.
+                request_animation_frame(move || {
+                    if let Some(summary) = summary.get_untracked() {
+                        summary.scroll_into_view();
+                        let _ = summary.focus();
+                    }
+                });
             }
             pending
         });

@@ -84,9 +84,12 @@ fn SignedInHome(user: CurrentUser) -> impl IntoView {
     // is the news. Once only: a later visit is not an arrival.
     Effect::new(move |_| {
         if let Some(heading) = heading.get() {
-            if auth.arrived.get_untracked() {
+            if auth.arrived.get() {
                 auth.arrived.set(false);
-                let _ = heading.focus();
+                // Once the dialog that was open has gone.
+                request_animation_frame(move || {
+                    let _ = heading.focus();
+                });
             }
         }
     });

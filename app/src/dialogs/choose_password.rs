@@ -164,7 +164,7 @@ fn PasswordChanged(saved: RwSignal<bool>) -> impl IntoView {
         <button type="button" class="button button--primary button--block" id="password-changed-continue"
             on:click=move |_| {
                 saved.set(false);
-                dialogs.close();
+                dialogs.close_onward();
                 auth.arrived.set(true);
                 navigate("/", Default::default());
             }>

@@ -78,7 +78,7 @@ pub fn LoginDialog() -> impl IntoView {
             if user.must_change_password {
                 dialogs.open(DialogKind::ChoosePassword);
             } else {
-                dialogs.close();
+                dialogs.close_onward();
                 auth.arrived.set(true);
                 navigate("/", Default::default());
             }

@@ -76,6 +76,19 @@ impl Dialogs {
         self.active.set(None);
     }
 
+    /// Closes the dialog without returning focus to its opener: for a
+    /// success that moves focus to its own news on the page.
+    pub fn close_onward(&self) {
+        if let Some(opener) = document()
+            .query_selector(&format!("[{OPENER_ATTRIBUTE}]"))
+            .ok()
+            .flatten()
+        {
+            let _ = opener.remove_attribute(OPENER_ATTRIBUTE);
+        }
+        self.close();
+    }
+
     pub fn is_open(&self, kind: DialogKind) -> Signal<bool> {
         let active = self.active;
         Signal::derive(move || active.get() == Some(kind))
