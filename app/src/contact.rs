@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use threshold_core::access::{ContactError, ContactField, ContactForm, ContactReceived};
 
 use crate::errors::{contact_messages, ContactMessages, ServiceError};
-use crate::field::{ErrorSummary, Field, FormProgress, SummaryItem, TextArea};
+use crate::field::{summary_of, ErrorSummary, Field, FormProgress, SummaryItem, TextArea};
 
 /// Stores the request and emails its acknowledgement.
 #[server(endpoint = "contact_support")]
@@ -136,16 +136,10 @@ fn control_id(field: ContactField) -> &'static str {
 /// One message per field, in the form's order, then anything about the
 /// form as a whole.
 fn summary_items(messages: &ContactMessages) -> Vec<SummaryItem> {
-    let mut items: Vec<SummaryItem> = ContactField::ALL
-        .into_iter()
-        .filter_map(|field| {
-            messages
-                .for_field(field)
-                .into_iter()
-                .next()
-                .map(|text| SummaryItem::field(control_id(field), text))
-        })
-        .collect();
-    items.extend(messages.form.iter().map(SummaryItem::form));
-    items
+    summary_of(
+        &ContactField::ALL,
+        |field| messages.for_field(field).into_iter().next(),
+        control_id,
+        messages.form.iter().map(SummaryItem::form),
+    )
 }

@@ -76,6 +76,24 @@ impl SummaryItem {
     }
 }
 
+/// A form's summary: the first message of each field, in the form's order
+/// (`fields`), each linked to its control; then the messages about the
+/// form as a whole.
+pub fn summary_of<F: Copy>(
+    fields: &[F],
+    first_message: impl Fn(F) -> Option<String>,
+    control_id: fn(F) -> &'static str,
+    about_form: impl IntoIterator<Item = SummaryItem>,
+) -> Vec<SummaryItem> {
+    fields
+        .iter()
+        .filter_map(|&field| {
+            first_message(field).map(|text| SummaryItem::field(control_id(field), text))
+        })
+        .chain(about_form)
+        .collect()
+}
+
 /// "There is a problem", listing what the last answer found wrong. Empty
 /// (and hidden) until then. When an answer with problems arrives it is
 /// scrolled into view and focused.

@@ -93,6 +93,15 @@ test("support changes a person's email and sends a reset; the person gets in wit
   const support = await supportWatching(browser, person.username);
   const newEmail = `adichie.new.${run}@example.org`;
 
+  // The address the account already has is refused at the field, as on
+  // every form.
+  await support.getByLabel("New email address").fill(person.email.toUpperCase());
+  await support.getByRole("button", { name: "Change email" }).click();
+  await support.getByRole("button", { name: "Yes, change the email" }).click();
+  const fieldError = support.locator("#new-email-error .field__error");
+  await expect(fieldError).toContainText("Error:");
+  await expect(support.getByLabel("New email address")).toHaveAttribute("aria-invalid", "true");
+
   await support.getByLabel("New email address").fill(newEmail);
   await support.getByRole("button", { name: "Change email" }).click();
   await expect(support.locator("#confirm-text")).toContainText(newEmail);

@@ -20,8 +20,28 @@ use threshold_core::{
 
 use crate::config::Config;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// Stack for each runtime thread. Rendering a page walks its view tree
+/// recursively, and a debug build's tree (nothing inlined) for the support
+/// account page overflowed tokio's default 2 MiB. Only the pages touched
+/// are ever resident, so a bigger reservation costs address space, not
+/// memory.
+const THREAD_STACK_BYTES: usize = 8 * 1024 * 1024;
+
+fn main() -> ExitCode {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(THREAD_STACK_BYTES)
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(serve_or_run_command()),
+        Err(error) => {
+            eprintln!("threshold: cannot start the async runtime: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve_or_run_command() -> ExitCode {
     // A missing .env is normal; a malformed one is worth saying.
     if let Err(error) = dotenvy::dotenv() {
         if !error.not_found() {

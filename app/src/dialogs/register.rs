@@ -9,8 +9,8 @@ use threshold_core::{
 use super::{password_rules::PasswordRules, DialogKind, Dialogs, Modal};
 use crate::errors::{registration_messages, FieldMessage, RegistrationMessages, ServiceError};
 use crate::field::{
-    aria_invalid, ErrorSummary, Field, FieldError, FieldErrors, FormProgress, ShowPassword,
-    SummaryItem,
+    aria_invalid, summary_of, ErrorSummary, Field, FieldError, FieldErrors, FormProgress,
+    ShowPassword, SummaryItem,
 };
 
 /// Creates an account and logs the person in. Every field is checked again
@@ -252,24 +252,19 @@ fn control_id(field: RegistrationField) -> &'static str {
 /// The summary lists one message per field, in the form's order, then the
 /// message about the form (the duplicate warning links to its checkbox).
 fn summary_items(messages: &RegistrationMessages) -> Vec<SummaryItem> {
-    let mut items: Vec<SummaryItem> = RegistrationField::ALL
-        .into_iter()
-        .filter_map(|field| {
-            messages
-                .for_field(field)
-                .into_iter()
-                .next()
-                .map(|message| SummaryItem::field(control_id(field), message.text))
-        })
-        .collect();
-    if let Some(message) = &messages.form {
-        items.push(if messages.needs_duplicate_confirmation {
+    let about_form = messages.form.as_ref().map(|message| {
+        if messages.needs_duplicate_confirmation {
             SummaryItem::field("register-confirm-duplicate", &message.text)
         } else {
             SummaryItem::form(&message.text)
-        });
-    }
-    items
+        }
+    });
+    summary_of(
+        &RegistrationField::ALL,
+        |field| messages.for_field(field).into_iter().next().map(|m| m.text),
+        control_id,
+        about_form,
+    )
 }
 
 /// "Forgotten password" with the email filled in, when a message offers it.

@@ -14,6 +14,7 @@ use super::search_page::FeedItem;
 use super::time::{MaybeWhen, When};
 use super::{support_account, SupportAct};
 use crate::errors::ServiceError;
+use crate::field::{aria_invalid, FieldErrors};
 
 #[component]
 pub fn SupportAccountPage() -> impl IntoView {
@@ -307,6 +308,15 @@ fn AccountActions(
         }
     });
     let email_for_question = email.clone();
+    // A refused email change is also shown at its field, as on every form.
+    let email_errors = Signal::derive(move || {
+        let changing =
+            last_sent.with(|sent| matches!(sent, Some(SupportAction::ChangeEmail { .. })));
+        match outcome.get() {
+            Some(Err(text)) if changing => vec![text],
+            _ => Vec::new(),
+        }
+    });
 
     view! {
         <section aria-labelledby="actions-title" class="account__section account__actions">
@@ -343,11 +353,15 @@ fn AccountActions(
                         look_alike_reason: None,
                     });
                 }>
-                <label for="new-email">"New email address"</label>
-                <div class="search-form__row">
-                    <input id="new-email" type="email" autocomplete="off" required
-                        prop:value=new_email on:input=move |ev| new_email.set(event_target_value(&ev))/>
-                    <button type="submit" class="button">"Change email"</button>
+                <div class=move || if email_errors.with(Vec::is_empty) { "field" } else { "field field--error" }>
+                    <label for="new-email">"New email address"</label>
+                    <FieldErrors id="new-email-error" errors=email_errors/>
+                    <div class="search-form__row">
+                        <input id="new-email" type="email" autocomplete="off" required
+                            aria-describedby="new-email-error" aria-invalid=aria_invalid(email_errors)
+                            prop:value=new_email on:input=move |ev| new_email.set(event_target_value(&ev))/>
+                        <button type="submit" class="button">"Change email"</button>
+                    </div>
                 </div>
             </form>
             {move || asking.get().map(|action| {

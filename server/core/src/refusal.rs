@@ -31,7 +31,7 @@ pub enum RefusalKind {
 
 /// What a person reads when their request was shed ([`RefusalKind::Busy`]),
 /// whichever form they sent: the same words everywhere.
-pub const BUSY_WORDS: &str = "Threshold is busy, try again in a few seconds.";
+pub const BUSY_WORDS: &str = "Threshold is busy. Try again in a few seconds.";
 
 /// A domain error that can reach a person.
 pub trait Refusal: std::error::Error {

@@ -73,11 +73,8 @@ Threshold
 ",
         reference = ack.reference,
     );
-    let html = format!(
-        r#"<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{subject}</title></head>
-<body style="font-family: system-ui, sans-serif; font-size: 16px; line-height: 1.5; color: #1b2430; max-width: 36rem;">
-<p>Hello,</p>
+    let body = format!(
+        r#"<p>Hello,</p>
 <p>We have your request for help with Threshold. Your reference is <strong>{reference}</strong>.</p>
 <p>What happens next:</p>
 <ul>
@@ -87,12 +84,11 @@ Threshold
 </ul>
 <p>While you wait, the <a href="{site}/help">Help centre</a> may get you in sooner.</p>
 <p>Threshold</p>
-</body></html>
 "#,
-        subject = escape(subject),
         reference = escape(&ack.reference),
         site = escape(site),
     );
+    let html = html_document(subject, &body);
     RenderedEmail {
         subject: subject.to_owned(),
         text,
@@ -130,11 +126,8 @@ Threshold
         first_name = welcome.first_name,
         username = welcome.username,
     );
-    let html = format!(
-        r#"<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{subject}</title></head>
-<body style="font-family: system-ui, sans-serif; font-size: 16px; line-height: 1.5; color: #1b2430; max-width: 36rem;">
-<p>Hello {first_name},</p>
+    let body = format!(
+        r#"<p>Hello {first_name},</p>
 <p>Your Threshold account is ready. {made}Keep this email: it is your record of your username.</p>
 <p style="margin-bottom: 0;"><strong>Your username</strong></p>
 <p id="welcome-username" style="{value}">{username}</p>
@@ -142,9 +135,7 @@ Threshold
 <p>Forgotten your password? Choose <strong>Forgotten password</strong> in the Log in box and we will email you a new one. <a href="{help}">How it works</a></p>
 <p>If you did not create this account, <a href="{site}/contact-support">contact support</a>.</p>
 <p>Threshold</p>
-</body></html>
 "#,
-        subject = escape(subject),
         first_name = escape(&welcome.first_name),
         made = escape(made),
         username = escape(&welcome.username),
@@ -152,6 +143,7 @@ Threshold
         site = escape(site),
         help = escape(&help),
     );
+    let html = html_document(subject, &body);
     RenderedEmail {
         subject: subject.to_owned(),
         text,
@@ -205,11 +197,8 @@ Threshold
         username = recipient.username,
     );
     let value = MONOSPACE_VALUE;
-    let html = format!(
-        r#"<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{subject}</title></head>
-<body style="font-family: system-ui, sans-serif; font-size: 16px; line-height: 1.5; color: #1b2430; max-width: 36rem;">
-<p>Hello {first_name},</p>
+    let body = format!(
+        r#"<p>Hello {first_name},</p>
 <p>We received a request for a new password for the Threshold account that uses this email address.</p>
 <p style="margin-bottom: 0;"><strong>Your username</strong></p>
 <p id="reset-username" style="{value}">{username}</p>
@@ -225,20 +214,32 @@ Threshold
 <p>If you did not ask for a new password, you can ignore this email: your current password still works, and nobody can use the new one without reading this email.</p>
 <p>Still stuck? <a href="{help}">Help with logging in</a></p>
 <p>Threshold</p>
-</body></html>
 "#,
-        subject = escape(subject),
         first_name = escape(&recipient.first_name),
         username = escape(&recipient.username),
         password = escape(password),
         site = escape(site),
         help = escape(&help),
     );
+    let html = html_document(subject, &body);
     RenderedEmail {
         subject: subject.to_owned(),
         text,
         html,
     }
+}
+
+/// The HTML around every email's body: readable on a phone (viewport,
+/// 16 px text, no fixed widths).
+fn html_document(subject: &str, body: &str) -> String {
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{subject}</title></head>
+<body style="font-family: system-ui, sans-serif; font-size: 16px; line-height: 1.5; color: #1b2430; max-width: 36rem;">
+{body}</body></html>
+"#,
+        subject = escape(subject),
+    )
 }
 
 /// HTML-escapes text for element content and quoted attributes. Five

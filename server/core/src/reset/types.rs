@@ -103,7 +103,7 @@ pub enum ChoosePasswordError {
     #[error("Your session has ended. Log in again, then choose your new password.")]
     NotLoggedIn,
     /// Only a session started with a reset password chooses one here.
-    #[error("There is no new password to choose: you are already logged in.")]
+    #[error("You are already logged in, so there is no new password to choose.")]
     NotRequired,
     /// Too many attempts for this account in a short time.
     #[error("Too many attempts at a new password. Try again in {}.", wait_text(*retry_after_seconds))]

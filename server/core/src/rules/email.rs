@@ -26,7 +26,7 @@ pub enum EmailError {
     Empty,
     #[error("Email addresses must be {max} characters or fewer")]
     TooLong { max: usize },
-    #[error("Remove the spaces from the email address. If you pasted it, type it instead: it may hold characters you cannot see")]
+    #[error("Remove the spaces from the email address. If you pasted it, type it instead, as it may hold characters you cannot see")]
     Whitespace,
     #[error("An email address needs an @, like name@example.com")]
     MissingAt,

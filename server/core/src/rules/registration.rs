@@ -174,7 +174,7 @@ fn shape(kind: &RegistrationKind) -> &'static str {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum RegistrationNumberError {
-    #[error("Choose the type of number: GMC, NMC, NTN, College or Other")]
+    #[error("Choose the type of number (GMC, NMC, NTN, College or Other)")]
     UnknownKind,
     #[error("Enter the registration number")]
     Empty,

@@ -270,7 +270,7 @@ pub enum SupportError {
     },
     #[error("Support accounts are managed from the server's command line, not the console.")]
     SupportAccount,
-    #[error("The account is disabled: enable it first.")]
+    #[error("The account is disabled. Enable it first.")]
     AccountDisabled,
     #[error("The login is not locked or delayed, so there is nothing to unlock.")]
     NotLocked,
