@@ -43,8 +43,8 @@ test("a registration number that is not one is refused with what to write instea
   await form.getByLabel("What happened?").fill("I cannot log in.");
   await form.getByRole("button", { name: "Send to support" }).click();
   await expect(form.getByLabel("Registration numbers (optional)")).toHaveAttribute("aria-invalid", "true");
-  await expect(form.locator("#contact-numbers-error").getByRole("alert")).toHaveText(
-    "\u201cbanana\u201d is not a registration number we recognise. " +
+  await expect(form.locator("#contact-numbers-error .field__error")).toHaveText(
+    "Error: \u201cbanana\u201d is not a registration number we recognise. " +
       "Write the type before the number (GMC, NMC, NTN, College or Other), like GMC 7012345",
   );
   await expect(page.locator("#contact-reference")).toHaveCount(0);

@@ -183,8 +183,8 @@ test("a GMC number of the wrong length is refused with what a GMC number looks l
   await dialog.getByLabel("Type").selectOption("GMC");
   await dialog.getByLabel("Number").fill("123");
   await dialog.getByRole("button", { name: "Create account" }).click();
-  await expect(dialog.locator("#register-number-error").getByRole("alert")).toHaveText(
-    "A GMC number is 7 digits, like 7012345",
+  await expect(dialog.locator("#register-number-error .field__error")).toHaveText(
+    "Error: A GMC number is 7 digits, like 7012345",
   );
   await expect(dialog.getByLabel("Number")).toHaveAttribute("aria-invalid", "true");
   await expect(dialog.locator("#registered-username")).toHaveCount(0);
