@@ -212,7 +212,7 @@ pub fn Field<E: FieldError>(
     };
     let shown = shown_error(errors);
     let control = view! {
-        <input {..bound_to(value)} id=id name=name type=kind autocomplete=autocomplete
+        <input {..bound_to(value, node_ref)} id=id name=name type=kind autocomplete=autocomplete
             autocapitalize=verbatim.then_some("none") spellcheck=verbatim.then_some("false")
             autofocus=autofocus required=required
             aria-describedby=described_by_ids(id, hint, described_by)
@@ -342,13 +342,29 @@ fn field_frame<E: FieldError>(
     }
 }
 
-/// `prop:value` and `on:input` for an input kept in a signal. An input
-/// without one gets neither: setting its value when the page hydrates would
-/// wipe what was typed before the WASM arrived.
-fn bound_to(value: Option<RwSignal<String>>) -> impl Attribute {
+/// `on:input` for an input kept in a signal, and the signal written back
+/// into the input when the page changes it (a prefilled address). Not
+/// `prop:value`: hydrating would set the value to the signal's, wiping
+/// what was typed before the WASM arrived. Instead the first run adopts
+/// what the input already holds, if anything.
+fn bound_to(value: Option<RwSignal<String>>, input: NodeRef<html::Input>) -> impl Attribute {
+    if let Some(value) = value {
+        Effect::new(move |ran_before: Option<()>| {
+            let wanted = value.get();
+            let Some(input) = input.get() else {
+                return;
+            };
+            let shown = input.value();
+            if ran_before.is_none() && !shown.is_empty() {
+                value.set(shown);
+            } else if shown != wanted {
+                input.set_value(&wanted);
+            }
+        });
+    }
     match value {
         Some(value) => Either::Left(view! {
-            <{..} prop:value=value on:input=move |ev| value.set(event_target_value(&ev))/>
+            <{..} on:input=move |ev| value.set(event_target_value(&ev))/>
         }),
         None => Either::Right(()),
     }

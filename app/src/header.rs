@@ -42,10 +42,12 @@ fn GuestActions() -> impl IntoView {
     view! {
         // Log in last, so it sits at the top right at every width.
         <button type="button" class="button" id="open-register"
+            commandfor="register-dialog" command="show-modal"
             on:click=move |_| dialogs.open(DialogKind::Register)>
             "Register"
         </button>
         <button type="button" class="button button--primary" id="open-login"
+            commandfor="login-dialog" command="show-modal"
             on:click=move |_| dialogs.open(DialogKind::Login)>
             "Log in"
         </button>

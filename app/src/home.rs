@@ -35,10 +35,12 @@ fn GuestHome() -> impl IntoView {
             </p>
             <div class="home__actions">
                 <button type="button" class="button button--primary" id="home-log-in"
+                    commandfor="login-dialog" command="show-modal"
                     on:click=move |_| dialogs.open(DialogKind::Login)>
                     "Log in"
                 </button>
                 <button type="button" class="button" id="home-register"
+                    commandfor="register-dialog" command="show-modal"
                     on:click=move |_| dialogs.open(DialogKind::Register)>
                     "Register"
                 </button>
@@ -48,6 +50,7 @@ fn GuestHome() -> impl IntoView {
             <ul class="home__list">
                 <li>
                     <button type="button" class="link-button" id="home-forgotten"
+                    commandfor="reset-dialog" command="show-modal"
                         on:click=move |_| dialogs.open(DialogKind::Reset)>
                         "Forgotten your username or password?"
                     </button>

@@ -70,7 +70,10 @@ pub fn App() -> impl IntoView {
             <Header/>
             <main id="main" class="page">
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=HomePage/>
+                    // Async: the page is rendered whole, who is logged in
+                    // included, so it is right without JavaScript (streamed
+                    // parts need a script to land).
+                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("dev"), StaticSegment("mailbox")) view=dev_mailbox::MailboxPage/>
                     <Route
                         path=(StaticSegment("dev"), StaticSegment("mailbox"), ParamSegment("id"))

@@ -84,9 +84,16 @@ pub fn LoginDialog() -> impl IntoView {
             }
         }
     });
-    // Opened with a name (after registering): fill it in.
+    // Opened with a name (after registering): fill it in. Not on the first
+    // run, at hydration: nothing was handed over, and the field may hold
+    // what was typed before the WASM arrived.
     let prefill = dialogs.prefill();
-    Effect::new(move |_| identifier.set(prefill.get()));
+    Effect::new(move |ran_before: Option<()>| {
+        let text = prefill.get();
+        if ran_before.is_some() {
+            identifier.set(text);
+        }
+    });
 
     let caps_from =
         move |ev: leptos::ev::KeyboardEvent| caps_lock.set(ev.get_modifier_state("CapsLock"));

@@ -67,6 +67,12 @@ impl Dialogs {
         self.active.set(Some(kind));
     }
 
+    /// Takes note of a dialog the browser opened by itself (its invoker
+    /// button, before the WASM arrived).
+    fn adopt(&self, kind: DialogKind) {
+        self.active.set(Some(kind));
+    }
+
     /// What the dialog being opened should show in its first field.
     pub fn prefill(&self) -> Signal<String> {
         self.prefill.into()

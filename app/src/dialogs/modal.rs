@@ -20,10 +20,16 @@ pub fn Modal(
     let open = dialogs.is_open(kind);
     let dialog_ref = NodeRef::<html::Dialog>::new();
 
-    Effect::new(move |_| {
+    Effect::new(move |ran_before: Option<()>| {
         let Some(dialog) = dialog_ref.get() else {
             return;
         };
+        if ran_before.is_none() && dialog.open() && !open.get_untracked() {
+            // Opened by its invoker button (`commandfor`) before the WASM
+            // arrived: the page's state follows what the person sees.
+            dialogs.adopt(kind);
+            return;
+        }
         if open.get() {
             if !dialog.open() {
                 let _ = dialog.show_modal();

@@ -63,7 +63,14 @@ fn ResetFormView(action: ServerAction<RequestReset>) -> impl IntoView {
     // The address the dialog was opened with, until the person changes it.
     let prefill = dialogs.prefill();
     let email = RwSignal::new(prefill.get_untracked());
-    Effect::new(move |_| email.set(prefill.get()));
+    // Only a later hand-over: the first run would wipe what was typed
+    // before the WASM arrived.
+    Effect::new(move |ran_before: Option<()>| {
+        let text = prefill.get();
+        if ran_before.is_some() {
+            email.set(text);
+        }
+    });
     let pending = action.pending();
     // Shown again after "Use another address": the field gets the focus
     // back from the answer that is gone.
