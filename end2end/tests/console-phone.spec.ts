@@ -111,6 +111,11 @@ async function measure(page: Page) {
   return page.evaluate(() => ({
     scrollWidth: document.documentElement.scrollWidth,
     innerWidth: window.innerWidth,
+    // What sticks out, to name it when the width is over.
+    wide: Array.from(document.querySelectorAll("body *"))
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className} "${(e.textContent ?? "").slice(0, 40)}"`),
     buttonsOutside: Array.from(document.querySelectorAll("main button, main a.button"))
       .map((b) => b.getBoundingClientRect())
       .filter((r) => r.width > 0 && (r.right > window.innerWidth + 0.5 || r.left < -0.5)).length,
@@ -134,7 +139,9 @@ for (const width of [320, 360, 1280]) {
       // Polled: the page refreshes itself once its live feed connects, and
       // it is the page as it settles that must fit.
       await expect
-        .poll(async () => (await measure(page)).scrollWidth, { message: `${name} at ${width}` })
+        .poll(async () => (await measure(page)).scrollWidth, {
+          message: `${name} at ${width}: ${(await measure(page)).wide.join(" | ")}`,
+        })
         .toBeLessThanOrEqual(width);
       const measured = await measure(page);
       console.log(`${name} at ${width}: scrollWidth ${measured.scrollWidth}, innerWidth ${measured.innerWidth}`);
