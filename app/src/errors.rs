@@ -280,6 +280,9 @@ pub struct LoginMessages {
     /// Throttled or limited: how long to wait, for the live countdown
     /// ([`login_wait_message`]).
     pub wait: Option<LoginWait>,
+    /// The name is waiting out its failures, or locked: a new password by
+    /// email is the way in that needs no waiting, offered at once.
+    pub offer_reset: bool,
 }
 
 /// A refusal that says how long to wait: counted down in the dialog.
@@ -335,6 +338,12 @@ pub fn login_messages(error: &ServiceError<LoginError>) -> LoginMessages {
                 seconds: *retry_after_seconds,
                 for_this_name: matches!(error, LoginError::Throttled { .. }),
             }),
+            offer_reset: matches!(error, LoginError::Throttled { .. }),
+            ..Default::default()
+        },
+        ServiceError::Domain(LoginError::Locked) => LoginMessages {
+            form: Some(LoginError::Locked.to_string()),
+            offer_reset: true,
             ..Default::default()
         },
         other => LoginMessages {
@@ -489,6 +498,19 @@ mod tests {
             Some("Enter your username or email address")
         );
         assert_eq!(both.password.as_deref(), Some("Enter your password"));
+    }
+
+    #[test]
+    fn a_throttled_or_locked_name_is_offered_a_new_password_and_a_busy_network_is_not() {
+        let offered = |error| login_messages(&ServiceError::Domain(error)).offer_reset;
+        assert!(offered(LoginError::Throttled {
+            retry_after_seconds: 30
+        }));
+        assert!(offered(LoginError::Locked));
+        assert!(!offered(LoginError::RateLimited {
+            retry_after_seconds: 30
+        }));
+        assert!(!offered(LoginError::Incorrect));
     }
 
     #[test]

@@ -51,21 +51,7 @@ pub fn LoginDialog() -> impl IntoView {
             items
         })
     });
-    // Waiting out failures for this name, or locked: the way in that needs
-    // no password is offered at once.
-    let offer_reset = move || {
-        messages.with(|m| {
-            m.wait.is_some_and(|wait| wait.for_this_name)
-                || action.value().with(|v| {
-                    matches!(
-                        v,
-                        Some(Err(crate::errors::ServiceError::Domain(
-                            threshold_core::auth::LoginError::Locked
-                        )))
-                    )
-                })
-        })
-    };
+    let offer_reset = move || messages.with(|m| m.offer_reset);
 
     // Logged in: go to the signed-in home page, which says so (or, with a
     // reset password, straight on to choosing a new one), let the header

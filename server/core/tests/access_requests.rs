@@ -15,7 +15,6 @@ use threshold_core::{
     },
     accounts::{create_support_user, register, RegistrationForm},
     auth::sessions,
-    mail::{DeliveryPolicy, MailTransport, OutboxWorker},
     support::{require_support, SupportError, SupportUser},
 };
 
@@ -57,16 +56,6 @@ async fn staff(db: &TestDb) -> SupportUser {
     require_support(&db.services, Some(&token)).await.unwrap()
 }
 
-fn worker(db: &TestDb, sink: &SmtpSink) -> OutboxWorker {
-    let transport = MailTransport::smtp(
-        &sink.url(),
-        "Threshold <no-reply@threshold.test>",
-        Duration::from_secs(5),
-    )
-    .unwrap();
-    OutboxWorker::new(db.services.clone(), transport, DeliveryPolicy::default())
-}
-
 #[tokio::test]
 async fn a_request_is_stored_acknowledged_by_email_and_announced() {
     let db = test_db().await;
@@ -80,7 +69,11 @@ async fn a_request_is_stored_acknowledged_by_email_and_announced() {
     );
 
     let sink = SmtpSink::start();
-    worker(&db, &sink).deliver_next().await.unwrap().unwrap();
+    db.outbox_worker(&sink)
+        .deliver_next()
+        .await
+        .unwrap()
+        .unwrap();
     let ack = sink.wait_for(1, Duration::from_secs(5)).await;
     assert_eq!(ack[0].to, ["ada@newpractice.org"]);
     assert!(ack[0].text().contains("R-000001"), "{}", ack[0].text());
@@ -99,7 +92,11 @@ async fn the_acknowledgement_quotes_nothing_the_sender_typed_but_the_reference()
     };
     submit(&db.services, &form, "192.0.2.1").await.unwrap();
     let sink = SmtpSink::start();
-    worker(&db, &sink).deliver_next().await.unwrap().unwrap();
+    db.outbox_worker(&sink)
+        .deliver_next()
+        .await
+        .unwrap()
+        .unwrap();
     let ack = &sink.wait_for(1, Duration::from_secs(5)).await[0];
     for body in [ack.text(), ack.html()] {
         assert!(body.contains("R-000001"));
@@ -183,12 +180,9 @@ async fn plus_tags_and_letter_case_share_one_inboxs_allowance() {
     ));
 }
 
-#[tokio::test]
-async fn matching_accounts_are_ranked_and_support_restores_access_from_the_request() {
-    let db = test_db().await;
-    let staff = staff(&db).await;
-    // Ada's account still has her old address, and her GMC number.
-    let ada = register(
+/// Ada Okafor, registered with her old address and her GMC number.
+async fn ada_at_her_old_address(db: &TestDb) -> i64 {
+    register(
         &db.services,
         &RegistrationForm {
             registration_kind: "GMC".into(),
@@ -199,7 +193,15 @@ async fn matching_accounts_are_ranked_and_support_restores_access_from_the_reque
     )
     .await
     .unwrap()
-    .account_id;
+    .account_id
+}
+
+#[tokio::test]
+async fn matching_accounts_are_ranked_and_support_restores_access_from_the_request() {
+    let db = test_db().await;
+    let staff = staff(&db).await;
+    // Ada's account still has her old address, and her GMC number.
+    let ada = ada_at_her_old_address(&db).await;
     // Another Ada Okafor: the name alone matches.
     let namesake = register(
         &db.services,
@@ -294,7 +296,7 @@ async fn matching_accounts_are_ranked_and_support_restores_access_from_the_reque
 
     // The reset goes to the new address and works.
     let sink = SmtpSink::start();
-    let worker = worker(&db, &sink);
+    let worker = db.outbox_worker(&sink);
     while worker.deliver_next().await.unwrap().is_some() {}
     let reset = sink
         .received()
@@ -336,18 +338,7 @@ async fn matching_accounts_are_ranked_and_support_restores_access_from_the_reque
 async fn numbers_of_a_request_stored_before_the_kinds_were_kept_still_show_and_match() {
     let db = test_db().await;
     let staff = staff(&db).await;
-    let ada = register(
-        &db.services,
-        &RegistrationForm {
-            registration_kind: "GMC".into(),
-            registration_number: "1234567".into(),
-            ..person("Ada", "Okafor", "ada.okafor@oldtrust.org", "dr.okafor")
-        },
-        "192.0.2.1",
-    )
-    .await
-    .unwrap()
-    .account_id;
+    let ada = ada_at_her_old_address(&db).await;
     let received = submit(
         &db.services,
         &ContactForm {

@@ -566,7 +566,7 @@ async fn a_name_typed_too_often_is_refused_from_anywhere_alike_taken_or_free() {
 async fn a_new_account_is_welcomed_by_email_with_its_username_over_smtp() {
     use std::time::Duration;
     use support::smtp_sink::SmtpSink;
-    use threshold_core::mail::{Delivered, DeliveryPolicy, MailTransport, OutboxWorker};
+    use threshold_core::mail::Delivered;
 
     let db = test_db().await;
     let registered = register(&db.services, &form("Ada.Okafor@Example.org", ""), CLIENT)
@@ -575,13 +575,7 @@ async fn a_new_account_is_welcomed_by_email_with_its_username_over_smtp() {
     assert!(registered.username_was_generated);
 
     let sink = SmtpSink::start();
-    let transport = MailTransport::smtp(
-        &sink.url(),
-        "Threshold <no-reply@threshold.test>",
-        Duration::from_secs(5),
-    )
-    .unwrap();
-    let worker = OutboxWorker::new(db.services.clone(), transport, DeliveryPolicy::default());
+    let worker = db.outbox_worker(&sink);
     let delivered = worker.deliver_next().await.unwrap();
     assert!(
         matches!(delivered, Some(Delivered::Sent { .. })),

@@ -11,7 +11,6 @@ use support::{smtp_sink::SmtpSink, test_db, TestDb};
 use threshold_core::{
     accounts::{create_support_user, register, RegistrationForm},
     auth::{login, sessions, LoginError, LoginForm},
-    mail::{DeliveryPolicy, MailTransport, OutboxWorker},
     reset::{request_reset, ResetForm, ResetRequester},
     support::{
         account_detail, perform, require_support, search, AccountStatus, SupportAction,
@@ -274,13 +273,7 @@ async fn send_reset_queues_the_email_audits_and_the_person_gets_in() {
 
     // Delivered over SMTP; the person logs in with it.
     let sink = SmtpSink::start();
-    let transport = MailTransport::smtp(
-        &sink.url(),
-        "Threshold <no-reply@threshold.test>",
-        Duration::from_secs(5),
-    )
-    .unwrap();
-    let worker = OutboxWorker::new(c.db.services.clone(), transport, DeliveryPolicy::default());
+    let worker = c.db.outbox_worker(&sink);
     worker.deliver_next().await.unwrap().unwrap();
     let email = sink.wait_for(1, Duration::from_secs(5)).await;
     assert_eq!(email[0].to, ["ada.okafor@example.org"]);
@@ -378,13 +371,7 @@ async fn change_email_keeps_the_old_one_in_history_and_keeps_names_unique() {
     c.db.drop_welcome(ann.account_id).await;
     // The reset queued for the old address is not sent.
     let sink = SmtpSink::start();
-    let transport = MailTransport::smtp(
-        &sink.url(),
-        "Threshold <no-reply@threshold.test>",
-        Duration::from_secs(5),
-    )
-    .unwrap();
-    let worker = OutboxWorker::new(services.clone(), transport, DeliveryPolicy::default());
+    let worker = c.db.outbox_worker(&sink);
     while worker.deliver_next().await.unwrap().is_some() {}
     assert!(sink.received().is_empty());
 }

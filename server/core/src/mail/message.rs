@@ -88,12 +88,7 @@ Threshold
         reference = escape(&ack.reference),
         site = escape(site),
     );
-    let html = html_document(subject, &body);
-    RenderedEmail {
-        subject: subject.to_owned(),
-        text,
-        html,
-    }
+    rendered(subject, text, &body)
 }
 
 /// Sent when an account is created: the username in writing, so a
@@ -143,12 +138,7 @@ Threshold
         site = escape(site),
         help = escape(&help),
     );
-    let html = html_document(subject, &body);
-    RenderedEmail {
-        subject: subject.to_owned(),
-        text,
-        html,
-    }
+    rendered(subject, text, &body)
 }
 
 /// A value someone must type exactly (a username, a password): in a
@@ -221,25 +211,26 @@ Threshold
         site = escape(site),
         help = escape(&help),
     );
-    let html = html_document(subject, &body);
-    RenderedEmail {
-        subject: subject.to_owned(),
-        text,
-        html,
-    }
+    rendered(subject, text, &body)
 }
 
-/// The HTML around every email's body: readable on a phone (viewport,
-/// 16 px text, no fixed widths).
-fn html_document(subject: &str, body: &str) -> String {
-    format!(
+/// An email from its plain text and its HTML body, which gets the document
+/// every email shares: readable on a phone (viewport, 16 px text, no fixed
+/// widths).
+fn rendered(subject: &str, text: String, body: &str) -> RenderedEmail {
+    let html = format!(
         r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{subject}</title></head>
 <body style="font-family: system-ui, sans-serif; font-size: 16px; line-height: 1.5; color: #1b2430; max-width: 36rem;">
 {body}</body></html>
 "#,
         subject = escape(subject),
-    )
+    );
+    RenderedEmail {
+        subject: subject.to_owned(),
+        text,
+        html,
+    }
 }
 
 /// HTML-escapes text for element content and quoted attributes. Five

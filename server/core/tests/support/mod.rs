@@ -90,6 +90,19 @@ impl TestDb {
         account_id
     }
 
+    /// An outbox worker delivering this database's mail to `sink` over
+    /// SMTP, with the default retry policy.
+    pub fn outbox_worker(&self, sink: &smtp_sink::SmtpSink) -> threshold_core::mail::OutboxWorker {
+        use threshold_core::mail::{DeliveryPolicy, MailTransport, OutboxWorker};
+        let transport = MailTransport::smtp(
+            &sink.url(),
+            "Threshold <no-reply@threshold.test>",
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap();
+        OutboxWorker::new(self.services.clone(), transport, DeliveryPolicy::default())
+    }
+
     /// Takes the account's welcome email out of the outbox. It is tested in
     /// registration.rs; elsewhere it would only stand in the queue ahead of
     /// the mail a test is about.
