@@ -7,6 +7,7 @@ use threshold_core::access::{ContactError, ContactField, ContactForm, ContactRec
 
 use crate::errors::{contact_messages, ContactMessages, ServiceError};
 use crate::field::{summary_of, ErrorSummary, Field, FormProgress, SummaryItem, TextArea};
+use crate::posted::answered_without_script;
 
 /// Stores the request and emails its acknowledgement.
 #[server(endpoint = "contact_support")]
@@ -21,6 +22,8 @@ pub async fn contact_support(
 #[component]
 pub fn ContactSupportPage() -> impl IntoView {
     let action = ServerAction::<ContactSupport>::new();
+    // Posted without JavaScript: the answer is shown as the page arrives.
+    answered_without_script(action);
     let received = Memo::new(move |_| match action.value().get() {
         Some(Ok(received)) => Some(received),
         _ => None,
@@ -68,7 +71,7 @@ fn ContactFormView(action: ServerAction<ContactSupport>) -> impl IntoView {
         Some(Err(error)) => contact_messages(&error),
         _ => ContactMessages::default(),
     });
-    provide_context(FormProgress::new(action.version(), pending));
+    provide_context(FormProgress::of(action));
     let errors = move |field: ContactField| {
         Signal::derive(move || messages.with(|messages| messages.for_field(field)))
     };

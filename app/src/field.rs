@@ -13,8 +13,10 @@
 //! (the password rules, the Caps Lock notice), then its error; it is
 //! `aria-invalid` only while it shows one.
 
-use leptos::{attr::Attribute, either::Either, ev, html, prelude::*};
+use leptos::{attr::Attribute, either::Either, ev, html, prelude::*, server_fn::ServerFn};
 use wasm_bindgen::JsCast;
+
+use crate::posted::PostedAnswer;
 
 /// One message in a field's error list: plain text in most forms; the
 /// registration form's messages can also offer the reset dialog (see
@@ -31,7 +33,7 @@ impl FieldError for String {
 }
 
 /// Where a form's submissions have got to, for its fields and its error
-/// summary (provided by the form: `provide_context(FormProgress::new(..))`).
+/// summary (provided by the form: `provide_context(FormProgress::of(action))`).
 #[derive(Clone, Copy)]
 pub struct FormProgress {
     /// Counts submissions: a field's "changed since it was sent" starts
@@ -40,14 +42,30 @@ pub struct FormProgress {
     /// True while a submission awaits its answer; the summary takes focus
     /// when an answer with errors arrives.
     pending: Signal<bool>,
+    /// The server function the form posts to: what a post without
+    /// JavaScript brought back is found by it (`crate::posted`).
+    posts_to: &'static str,
 }
 
 impl FormProgress {
-    pub fn new(submissions: impl Into<Signal<usize>>, pending: impl Into<Signal<bool>>) -> Self {
+    /// The progress of the form that sends `action`.
+    pub fn of<S>(action: ServerAction<S>) -> Self
+    where
+        S: ServerFn + Clone + Send + Sync + 'static,
+        S::Output: Send + Sync + 'static,
+        S::Error: Send + Sync + 'static,
+    {
         Self {
-            submissions: submissions.into(),
-            pending: pending.into(),
+            submissions: action.version().into(),
+            pending: action.pending().into(),
+            posts_to: S::PATH,
         }
+    }
+
+    /// What this form's field `name` held when it was last posted without
+    /// JavaScript (never a password).
+    fn posted_value(&self, name: &str) -> Option<String> {
+        PostedAnswer::value(self.posts_to, name)
     }
 }
 
@@ -125,7 +143,11 @@ pub fn ErrorSummary(
     let title_id = format!("{id}-title");
     let labelled_by = title_id.clone();
     view! {
+        // `autofocus` when the page arrives with problems listed (a form
+        // posted without JavaScript and refused): the browser focuses it
+        // as the page loads, as the effect above does after a fetch.
         <div node_ref=summary id=id class="error-summary" tabindex="-1" role="alert"
+            autofocus=items.with_untracked(|items| !items.is_empty())
             aria-labelledby=labelled_by hidden=move || items.with(Vec::is_empty)>
             <h3 id=title_id class="error-summary__title">"There is a problem"</h3>
             <ul class="error-summary__list">
@@ -211,8 +233,10 @@ pub fn Field<E: FieldError>(
         }
     };
     let shown = shown_error(errors);
+    let posted = posted_value(name);
     let control = view! {
         <input {..bound_to(value, node_ref)} id=id name=name type=kind autocomplete=autocomplete
+            value=posted
             autocapitalize=verbatim.then_some("none") spellcheck=verbatim.then_some("false")
             autofocus=autofocus required=required
             aria-describedby=described_by_ids(id, hint, described_by)
@@ -239,13 +263,21 @@ pub fn TextArea<E: FieldError>(
     #[prop(into)] errors: Signal<Vec<E>>,
 ) -> impl IntoView {
     let shown = shown_error(errors);
+    let posted = posted_value(name);
     let control = view! {
         <textarea id=id name=name rows=rows
             aria-describedby=described_by_ids(id, hint, "")
             aria-invalid=move || shown.error.with(|e| e.is_some().then_some("true"))
-            on:input=move |_| shown.edited.set(true)></textarea>
+            on:input=move |_| shown.edited.set(true)>{posted}</textarea>
     };
     field_frame(id, label, hint, None, control, shown.error)
+}
+
+/// What the form's field `name` held when the form was posted without
+/// JavaScript and came back (after a refusal): the server renders it as
+/// the control's value, so nothing typed is lost.
+fn posted_value(name: &str) -> Option<String> {
+    use_context::<FormProgress>().and_then(|progress| progress.posted_value(name))
 }
 
 /// A "Show password" checkbox, for a password field's children; the field
@@ -253,7 +285,9 @@ pub fn TextArea<E: FieldError>(
 #[component]
 pub fn ShowPassword(shown: RwSignal<bool>) -> impl IntoView {
     view! {
-        <label class="checkbox">
+        // `needs-script`: it does nothing until the WASM runs, so it is
+        // not shown before (style/main.css).
+        <label class="checkbox needs-script">
             <input type="checkbox" prop:checked=shown
                 on:change=move |ev| shown.set(event_target_checked(&ev))/>
             "Show password"

@@ -64,11 +64,12 @@ fn LogoutButton() -> impl IntoView {
             auth.changed();
         }
     });
+    // A form, so it works without JavaScript too.
     view! {
-        <button type="button" class="button" id="logout"
-            disabled=action.pending()
-            on:click=move |_| { action.dispatch(Logout {}); }>
-            "Log out"
-        </button>
+        <ActionForm action attr:class="site-header__logout">
+            <button type="submit" class="button" id="logout" disabled=action.pending()>
+                "Log out"
+            </button>
+        </ActionForm>
     }
 }

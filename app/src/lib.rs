@@ -21,6 +21,7 @@ mod field;
 mod header;
 mod help;
 mod home;
+pub mod posted;
 pub mod support;
 
 use leptos::prelude::*;
@@ -61,6 +62,7 @@ pub fn App() -> impl IntoView {
     let dialogs = Dialogs::new();
     provide_context(dialogs);
     provide_context(auth::Auth::new());
+    posted::PostedAnswer::provide();
     mark_hydrated();
 
     view! {

@@ -59,7 +59,7 @@ test("forgotten password: the email, log in with it, choose a new password; the 
   // The news, focused, then on to the signed-in home page.
   await expect(choose.locator("#password-changed")).toBeFocused();
   await expect(choose.locator("#password-changed")).toHaveText("Your password has been changed");
-  await choose.getByRole("button", { name: "Continue" }).click();
+  await choose.getByRole("link", { name: "Continue" }).click();
   await expect(choose).toBeHidden();
   await expect(page.locator("#signed-in-title")).toBeFocused();
   await expect(page.locator("#current-user")).toHaveText("Ines Moreau");

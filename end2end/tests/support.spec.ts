@@ -123,7 +123,7 @@ test("support changes a person's email and sends a reset; the person gets in wit
   const choose = person.page.getByRole("dialog", { name: "Choose a new password" });
   await choose.getByLabel("New password").fill("copper meadow lantern");
   await choose.getByRole("button", { name: "Save password" }).click();
-  await choose.getByRole("button", { name: "Continue" }).click();
+  await choose.getByRole("link", { name: "Continue" }).click();
   await expect(choose).toBeHidden();
   await expect(person.page.locator("#current-user")).toHaveText("Ines Adichie");
 

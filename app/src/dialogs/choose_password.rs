@@ -13,6 +13,7 @@ use super::{password_rules::PasswordRules, DialogKind, Dialogs, Modal};
 use crate::auth::{Auth, Logout};
 use crate::errors::{choose_password_messages, ChoosePasswordMessages, ServiceError};
 use crate::field::{ErrorSummary, Field, FormProgress, ShowPassword, SummaryItem};
+use crate::posted::answered_without_script;
 
 /// Stores the new password and swaps the restricted session for a full one.
 #[server(endpoint = "choose_password")]
@@ -54,7 +55,14 @@ pub fn ChoosePasswordDialog() -> impl IntoView {
 
     let action = ServerAction::<ChoosePassword>::new();
     let pending = action.pending();
-    provide_context(FormProgress::new(action.version(), pending));
+    provide_context(FormProgress::of(action));
+    // Posted without JavaScript: its answer shows in this dialog.
+    if answered_without_script(action) {
+        dialogs.open_on_arrival(DialogKind::ChoosePassword);
+        if let Some(Ok(_)) = action.value().get_untracked() {
+            saved.set(true);
+        }
+    }
     let messages = Memo::new(move |_| match action.value().get() {
         Some(Err(error)) => choose_password_messages(&error),
         _ => ChoosePasswordMessages::default(),
@@ -128,12 +136,13 @@ pub fn ChoosePasswordDialog() -> impl IntoView {
                     aria-busy=move || pending.get().to_string() disabled=pending>
                     {move || if pending.get() { "Saving…" } else { "Save password" }}
                 </button>
-                <p class="form__footer">
-                    <button type="button" class="link-button" disabled=logout.pending()
-                        on:click=move |_| { logout.dispatch(Logout {}); }>
-                        "Log out instead"
-                    </button>
-                </p>
+            </ActionForm>
+            // A form of its own (forms do not nest), so it works without
+            // JavaScript too.
+            <ActionForm action=logout attr:class="form__footer">
+                <button type="submit" class="link-button" disabled=logout.pending()>
+                    "Log out instead"
+                </button>
             </ActionForm>
                 }.into_any()
             }}
@@ -161,14 +170,16 @@ fn PasswordChanged(saved: RwSignal<bool>) -> impl IntoView {
             </h3>
             <p>"You are still logged in here. Use your new password the next time you log in, on this device or any other: no earlier password works now."</p>
         </div>
-        <button type="button" class="button button--primary button--block" id="password-changed-continue"
-            on:click=move |_| {
+        // A link, so it leads on without JavaScript too.
+        <a href="/" class="button button--primary button--block" id="password-changed-continue"
+            on:click=move |ev| {
+                ev.prevent_default();
                 saved.set(false);
                 dialogs.close_onward();
                 auth.arrived.set(true);
                 navigate("/", Default::default());
             }>
             "Continue"
-        </button>
+        </a>
     }
 }

@@ -7,6 +7,7 @@ use super::{DialogKind, Dialogs, Modal};
 use crate::auth::{Auth, Login};
 use crate::errors::{login_messages, login_wait_message, LoginMessages, LoginWait};
 use crate::field::{ErrorSummary, Field, FormProgress, SummaryItem};
+use crate::posted::answered_without_script;
 
 #[component]
 pub fn LoginDialog() -> impl IntoView {
@@ -14,7 +15,19 @@ pub fn LoginDialog() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let action = ServerAction::<Login>::new();
     let pending = action.pending();
-    provide_context(FormProgress::new(action.version(), pending));
+    provide_context(FormProgress::of(action));
+    // Posted without JavaScript: a refusal shows in this dialog; a login
+    // that must choose a password goes on to that (any other has landed
+    // on the logged-in page already).
+    if answered_without_script(action) {
+        match action.value().get_untracked() {
+            Some(Ok(user)) if user.must_change_password => {
+                dialogs.open_on_arrival(DialogKind::ChoosePassword)
+            }
+            Some(Ok(_)) => {}
+            _ => dialogs.open_on_arrival(DialogKind::Login),
+        }
+    }
     let messages = Memo::new(move |_| match action.value().get() {
         Some(Err(error)) => login_messages(&error),
         _ => LoginMessages::default(),
@@ -114,7 +127,7 @@ pub fn LoginDialog() -> impl IntoView {
                     <p class="form__offer">
                         "You can get a new password by email now, without waiting. "
                         <button type="button" class="link-button" id="login-offer-reset"
-                            on:click=forgotten>
+                            commandfor="reset-dialog" command="show-modal" on:click=forgotten>
                             "Get a new password"
                         </button>
                     </p>
@@ -137,11 +150,12 @@ pub fn LoginDialog() -> impl IntoView {
                     </ul>
                 </details>
                 <p class="form__footer">
-                    <button type="button" class="link-button" on:click=forgotten>
+                    <button type="button" class="link-button" commandfor="reset-dialog" command="show-modal" on:click=forgotten>
                         "Forgotten password"
                     </button>
                     " · "
                     <button type="button" class="link-button"
+                        commandfor="register-dialog" command="show-modal"
                         on:click=move |_| dialogs.open(DialogKind::Register)>
                         "Create an account"
                     </button>

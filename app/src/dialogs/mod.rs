@@ -67,6 +67,13 @@ impl Dialogs {
         self.active.set(Some(kind));
     }
 
+    /// Opens `kind` as the page arrives: the form in it was posted without
+    /// JavaScript and its answer is on this page. Both the server's
+    /// render and the hydrating page start with it open.
+    pub fn open_on_arrival(&self, kind: DialogKind) {
+        self.active.set(Some(kind));
+    }
+
     /// Takes note of a dialog the browser opened by itself (its invoker
     /// button, before the WASM arrived).
     fn adopt(&self, kind: DialogKind) {

@@ -24,10 +24,21 @@ pub fn Modal(
         let Some(dialog) = dialog_ref.get() else {
             return;
         };
-        if ran_before.is_none() && dialog.open() && !open.get_untracked() {
-            // Opened by its invoker button (`commandfor`) before the WASM
-            // arrived: the page's state follows what the person sees.
-            dialogs.adopt(kind);
+        if ran_before.is_none() && dialog.open() {
+            if !open.get_untracked() {
+                // Opened by its invoker button (`commandfor`) before the
+                // WASM arrived: the page's state follows what the person
+                // sees.
+                dialogs.adopt(kind);
+            }
+            if !dialog.matches(":modal").unwrap_or(true) {
+                // Rendered open by the server (its form's answer is on
+                // the page): as a modal from now on, the rest of the page
+                // inert. Dropping the attribute closes it without a
+                // `close` event, which would count as the person closing it.
+                let _ = dialog.remove_attribute("open");
+                let _ = dialog.show_modal();
+            }
             return;
         }
         if open.get() {
@@ -39,6 +50,10 @@ pub fn Modal(
         }
     });
 
+    // Open in the server's HTML when the page arrives with the dialog's
+    // answer: without JavaScript it shows in place (not as a modal; see
+    // `.modal:not(:modal)` in style/main.css).
+    let open_on_arrival = open.get_untracked();
     let title_id = format!("{id}-title");
     let labelled_by = title_id.clone();
     view! {
@@ -46,8 +61,15 @@ pub fn Modal(
             node_ref=dialog_ref
             id=id
             class="modal"
+            open=open_on_arrival
             aria-labelledby=labelled_by
-            on:close=move |_| dialogs.closed_by_browser(kind)
+            on:close=move |_| {
+                // A close that was followed by an opening (the switch to
+                // a modal above) is not the person closing it.
+                if !dialog_ref.get_untracked().is_some_and(|dialog| dialog.open()) {
+                    dialogs.closed_by_browser(kind);
+                }
+            }
             on:cancel=move |ev: leptos::ev::Event| {
                 if !dismissible {
                     ev.prevent_default();
@@ -61,6 +83,7 @@ pub fn Modal(
                         type="button"
                         class="modal__close"
                         aria-label="Close"
+                        commandfor=id command="close"
                         on:click=move |_| dialogs.close()
                     >
                         "×"

@@ -12,6 +12,8 @@ use crate::field::{
     aria_invalid, summary_of, ErrorSummary, Field, FieldError, FieldErrors, FormProgress,
     ShowPassword, SummaryItem,
 };
+use crate::posted::{answered_without_script, PostedAnswer};
+use leptos::server_fn::ServerFn;
 
 /// Creates an account and logs the person in. Every field is checked again
 /// here: the dialog's checks are a courtesy, not a guard. As at login, a
@@ -42,6 +44,9 @@ pub fn RegisterDialog() -> impl IntoView {
     let dialogs = expect_context::<Dialogs>();
     let auth = expect_context::<crate::auth::Auth>();
     let action = ServerAction::<Register>::new();
+    if answered_without_script(action) {
+        dialogs.open_on_arrival(DialogKind::Register);
+    }
     let registered = Memo::new(move |_| action.value().get().and_then(Result::ok));
     // Registering logs the person in: the header should say so.
     Effect::new(move |_| {
@@ -100,6 +105,7 @@ fn Welcome(registered: Registered) -> impl IntoView {
             <button
                 type="button"
                 class="button button--primary button--block"
+                commandfor="register-dialog" command="close"
                 on:click=move |_| dialogs.close()
             >
                 "Continue"
@@ -116,9 +122,14 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
         _ => RegistrationMessages::default(),
     });
     let pending = action.pending();
-    provide_context(FormProgress::new(action.version(), pending));
+    provide_context(FormProgress::of(action));
 
-    let account_type = RwSignal::new("practitioner".to_owned());
+    // Back from a post without JavaScript, the type that was chosen.
+    let account_type = RwSignal::new(
+        PostedAnswer::value(Register::PATH, "form[account_type]")
+            .filter(|kind| kind == "practice_admin")
+            .unwrap_or_else(|| "practitioner".to_owned()),
+    );
     let first_name = RwSignal::new(String::new());
     let surname = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
@@ -163,22 +174,28 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
                 <label class="choice__option">
                     <input type="radio" name="form[account_type]" value="practitioner"
                         id="register-account-type-practitioner"
+                        checked=account_type.get_untracked() == "practitioner"
                         prop:checked=move || account_type.get() == "practitioner"
                         on:change=move |_| account_type.set("practitioner".into())/>
                     "Practitioner"
                 </label>
                 <label class="choice__option">
                     <input type="radio" name="form[account_type]" value="practice_admin"
+                        id="register-account-type-practice-admin"
+                        checked=account_type.get_untracked() == "practice_admin"
                         prop:checked=move || account_type.get() == "practice_admin"
                         on:change=move |_| account_type.set("practice_admin".into())/>
                     "Practice admin"
                 </label>
                 <FieldErrors id="register-account-type-error" errors=errors(RegistrationField::AccountType)/>
             </fieldset>
-            <Show when=move || account_type.get() == "practice_admin">
+            // Shown while "Practice admin" is chosen, by CSS alone
+            // (`.register__practice-name`), so it works without JavaScript;
+            // a practitioner's practice name is ignored.
+            <div class="register__practice-name">
                 <Field id="register-practice-name" name="form[practice_name]" label="Practice name"
                     autocomplete="organization" errors=errors(RegistrationField::PracticeName)/>
-            </Show>
+            </div>
 
             <RegistrationNumberField errors=errors(RegistrationField::RegistrationNumber)/>
 
@@ -196,8 +213,6 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
                 <ShowPassword shown=show_password/>
             </Field>
 
-            <input type="hidden" name="form[confirm_possible_duplicate]"
-                prop:value=move || confirm_duplicate.get().to_string()/>
             {move || form_message().map(|message| view! {
                 <div class="notice notice--warning">
                     <p>{message.text.clone()}</p>
@@ -207,6 +222,7 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
             <Show when=move || messages.with(|m| m.needs_duplicate_confirmation)>
                 <label class="checkbox">
                     <input type="checkbox" id="register-confirm-duplicate"
+                        name="form[confirm_possible_duplicate]" value="true"
                         prop:checked=confirm_duplicate
                         on:change=move |ev| confirm_duplicate.set(event_target_checked(&ev))/>
                     "That account is not mine. Create a separate account"
@@ -219,7 +235,9 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
             </button>
             <p class="form__footer">
                 "Already registered? "
-                <button type="button" class="link-button" on:click=move |_| dialogs.open(DialogKind::Login)>
+                <button type="button" class="link-button"
+                    commandfor="login-dialog" command="show-modal"
+                    on:click=move |_| dialogs.open(DialogKind::Login)>
                     "Log in"
                 </button>
             </p>
@@ -274,6 +292,7 @@ fn ResetOffer(message: FieldMessage) -> impl IntoView {
     message.offer_reset_for.map(|email| {
         view! {
             <button type="button" class="link-button reset-offer"
+                commandfor="reset-dialog" command="show-modal"
                 on:click=move |_| dialogs.open_with(DialogKind::Reset, email.clone())>
                 "Is it yours? Get your username and a new password"
             </button>

@@ -10,6 +10,7 @@ use threshold_core::reset::{ResetError, ResetForm, ResetRequested};
 use super::{DialogKind, Dialogs, Modal};
 use crate::errors::{reset_messages, ResetMessages, ServiceError};
 use crate::field::{ErrorSummary, Field, FormProgress, SummaryItem};
+use crate::posted::answered_without_script;
 
 /// Emails the username and a new password when the address is an account's
 /// current email; answers the same either way. The browser's cookies say
@@ -34,6 +35,9 @@ pub async fn request_reset(form: ResetForm) -> Result<ResetRequested, ServiceErr
 pub fn ResetDialog() -> impl IntoView {
     let dialogs = expect_context::<Dialogs>();
     let action = ServerAction::<RequestReset>::new();
+    if answered_without_script(action) {
+        dialogs.open_on_arrival(DialogKind::Reset);
+    }
     let sent = Memo::new(move |_| match action.value().get() {
         Some(Ok(answer)) => Some(answer.address),
         _ => None,
@@ -80,7 +84,7 @@ fn ResetFormView(action: ServerAction<RequestReset>) -> impl IntoView {
             let _ = field.focus();
         }
     });
-    provide_context(FormProgress::new(action.version(), pending));
+    provide_context(FormProgress::of(action));
     let messages = Memo::new(move |_| match action.value().get() {
         Some(Err(error)) => reset_messages(&error),
         _ => ResetMessages::default(),
@@ -110,6 +114,7 @@ fn ResetFormView(action: ServerAction<RequestReset>) -> impl IntoView {
             </button>
             <p class="form__footer">
                 <button type="button" class="link-button"
+                    commandfor="login-dialog" command="show-modal"
                     on:click=move |_| dialogs.open(DialogKind::Login)>
                     "Back to Log in"
                 </button>
@@ -137,7 +142,7 @@ fn ResetSent(address: String, action: ServerAction<RequestReset>) -> impl IntoVi
             </p>
             <p class="reset-sent__address">
                 "Address: " <strong id="reset-address">{address}</strong> " "
-                <button type="button" class="link-button" on:click=move |_| action.clear()>
+                <button type="button" class="link-button needs-script" on:click=move |_| action.clear()>
                     "Not right? Use another address"
                 </button>
             </p>
@@ -151,7 +156,8 @@ fn ResetSent(address: String, action: ServerAction<RequestReset>) -> impl IntoVi
                     " and we will help you get in."</li>
             </ul>
             <button type="button" class="button button--primary button--block"
-                on:click=move |_| dialogs.open(DialogKind::Login)>
+                commandfor="login-dialog" command="show-modal"
+                    on:click=move |_| dialogs.open(DialogKind::Login)>
                 "Back to Log in"
             </button>
         </div>

@@ -5,6 +5,7 @@ mod edge;
 mod guard;
 mod health;
 mod live;
+mod no_script;
 pub mod request_id;
 mod telemetry;
 
@@ -127,6 +128,12 @@ fn router(
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             guard::answer_panic,
         ))
+        // A form posted without JavaScript returns to its page with what
+        // was typed (app::posted).
+        .layer(axum::middleware::from_fn({
+            let secure = config.secure_cookies;
+            move |request, next| no_script::answer_form_posts(secure, request, next)
+        }))
         .layer(axum::middleware::from_fn(guard::never_empty_errors))
         .layer(axum::middleware::from_fn(guard::cache_policy))
         .layer(axum::middleware::from_fn(telemetry::track_requests))
