@@ -59,7 +59,7 @@ pub fn HelpPage() -> impl IntoView {
             <form method="get" action="/help" class="search-form" role="search">
                 <label for="help-query">"Search the help"</label>
                 <div class="search-form__row">
-                    <input id="help-query" name="q" type="search" prop:value=typed/>
+                    <input id="help-query" name="q" type="search" value=typed prop:value=typed/>
                     <button type="submit" class="button button--primary">"Search"</button>
                 </div>
             </form>

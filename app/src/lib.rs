@@ -76,12 +76,15 @@ pub fn App() -> impl IntoView {
                     // included, so it is right without JavaScript (streamed
                     // parts need a script to land).
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("dev"), StaticSegment("mailbox")) view=dev_mailbox::MailboxPage/>
+                    // Async: whole without JavaScript, like every page a
+                    // flow passes through.
+                    <Route path=(StaticSegment("dev"), StaticSegment("mailbox")) view=dev_mailbox::MailboxPage ssr=SsrMode::Async/>
                     <Route
                         path=(StaticSegment("dev"), StaticSegment("mailbox"), ParamSegment("id"))
                         view=dev_mailbox::MailboxMessagePage
+                        ssr=SsrMode::Async
                     />
-                    <Route path=StaticSegment("help") view=help::HelpPage/>
+                    <Route path=StaticSegment("help") view=help::HelpPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("accessibility") view=about::AccessibilityPage/>
                     <Route path=StaticSegment("privacy") view=about::PrivacyPage/>
                     <Route path=StaticSegment("contact-support") view=contact::ContactSupportPage/>

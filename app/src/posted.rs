@@ -3,14 +3,13 @@
 //! Every form is a real `<form method="post">` to its server function. With
 //! the WASM running, Leptos sends it with `fetch`; without it (JavaScript
 //! off, or a tap before the bundle has arrived) the browser posts it and
-//! the server answers with a redirect back to the page the form was on
-//! (leptos' form redirects; a refusal rides along in the URL as
-//! `__path`/`__err`, which `ServerAction` reads by itself).
+//! the server answers with a redirect back to the page the form was on.
 //!
-//! What that redirect cannot carry is what the person typed and, after a
-//! success, what the server answered (the new username, the reference).
-//! The server's edge (`server/src/http/no_script.rs`) puts both in a
-//! short-lived cookie, [`Posted`]; the page that renders next takes it,
+//! What that redirect does not carry is what the person typed and the
+//! answer: the refusal (Leptos would put it in the URL) or what the server
+//! said after a success (the new username, the reference). The server's
+//! edge (`server/src/http/no_script.rs`) puts them in a short-lived
+//! cookie, [`Posted`]; the page that renders next takes it,
 //! clears it, and hands it to the browser with the page (a
 //! [`SharedValue`]), so the server's HTML and the hydrated page agree.
 //! Passwords are never kept.
@@ -37,6 +36,9 @@ pub struct Posted {
     pub values: Vec<(String, String)>,
     /// The server function's answer (its JSON) when it succeeded.
     pub ok: Option<String>,
+    /// The refusal, encoded as Leptos puts it in a URL (`__err`).
+    #[serde(default)]
+    pub refusal: Option<String>,
 }
 
 impl Posted {
@@ -81,6 +83,16 @@ impl PostedAnswer {
     /// held to the browser with the page; provided for every form.
     pub fn provide() {
         let posted = SharedValue::new(taken_from_request).into_inner();
+        // A refusal is read by `ServerAction::new` from this context, as
+        // the router would provide it from the URL.
+        if let Some(Posted {
+            path,
+            refusal: Some(refusal),
+            ..
+        }) = &posted
+        {
+            provide_context(leptos::server::ServerActionError::new(path, refusal));
+        }
         provide_context(Self(posted.map(Arc::new)));
     }
 
@@ -99,8 +111,7 @@ impl PostedAnswer {
 }
 
 /// Gives `action` the answer its form got when it was posted without
-/// JavaScript: a success from the cookie (a refusal `ServerAction` already
-/// read from the URL). True when the form has an answer to show, i.e.
+/// JavaScript: a success (a refusal `ServerAction::new` has already read). True when the form has an answer to show, i.e.
 /// when its dialog should be open as the page arrives.
 pub fn answered_without_script<S>(action: ServerAction<S>) -> bool
 where
@@ -158,6 +169,7 @@ mod tests {
             path: "/api/register".into(),
             values: vec![("form[email]".into(), "ada@bücher.de; x=\"y\"".into())],
             ok: Some(r#"{"username":"okafor"}"#.into()),
+            refusal: None,
         };
         let value = posted.to_cookie_value();
         assert!(value

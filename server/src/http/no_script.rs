@@ -1,10 +1,12 @@
 //! Forms posted without JavaScript (`app::posted`).
 //!
 //! A server function answers a plain form post with a redirect to the page
-//! the form was on (a refusal rides along in the URL). This layer makes
-//! that redirect a 303, so the page is fetched afresh with GET, and leaves
-//! in a short-lived cookie what the redirect cannot carry: what was typed
-//! (never a password) and, after a success, the server function's answer.
+//! the form was on (a refusal rides along in the URL), though a refusal's
+//! status (401, 429…) replaces the redirect's. This layer makes every such
+//! answer a 303, so the page is fetched afresh with GET, and leaves
+//! in a short-lived cookie what the page needs to show the answer: what
+//! was typed (never a password), and the refusal (taken out of the URL) or
+//! the server function's answer.
 
 use axum::{
     body::Body,
@@ -45,23 +47,38 @@ pub async fn answer_form_posts(secure_cookies: bool, request: Request, next: Nex
     };
     let values = typed_values(&form);
     let response = next.run(Request::from_parts(parts, Body::from(form))).await;
-    if !response.status().is_redirection() {
+    // The redirect's Location is set, but a refusal's status (401, 429…)
+    // replaces the 302 on the way out: a browser would show the error's
+    // JSON instead of following it.
+    if !response.headers().contains_key(header::LOCATION) {
         return response;
     }
 
-    let refused = response
-        .headers()
+    let (mut parts, body) = response.into_parts();
+    let (location, refusal) = parts
+        .headers
         .get(header::LOCATION)
         .and_then(|location| location.to_str().ok())
-        .is_some_and(|location| location.contains("__err="));
-    let (mut parts, body) = response.into_parts();
+        .map(without_refusal)
+        .unwrap_or_default();
     let answer = axum::body::to_bytes(body, MAX_ANSWER_BYTES).await.ok();
     let ok = answer
-        .filter(|_| !refused)
+        .filter(|_| refusal.is_none())
         .and_then(|answer| String::from_utf8(answer.to_vec()).ok());
-    let posted = fitted(Posted { path, values, ok });
+    let posted = fitted(Posted {
+        path,
+        values,
+        ok,
+        refusal,
+    });
 
     parts.status = StatusCode::SEE_OTHER;
+    // The page's own address: the refusal goes in the cookie rather than
+    // in the URL, where it would be shown again on every reload and kept
+    // in the history and in proxies' logs.
+    if let Ok(location) = HeaderValue::from_str(&location) {
+        parts.headers.insert(header::LOCATION, location);
+    }
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.remove(header::CONTENT_TYPE);
     let cookie = format!(
@@ -89,6 +106,32 @@ fn is_plain_form_post(request: &Request) -> bool {
         && request.uri().path().starts_with("/api/")
         && header_has(header::ACCEPT, "text/html")
         && header_has(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+}
+
+/// Splits Leptos' redirect after a refusal (`page?__path=…&__err=…`) into
+/// the page's address and the encoded refusal (`__err`).
+fn without_refusal(location: &str) -> (String, Option<String>) {
+    let Some((page, query)) = location.split_once('?') else {
+        return (location.to_owned(), None);
+    };
+    let mut refusal = None;
+    let mut kept = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        match &*name {
+            "__err" => refusal = Some(value.into_owned()),
+            "__path" => {}
+            _ => {
+                kept.append_pair(&name, &value);
+            }
+        }
+    }
+    let kept = kept.finish();
+    let location = if kept.is_empty() {
+        page.to_owned()
+    } else {
+        format!("{page}?{kept}")
+    };
+    (location, refusal)
 }
 
 /// The form's fields as typed, passwords left out.
@@ -141,6 +184,25 @@ mod tests {
     }
 
     #[test]
+    fn a_refusal_leaves_the_address_for_the_cookie() {
+        assert_eq!(
+            without_refusal("http://127.0.0.1:3000/help?q=log+in&__path=%2Fapi%2Flogin&__err=eyJ9"),
+            (
+                "http://127.0.0.1:3000/help?q=log+in".to_owned(),
+                Some("eyJ9".to_owned())
+            )
+        );
+        assert_eq!(
+            without_refusal("http://127.0.0.1:3000/?__path=%2Fapi%2Flogin&__err=abc"),
+            ("http://127.0.0.1:3000/".to_owned(), Some("abc".to_owned()))
+        );
+        assert_eq!(
+            without_refusal("http://127.0.0.1:3000/contact-support"),
+            ("http://127.0.0.1:3000/contact-support".to_owned(), None)
+        );
+    }
+
+    #[test]
     fn a_long_message_is_dropped_so_the_rest_fits_a_cookie() {
         let posted = fitted(Posted {
             path: "/api/contact_support".into(),
@@ -149,6 +211,7 @@ mod tests {
                 ("form[message]".into(), "x".repeat(5_000)),
             ],
             ok: None,
+            refusal: None,
         });
         assert_eq!(
             posted.values,
