@@ -48,8 +48,10 @@ bench-search: setup
 	@$(ENV) cargo bench -p threshold-core --features server --bench support_search
 	@$(ENV) BENCH_POSTGRES=$$(scripts/pg.sh start) cargo bench -p threshold-core --features server --bench support_search
 
-## WASM bundle size (raw, gzip, brotli) and navigation → hydrated → Log in
-## dialog open in headless Chromium, on the release build (README).
+## WASM and JS sizes (raw, gzip, brotli) and, in headless Chromium on the
+## release build, navigation → hydrated → Log in dialog open on a desktop,
+## and navigation → login form usable → logged in on a throttled phone
+## profile (README). BENCH_PROFILE=desktop or phone runs one of the two.
 bench-wasm: setup
 	@bash scripts/bench-wasm.sh
 

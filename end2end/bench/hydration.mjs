@@ -1,5 +1,7 @@
-// How soon the browser side is usable: navigation → hydrated, and navigation
-// → "Log in" dialog open, over N page loads in Chromium.
+// How soon the browser side is usable on a desktop (Playwright's default
+// 1280×720 viewport, no network or CPU throttling): navigation → hydrated, and
+// navigation → "Log in" dialog open, over N page loads in Chromium. The phone
+// profile, throttled, is phone.mjs.
 //
 //   node end2end/bench/hydration.mjs <base-url> [runs]     (runs: default 20)
 //
@@ -15,18 +17,9 @@
 // WASM is downloaded and compiled every time. Warm: one context, primed with
 // one unmeasured load, then a new page per load, so the bundle comes from the
 // HTTP cache (and Chromium's compiled-code cache once it has kept one).
-import { chromium } from "@playwright/test";
+import { failOnPageError, launchChromium, p50p95max, parseArgs } from "./common.mjs";
 
-const [baseUrl, runsArg] = process.argv.slice(2);
-if (!baseUrl) {
-  console.error("usage: node end2end/bench/hydration.mjs <base-url> [runs]");
-  process.exit(2);
-}
-const runs = Number(runsArg ?? 20);
-if (!Number.isInteger(runs) || runs < 1) {
-  console.error(`runs must be a positive integer, not ${runsArg}`);
-  process.exit(2);
-}
+const { baseUrl, runs } = parseArgs("hydration.mjs");
 const url = new URL("/", baseUrl).href;
 const TIMEOUT = 30_000;
 
@@ -63,15 +56,9 @@ function instrument() {
   );
 }
 
-// One page load: returns the marks plus how the bundle was fetched. An
-// uncaught error in the page (a WASM that fails to start, a hydration panic)
-// ends the benchmark at once with that error rather than after a timeout.
+// One page load: returns the marks plus how the bundle was fetched.
 async function measure(context) {
   const page = await context.newPage();
-  let failed;
-  const pageError = new Promise((_, reject) => (failed = reject));
-  pageError.catch(() => {}); // only ever awaited through Promise.race
-  page.on("pageerror", (error) => failed(new Error(`error in the page: ${error.message}`)));
   const steps = async () => {
     await page.goto(url, { waitUntil: "commit", timeout: TIMEOUT });
     // The tests' own hydration signal; only then is a click meaningful.
@@ -92,14 +79,11 @@ async function measure(context) {
     });
   };
   try {
-    return await Promise.race([steps(), pageError]);
+    return await failOnPageError(page, steps);
   } finally {
     await page.close();
   }
 }
-
-// Nearest-rank percentile: an observed value, never an interpolation.
-const percentile = (sorted, p) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
 
 function summarise(samples) {
   const rows = {
@@ -108,26 +92,10 @@ function summarise(samples) {
     "navigation → Log in dialog open": samples.map((s) => s.dialog),
     "click → Log in dialog open": samples.map((s) => s.dialog - s.click),
   };
-  return Object.fromEntries(
-    Object.entries(rows).map(([name, values]) => {
-      const sorted = values.toSorted((a, b) => a - b);
-      return [name, [50, 95, 100].map((p) => Math.round(percentile(sorted, p)))];
-    }),
-  );
+  return Object.fromEntries(Object.entries(rows).map(([name, values]) => [name, p50p95max(values)]));
 }
 
-// The same Chromium and flags as end2end/playwright.config.ts.
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-  ],
-});
+const browser = await launchChromium();
 
 try {
   const cold = [];
