@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 
-.PHONY: run test setup lint unit e2e bench-login bench-overload bench-search bench-password bench-wasm multi-instance behind-proxy attack
+.PHONY: run test setup lint unit e2e bench-login bench-overload bench-search bench-password bench-wasm bench-enumeration multi-instance behind-proxy attack
 
 ## Build and serve Threshold on http://127.0.0.1:3000 (SQLite, dev mailbox).
 run: setup
@@ -54,6 +54,11 @@ bench-search: setup
 ## profile (README). BENCH_PROFILE=desktop or phone runs one of the two.
 bench-wasm: setup
 	@bash scripts/bench-wasm.sh
+
+## Login timing for a known and an unknown name at the production Argon2
+## cost (server/core/tests/enumeration.rs), printed and compared.
+bench-enumeration: setup
+	@$(ENV) cargo test -p threshold-core --features server --release --test enumeration -- --include-ignored --nocapture
 
 ## Two release instances on one PostgreSQL: how soon a login on one reaches
 ## the live feed on the other (README). The cross-instance behaviour itself
