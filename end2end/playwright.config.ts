@@ -1,6 +1,6 @@
 import { defineConfig } from "@playwright/test";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -18,6 +18,8 @@ if (!process.env.E2E_DATA_DIR) {
   process.env.E2E_DATA_DIR = mkdtempSync(path.join(tmpdir(), "threshold-e2e-"));
 }
 
+// Flags shared with the benchmarks (end2end/bench/common.mjs).
+const chromium = JSON.parse(readFileSync(path.join(__dirname, "chromium.json"), "utf8"));
 const port = process.env.E2E_PORT;
 const repo = path.resolve(__dirname, "..");
 const baseURL = `http://127.0.0.1:${port}`;
@@ -41,14 +43,7 @@ export default defineConfig({
     launchOptions: {
       // Debian's Chromium: Playwright's own browser download cannot work here.
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
+      args: chromium.args,
     },
   },
   webServer: {

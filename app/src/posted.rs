@@ -20,15 +20,17 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
-/// The cookie's name.
-pub const COOKIE: &str = "threshold_posted";
+/// The cookie's name (the server alone reads and writes it).
+#[cfg(feature = "ssr")]
+const COOKIE: &str = "threshold_posted";
 
 /// How long the cookie lives: it is read by the page the redirect goes to,
 /// a moment later.
-pub const COOKIE_MAX_AGE_SECONDS: u32 = 60;
+#[cfg(feature = "ssr")]
+const COOKIE_MAX_AGE_SECONDS: u32 = 60;
 
 /// What a form posted without JavaScript left for the page it returns to.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Posted {
     /// The server function's path (`/api/login`).
     pub path: String,
@@ -64,6 +66,21 @@ impl Posted {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
     }
 
+    /// The `Set-Cookie` that leaves this for the next page: HttpOnly (no
+    /// script reads it), SameSite=Lax, Secure over HTTPS.
+    pub fn set_cookie(&self, secure: bool) -> String {
+        format!(
+            "{COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={COOKIE_MAX_AGE_SECONDS}{}",
+            self.to_cookie_value(),
+            if secure { "; Secure" } else { "" },
+        )
+    }
+
+    /// The `Set-Cookie` that clears it once read.
+    fn clear_cookie() -> String {
+        format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+    }
+
     /// Reads a cookie value; anything malformed (or forged) is nothing.
     pub fn from_cookie_value(value: &str) -> Option<Self> {
         use base64::Engine;
@@ -75,7 +92,7 @@ impl Posted {
 }
 
 /// The page's [`Posted`], if the request that rendered it carried one.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct PostedAnswer(Option<Arc<Posted>>);
 
 impl PostedAnswer {
@@ -142,9 +159,7 @@ fn taken_from_request() -> Option<Posted> {
         .find_map(|cookie| cookie.trim().strip_prefix(COOKIE)?.strip_prefix('='))?
         .to_owned();
     // Read once: a reload shows the page as it is, not the old answer.
-    let cleared = HeaderValue::from_str(&format!(
-        "{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
-    ));
+    let cleared = HeaderValue::from_str(&Posted::clear_cookie());
     if let (Some(response), Ok(cleared)) = (use_context::<leptos_axum::ResponseOptions>(), cleared)
     {
         response.append_header(header::SET_COOKIE, cleared);

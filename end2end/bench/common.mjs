@@ -1,20 +1,16 @@
 // What the browser benchmarks (hydration.mjs, phone.mjs) share: the browser
 // they launch, how a page error ends a run, and how samples are summarised.
 import { chromium } from "@playwright/test";
+import { readFileSync } from "node:fs";
 
-// The same Chromium and flags as end2end/playwright.config.ts, so the
-// benchmark and the browser tests see one browser.
+// The same Chromium and flags as end2end/playwright.config.ts (both read
+// end2end/chromium.json), so the benchmark and the browser tests see one
+// browser.
+const { args } = JSON.parse(readFileSync(new URL("../chromium.json", import.meta.url), "utf8"));
 export function launchChromium() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
+    args,
   });
 }
 

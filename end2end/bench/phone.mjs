@@ -315,14 +315,19 @@ async function journey(page, username, signalled, received) {
   const request = await posted;
   const native = request.resourceType() === "document";
   // A refusal (wrong password, a throttled or busy server) is said at once,
-  // with the server's answer, rather than after the timeout. A native post
-  // is answered with a redirect to the home page; a refused one is not.
+  // with the server's words, rather than after the timeout. The WASM's call
+  // is answered with an error status; a native post with a redirect back to
+  // the home page, the Log in dialog open on its error summary.
   const response = await request.response();
   if (!response || response.status() >= 400) {
     const answer = await response?.text().catch(() => "");
     throw new Error(`the login was refused (HTTP ${response?.status()}): ${answer?.slice(0, 200)}`);
   }
-  await page.locator("#signed-in-title").waitFor({ state: "visible", timeout: TIMEOUT });
+  const refusal = page.locator("#login-error-summary:not([hidden])");
+  await page.locator("#signed-in-title").or(refusal).first().waitFor({ state: "visible", timeout: TIMEOUT });
+  if (await refusal.isVisible()) {
+    throw new Error(`the login was refused: ${(await refusal.innerText()).replace(/\s+/g, " ")}`);
+  }
   await page.waitForFunction(() => window.__bench.signedInPainted !== undefined, null, { timeout: TIMEOUT });
   const bytesToLoggedIn = received();
   const { signedIn, submitted } = await page.evaluate(() => ({

@@ -1,6 +1,6 @@
 import { Browser, expect, Page, test } from "@playwright/test";
 import { expectAccessible } from "./a11y";
-import { readResetEmail, registered } from "./pages";
+import { readResetEmail, registered, submitLogIn } from "./pages";
 
 // Every public flow with JavaScript off: the forms post to their server
 // functions as plain HTML, and the page that comes back shows the answer
@@ -31,14 +31,10 @@ test("log in: a refusal comes back in the dialog with the name kept and the summ
   const person = await registered(request, { firstName: "Nadia", surname: "Plain", run, password: PASSWORD });
   const page = await withoutScript(browser);
   await page.goto("/");
-  await page.locator("#open-login").click();
-  let dialog = page.getByRole("dialog", { name: "Log in" });
-  await dialog.getByLabel("Username or email").fill(person.username);
-  await dialog.getByLabel("Password", { exact: true }).fill("not the password at all");
-  await dialog.getByRole("button", { name: "Log in" }).click();
+  await submitLogIn(page, person.username, "not the password at all");
 
   // A new page, the dialog open in it, with the answer.
-  dialog = page.getByRole("dialog", { name: "Log in" });
+  const dialog = page.getByRole("dialog", { name: "Log in" });
   await expect(dialog).toBeVisible();
   const summary = dialog.locator("#login-error-summary");
   await expect(summary).toBeVisible();
@@ -120,11 +116,7 @@ test("forgotten password: the request is answered, the emailed password logs in,
 
   const emailed = await readResetEmail(page, person.email);
   await page.goto("/");
-  await page.locator("#open-login").click();
-  const login = page.getByRole("dialog", { name: "Log in" });
-  await login.getByLabel("Username or email").fill(emailed.username);
-  await login.getByLabel("Password", { exact: true }).fill(emailed.password);
-  await login.getByRole("button", { name: "Log in" }).click();
+  await submitLogIn(page, emailed.username, emailed.password);
 
   let choose = page.getByRole("dialog", { name: "Choose a new password" });
   await expect(choose).toBeVisible();
@@ -171,11 +163,8 @@ test("the answers without the bundle have no serious accessibility problems", as
   const person = await registered(request, { firstName: "Aled", surname: "Plainaxe", run, password: PASSWORD });
   const page = await withoutBundle(browser);
   await page.goto("/");
-  await page.locator("#open-login").click();
+  await submitLogIn(page, person.username, "");
   let dialog = page.getByRole("dialog", { name: "Log in" });
-  await dialog.getByLabel("Username or email").fill(person.username);
-  await dialog.getByRole("button", { name: "Log in" }).click();
-  dialog = page.getByRole("dialog", { name: "Log in" });
   await expect(dialog.locator("#login-error-summary")).toBeFocused();
   await expect(page.locator("html[data-hydrated=true]")).toHaveCount(0);
   await expectAccessible(page, "Log in refused, server HTML only");

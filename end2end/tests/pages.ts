@@ -13,6 +13,12 @@ export async function hydrated(page: Page, url: string) {
 /// Logs in through the header's Log in dialog; returns the dialog.
 export async function logIn(page: Page, identifier: string, password: string) {
   await hydrated(page, "/");
+  return submitLogIn(page, identifier, password);
+}
+
+/// Sends the header's Log in dialog on the page as it is (hydrated or
+/// not, JavaScript on or off); returns the dialog.
+export async function submitLogIn(page: Page, identifier: string, password: string) {
   await page.locator("#open-login").click();
   const dialog = page.getByRole("dialog", { name: "Log in" });
   await dialog.getByLabel("Username or email").fill(identifier);

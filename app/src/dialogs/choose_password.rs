@@ -58,7 +58,7 @@ pub fn ChoosePasswordDialog() -> impl IntoView {
     provide_context(FormProgress::of(action));
     // Posted without JavaScript: its answer shows in this dialog.
     if answered_without_script(action) {
-        dialogs.open_on_arrival(DialogKind::ChoosePassword);
+        dialogs.adopt(DialogKind::ChoosePassword);
         if let Some(Ok(_)) = action.value().get_untracked() {
             saved.set(true);
         }

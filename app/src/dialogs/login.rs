@@ -22,10 +22,10 @@ pub fn LoginDialog() -> impl IntoView {
     if answered_without_script(action) {
         match action.value().get_untracked() {
             Some(Ok(user)) if user.must_change_password => {
-                dialogs.open_on_arrival(DialogKind::ChoosePassword)
+                dialogs.adopt(DialogKind::ChoosePassword)
             }
             Some(Ok(_)) => {}
-            _ => dialogs.open_on_arrival(DialogKind::Login),
+            _ => dialogs.adopt(DialogKind::Login),
         }
     }
     let messages = Memo::new(move |_| match action.value().get() {

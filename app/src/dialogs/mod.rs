@@ -67,15 +67,11 @@ impl Dialogs {
         self.active.set(Some(kind));
     }
 
-    /// Opens `kind` as the page arrives: the form in it was posted without
-    /// JavaScript and its answer is on this page. Both the server's
-    /// render and the hydrating page start with it open.
-    pub fn open_on_arrival(&self, kind: DialogKind) {
-        self.active.set(Some(kind));
-    }
-
-    /// Takes note of a dialog the browser opened by itself (its invoker
-    /// button, before the WASM arrived).
+    /// Takes note of a dialog that is open without having been asked for
+    /// here: the server rendered it open (its form was posted without
+    /// JavaScript and the answer is on this page), or the browser opened
+    /// it from its invoker button before the WASM arrived. Nothing to
+    /// focus or remember: the page already shows it.
     fn adopt(&self, kind: DialogKind) {
         self.active.set(Some(kind));
     }

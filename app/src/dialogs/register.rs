@@ -45,7 +45,7 @@ pub fn RegisterDialog() -> impl IntoView {
     let auth = expect_context::<crate::auth::Auth>();
     let action = ServerAction::<Register>::new();
     if answered_without_script(action) {
-        dialogs.open_on_arrival(DialogKind::Register);
+        dialogs.adopt(DialogKind::Register);
     }
     let registered = Memo::new(move |_| action.value().get().and_then(Result::ok));
     // Registering logs the person in: the header should say so.

@@ -36,7 +36,7 @@ pub fn ResetDialog() -> impl IntoView {
     let dialogs = expect_context::<Dialogs>();
     let action = ServerAction::<RequestReset>::new();
     if answered_without_script(action) {
-        dialogs.open_on_arrival(DialogKind::Reset);
+        dialogs.adopt(DialogKind::Reset);
     }
     let sent = Memo::new(move |_| match action.value().get() {
         Some(Ok(answer)) => Some(answer.address),

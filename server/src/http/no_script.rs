@@ -16,10 +16,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use app::{
-    client::ClientInfo,
-    posted::{Posted, COOKIE, COOKIE_MAX_AGE_SECONDS},
-};
+use app::{client::ClientInfo, posted::Posted};
 
 /// Browsers keep cookies of up to 4 KiB; beyond this much, typed values
 /// are left out, longest first (a long Contact support message), and the
@@ -81,12 +78,7 @@ pub async fn answer_form_posts(secure_cookies: bool, request: Request, next: Nex
     }
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.remove(header::CONTENT_TYPE);
-    let cookie = format!(
-        "{COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={COOKIE_MAX_AGE_SECONDS}{}",
-        posted.to_cookie_value(),
-        if secure { "; Secure" } else { "" },
-    );
-    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+    if let Ok(cookie) = HeaderValue::from_str(&posted.set_cookie(secure)) {
         parts.headers.append(header::SET_COOKIE, cookie);
     }
     Response::from_parts(parts, Body::empty())
