@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { registered } from "./pages";
+import { registered, submitLogIn } from "./pages";
 
 // "Log in" works from first paint: its button opens the dialog by HTML alone
 // (`commandfor`/`command="show-modal"`), so a tap before the WASM has
@@ -59,4 +59,76 @@ test("with JavaScript off, Log in opens and logs the person in", async ({ browse
   await dialog.getByRole("button", { name: "Log in" }).click();
   await expect(page.locator("#signed-in-title")).toHaveText("You're logged in as Nia Noscript");
   await context.close();
+});
+
+// Layout shift through hydration: the page the server painted is the page
+// the WASM takes over, so nothing moves when it arrives. Every layout-shift
+// entry from navigation to hydration is summed (the browser's own Cumulative
+// Layout Shift, without the exclusion for shifts right after input, so a
+// shift caused by hydration cannot hide behind a tap).
+async function watchLayoutShift(page: import("@playwright/test").Page) {
+  await page.addInitScript(() => {
+    const shifts: number[] = [];
+    (window as unknown as { __shifts: number[] }).__shifts = shifts;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) shifts.push((entry as unknown as { value: number }).value);
+    }).observe({ type: "layout-shift", buffered: true });
+  });
+}
+
+async function layoutShift(page: import("@playwright/test").Page) {
+  // Two frames after hydration, so a shift it caused has been reported.
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve) =>
+        requestAnimationFrame(() =>
+          requestAnimationFrame(() =>
+            resolve((window as unknown as { __shifts: number[] }).__shifts.reduce((a, b) => a + b, 0)),
+          ),
+        ),
+      ),
+  );
+}
+
+for (const { name, path, width } of [
+  { name: "home page on a phone", path: "/", width: 360 },
+  { name: "home page on a desktop", path: "/", width: 1280 },
+  { name: "help centre on a phone", path: "/help", width: 360 },
+]) {
+  test(`no layout shift through hydration: ${name}`, async ({ page }) => {
+    await page.setViewportSize({ width, height: 740 });
+    await watchLayoutShift(page);
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route("**/pkg/*.wasm", async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(path, { waitUntil: "load" });
+    await expect(page.locator("html[data-hydrated=true]")).toHaveCount(0);
+    release();
+    await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
+    expect(await layoutShift(page)).toBeLessThan(0.01);
+  });
+}
+
+test("no layout shift when the WASM takes over a refusal posted before it arrived", async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  await watchLayoutShift(page);
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route("**/pkg/*.wasm", async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto("/", { waitUntil: "domcontentloaded" });
+  const dialog = await submitLogIn(page, `nobody.${run}`, "not the password");
+  // The server's answer: the home page again, the dialog open in the HTML
+  // with the refusal, painted before the WASM.
+  await expect(dialog.getByRole("alert").first()).toBeVisible();
+  await expect(page.locator("html[data-hydrated=true]")).toHaveCount(0);
+  release();
+  await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
+  await expect(dialog).toBeVisible();
+  expect(await layoutShift(page)).toBeLessThan(0.01);
 });
