@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod auth;
 pub mod clock;
 pub mod help;
+pub mod my_account;
 pub mod passwords;
 pub mod refusal;
 pub mod reset;

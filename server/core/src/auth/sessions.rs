@@ -109,12 +109,56 @@ pub async fn start(
     Ok(token)
 }
 
+/// Where a session came from: what My account lists and what a notice of
+/// a change made in it says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SessionOrigin {
+    /// The browser's `User-Agent`, cut to [`MAX_USER_AGENT_CHARS`].
+    pub user_agent: Option<String>,
+    /// The client's address as the server's edge decided it.
+    pub client_address: Option<String>,
+}
+
+/// Longer User-Agents are cut: no real one comes near, and the column
+/// should not store whatever a script sends.
+pub const MAX_USER_AGENT_CHARS: usize = 512;
+
+/// Records where the session `token` came from (just after it started).
+pub async fn describe(
+    services: &Services,
+    token: &str,
+    origin: &SessionOrigin,
+) -> Result<(), StoreError> {
+    let user_agent = origin
+        .user_agent
+        .as_deref()
+        .map(|agent| agent.chars().take(MAX_USER_AGENT_CHARS).collect::<String>());
+    services
+        .store
+        .describe_session(
+            &token_hash(token),
+            user_agent.as_deref(),
+            origin.client_address.as_deref(),
+        )
+        .await
+}
+
 /// The person a token belongs to, if its session is alive; an expired one
 /// is deleted on sight.
 pub async fn current_user(
     services: &Services,
     token: &str,
 ) -> Result<Option<CurrentUser>, StoreError> {
+    Ok(current_session(services, token)
+        .await?
+        .map(|(user, _origin)| user))
+}
+
+/// [`current_user`], with where the session came from.
+pub async fn current_session(
+    services: &Services,
+    token: &str,
+) -> Result<Option<(CurrentUser, SessionOrigin)>, StoreError> {
     let hash = token_hash(token);
     let Some(session) = services.store.session(&hash).await? else {
         return Ok(None);
@@ -133,7 +177,11 @@ pub async fn current_user(
     let Some(account_type) = AccountType::parse(&session.account_type) else {
         return Ok(None);
     };
-    Ok(Some(CurrentUser {
+    let origin = SessionOrigin {
+        user_agent: session.user_agent,
+        client_address: session.client_address,
+    };
+    let user = CurrentUser {
         account_id: session.account_id,
         username: session.username,
         email: session.email,
@@ -150,7 +198,8 @@ pub async fn current_user(
                 MustChangeReason::Reset
             },
         ),
-    }))
+    };
+    Ok(Some((user, origin)))
 }
 
 /// Ends the session server-side: the token stops working everywhere.

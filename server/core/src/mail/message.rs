@@ -38,7 +38,16 @@ pub fn render(
                 .map_err(|error| MailError::Render(format!("acknowledgement data: {error}")))?;
             Ok(access_request_ack(subject, &ack, site_url))
         }
-        other => Err(MailError::Render(format!("unknown kind {other:?}"))),
+        other => match super::notices::NoticeKind::parse(other) {
+            Some(notice) => {
+                let data: super::notices::NoticeData = serde_json::from_str(data)
+                    .map_err(|error| MailError::Render(format!("notice data: {error}")))?;
+                let (text, body) =
+                    super::notices::words(notice, &data, site_url.trim_end_matches('/'));
+                Ok(rendered(subject, text, &body))
+            }
+            None => Err(MailError::Render(format!("unknown kind {other:?}"))),
+        },
     }
 }
 
@@ -235,7 +244,7 @@ fn rendered(subject: &str, text: String, body: &str) -> RenderedEmail {
 
 /// HTML-escapes text for element content and quoted attributes. Five
 /// replacements: not worth a dependency.
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -1,8 +1,10 @@
 //! Email: what a message says ([`message`]), how it leaves
 //! ([`transport`]: SMTP, or the development mailbox), and the outbox worker
 //! that delivers queued messages at least once, with retries ([`worker`]).
+//! [`notices`] are the emails that tell a person their account changed.
 
 pub mod message;
+pub mod notices;
 pub mod transport;
 pub mod worker;
 

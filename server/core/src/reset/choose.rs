@@ -4,6 +4,8 @@
 use super::{ChoosePasswordError, ChoosePasswordForm};
 use crate::auth::{sessions, CurrentUser, MustChangeReason};
 use crate::events::record;
+use crate::mail::notices::NoticeKind;
+use crate::my_account::notice_from_session;
 use crate::rules::{Password, PasswordPolicy, PasswordProblem, PersonalWords, MAX_PASSWORD_CHARS};
 use crate::Services;
 
@@ -22,7 +24,7 @@ pub async fn choose_password(
     session_token: &str,
     form: &ChoosePasswordForm,
 ) -> Result<PasswordChosen, ChoosePasswordError> {
-    let user = sessions::current_user(services, session_token)
+    let (user, origin) = sessions::current_session(services, session_token)
         .await
         .map_err(|error| unavailable("reading a session", error))?
         .ok_or(ChoosePasswordError::NotLoggedIn)?;
@@ -78,9 +80,17 @@ pub async fn choose_password(
                 },
                 None => unavailable("hashing a password", error),
             })?;
+    // The owner is told, at the account's address: had someone else asked
+    // for the reset and logged in with it, this is how the owner hears.
+    let notice = notice_from_session(
+        &user,
+        &origin,
+        NoticeKind::PasswordChanged,
+        services.clock.now(),
+    );
     services
         .store
-        .replace_password(user.account_id, &hash)
+        .replace_password(user.account_id, &hash, &notice)
         .await
         .map_err(|error| unavailable("storing a password", error))?;
     let session_token = sessions::start(services, user.account_id, false)

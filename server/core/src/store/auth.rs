@@ -53,6 +53,9 @@ pub struct SessionRow {
     pub must_change_password: bool,
     /// When a login found the account's password in the breached list.
     pub password_breached_at: Option<Millis>,
+    /// Where the session came from (see `Store::describe_session`).
+    pub user_agent: Option<String>,
+    pub client_address: Option<String>,
 }
 
 /// A rate-limit bucket as stored.
@@ -276,7 +279,7 @@ impl Store {
         Ok(sqlx::query_as::<_, SessionRow>(
             "SELECT s.account_id, s.created_at, s.last_seen_at, s.must_change_password,
                     a.username, a.email, a.first_name, a.surname, a.account_type,
-                    a.password_breached_at
+                    a.password_breached_at, s.user_agent, s.client_address
                FROM sessions s JOIN accounts a ON a.id = s.account_id
               WHERE s.token_hash = $1 AND a.status = 'active'",
         )

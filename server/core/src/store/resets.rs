@@ -184,12 +184,13 @@ impl Store {
         Ok(names.map(|names| (names.username, names.email)))
     }
 
-    /// Stores a new password and ends every session of the account (the
-    /// caller starts a fresh one), in one transaction.
+    /// Stores a new password, ends every session of the account (the
+    /// caller starts a fresh one) and queues the notice, in one transaction.
     pub async fn replace_password(
         &self,
         account_id: i64,
         password_hash: &str,
+        notice: &super::QueuedNotice<'_>,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
@@ -203,6 +204,7 @@ impl Store {
             .bind(account_id)
             .execute(&mut *tx)
             .await?;
+        super::my_account::queue_notice(&mut tx, notice).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -1,0 +1,35 @@
+//! Who is asking: the session's owner, refused when the session has ended
+//! or must first choose a new password.
+
+use super::MyAccountError;
+use crate::auth::sessions::{self, token_hash, SessionOrigin};
+use crate::auth::CurrentUser;
+use crate::Services;
+
+/// The logged-in person and the session they asked with.
+pub(super) struct Owner {
+    pub user: CurrentUser,
+    pub origin: SessionOrigin,
+    pub token_hash: String,
+}
+
+pub(super) async fn owner(services: &Services, token: &str) -> Result<Owner, MyAccountError> {
+    let (user, origin) = sessions::current_session(services, token)
+        .await
+        .map_err(|error| unavailable("reading a session", error))?
+        .ok_or(MyAccountError::NotLoggedIn)?;
+    if user.must_change_password {
+        return Err(MyAccountError::MustChooseFirst);
+    }
+    Ok(Owner {
+        user,
+        origin,
+        token_hash: token_hash(token),
+    })
+}
+
+/// The cause is logged; the person reads only that it failed.
+pub(super) fn unavailable(doing: &str, error: impl std::fmt::Display) -> MyAccountError {
+    tracing::error!("my account: failed while {doing}: {error}");
+    MyAccountError::Unavailable
+}

@@ -1,0 +1,181 @@
+//! Changing the password from My account: the current one first, then the
+//! registration rules for the new one.
+
+use super::owner::{owner, unavailable};
+use super::{describe_browser, ChangePasswordForm, MyAccountError, PasswordChanged};
+use crate::auth::throttle::state_after;
+use crate::events::record;
+use crate::hashing::{Attempt, HashError};
+use crate::mail::notices::{NoticeData, NoticeKind};
+use crate::rules::{Password, PasswordPolicy, PasswordProblem, PersonalWords, MAX_PASSWORD_CHARS};
+use crate::store::QueuedNotice;
+use crate::Services;
+
+/// The current password is checked as a login checks it, with the same
+/// typo corrections (a person who logs in with Caps Lock on types it the
+/// same way here), so at most this many Argon2 verifications.
+const MAX_VERIFIES: usize = 3;
+
+/// Longer "current passwords" are wrong without any work.
+const MAX_TYPED_CHARS: usize = 1024;
+
+/// Changes the password of the session's account. The new password must
+/// pass the registration rules; every other session is ended (whoever else
+/// had the old password is logged out), the one asking continues, and the
+/// owner is emailed a notice.
+///
+/// A wrong current password counts as a failed login of the account: the
+/// same delays and, after a hundred, the same lock, so a borrowed session
+/// cannot guess at leisure.
+pub async fn change_password(
+    services: &Services,
+    token: &str,
+    form: &ChangePasswordForm,
+) -> Result<PasswordChanged, MyAccountError> {
+    let owner = owner(services, token).await?;
+    let user = &owner.user;
+    if form.current_password.is_empty() {
+        return Err(MyAccountError::CurrentPasswordMissing);
+    }
+    // The new password's rules first: they are public and cheap, and a
+    // refusal of them costs the account no attempt.
+    if form.new_password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(MyAccountError::Invalid {
+            problems: vec![PasswordProblem::TooLong {
+                max: MAX_PASSWORD_CHARS,
+            }],
+        });
+    }
+    let new_password = Password::new(&form.new_password);
+    if new_password.expose() == Password::new(&form.current_password).expose() {
+        return Err(MyAccountError::SameAsCurrent);
+    }
+    let words = PersonalWords {
+        username: Some(&user.username),
+        email: Some(&user.email),
+        first_name: Some(&user.first_name),
+        surname: Some(&user.surname),
+    };
+    let problems = services.password_rules.problems(&new_password, &words);
+    if !problems.is_empty() {
+        return Err(MyAccountError::Invalid { problems });
+    }
+
+    // A place in the hashing queue before the attempt is charged.
+    let slot = services.hasher.admit().map_err(hashing_failed)?;
+    let now = services.clock.now();
+    let reservation = services
+        .store
+        .reserve_login_attempt(user.account_id, now, |failures| state_after(failures, now))
+        .await
+        .map_err(|error| unavailable("charging an attempt", error))?;
+    if let Err(held) = reservation {
+        return Err(match held.throttled_until {
+            Some(until) if held.locked_at.is_none() => MyAccountError::Throttled {
+                retry_after_seconds: u64::try_from(until - now).unwrap_or(0).div_ceil(1000),
+            },
+            _ => MyAccountError::Locked,
+        });
+    }
+    let stored = services
+        .store
+        .password_hash_of(user.account_id)
+        .await
+        .map_err(|error| unavailable("reading the password hash", error))?;
+    let matched = if form.current_password.chars().count() > MAX_TYPED_CHARS {
+        None
+    } else {
+        let typed = Password::new(&form.current_password);
+        let mut attempts = vec![Attempt {
+            stored: stored.clone(),
+            candidate: typed.clone(),
+        }];
+        attempts.extend(
+            typed
+                .typo_corrections()
+                .into_iter()
+                .map(|(_, candidate)| Attempt {
+                    stored: stored.clone(),
+                    candidate,
+                }),
+        );
+        attempts.truncate(MAX_VERIFIES);
+        services
+            .hasher
+            .verify_first_of(slot, attempts)
+            .await
+            .map_err(hashing_failed)?
+    };
+    if matched.is_none() {
+        record(
+            services,
+            "password_change_refused",
+            Some(user.account_id),
+            &serde_json::json!({ "reason": "wrong_current_password" }),
+        )
+        .await;
+        return Err(MyAccountError::WrongPassword);
+    }
+
+    let hash = services
+        .hasher
+        .hash(new_password)
+        .await
+        .map_err(hashing_failed)?;
+    let notice = notice_from_session(
+        user,
+        &owner.origin,
+        NoticeKind::PasswordChanged,
+        services.clock.now(),
+    );
+    let ended = services
+        .store
+        .change_password(user.account_id, &hash, &owner.token_hash, &notice)
+        .await
+        .map_err(|error| unavailable("storing the new password", error))?;
+    let other_sessions_ended = u32::try_from(ended).unwrap_or(u32::MAX);
+    record(
+        services,
+        "password_changed",
+        Some(user.account_id),
+        &serde_json::json!({ "by": "owner", "other_sessions_ended": other_sessions_ended }),
+    )
+    .await;
+    Ok(PasswordChanged {
+        other_sessions_ended,
+    })
+}
+
+/// A notice about `user`'s account, to its current email, saying the
+/// change came from the session `origin` describes.
+pub(crate) fn notice_from_session<'a>(
+    user: &'a crate::auth::CurrentUser,
+    origin: &crate::auth::sessions::SessionOrigin,
+    kind: NoticeKind,
+    at: crate::clock::Millis,
+) -> QueuedNotice<'a> {
+    let data = NoticeData {
+        first_name: user.first_name.clone(),
+        at,
+        browser: origin.user_agent.as_deref().map(describe_browser),
+        client_address: origin.client_address.clone(),
+    };
+    QueuedNotice {
+        kind: kind.as_str(),
+        account_id: user.account_id,
+        recipient: &user.email,
+        subject: kind.subject(),
+        // A struct of strings and a number always serialises.
+        data: serde_json::to_string(&data).unwrap_or_default(),
+        at,
+    }
+}
+
+fn hashing_failed(error: HashError) -> MyAccountError {
+    match error.busy_seconds() {
+        Some(retry_after_seconds) => MyAccountError::Busy {
+            retry_after_seconds,
+        },
+        None => unavailable("hashing", error),
+    }
+}

@@ -1,0 +1,148 @@
+//! What the "My account" page shows, sends and is refused: shared with the
+//! browser.
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::wait_text;
+use crate::clock::Millis;
+use crate::refusal::{Refusal, RefusalKind};
+use crate::rules::{AccountType, PasswordProblem, RegistrationNumber};
+
+/// The logged-in person's own account, as the page shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MyAccount {
+    pub first_name: String,
+    pub surname: String,
+    pub username: String,
+    pub email: String,
+    pub account_type: AccountType,
+    pub practice_name: Option<String>,
+    pub registration_numbers: Vec<RegistrationNumber>,
+    pub created_at: Millis,
+    /// Every session still alive, newest first; the one asking is marked.
+    pub sessions: Vec<OpenSession>,
+}
+
+/// One session that can still be used, described for its owner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenSession {
+    /// Names the session to "End this session": the first 16 hex digits of
+    /// the stored token hash. A hash of a random token reveals nothing of
+    /// the token, and it is shown only to the session's owner.
+    pub handle: String,
+    pub started_at: Millis,
+    pub last_seen_at: Millis,
+    /// "Firefox 133 on Windows 10", from the User-Agent the browser sent;
+    /// `None` when it sent none (or before sessions recorded it).
+    pub browser: Option<String>,
+    pub client_address: Option<String>,
+    /// The session this page was asked for with.
+    pub current: bool,
+}
+
+/// What the "Change password" form sends.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChangePasswordForm {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// A changed password: the session that changed it goes on, the others
+/// were ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChanged {
+    pub other_sessions_ended: u32,
+}
+
+/// Sessions ended at their owner's request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionsEnded {
+    pub ended: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum MyAccountError {
+    #[error("Your session has ended. Log in again to see your account.")]
+    NotLoggedIn,
+    /// A session started with a reset (or breached) password may only
+    /// choose a new one.
+    #[error("Choose your new password first: until then, your account can do nothing else.")]
+    MustChooseFirst,
+    #[error("Enter your current password.")]
+    CurrentPasswordMissing,
+    /// Counted like a failed login: repeated guesses from a borrowed
+    /// session are delayed and, in the end, locked out like any others.
+    #[error("That is not your current password. Passwords are case-sensitive: check Caps Lock.")]
+    WrongPassword,
+    #[error("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join(". "))]
+    Invalid { problems: Vec<PasswordProblem> },
+    #[error("The new password is the same as your current one. Choose a different password.")]
+    SameAsCurrent,
+    #[error("Too many wrong passwords. Try again in {}.", wait_text(*retry_after_seconds))]
+    Throttled { retry_after_seconds: u64 },
+    #[error(
+        "Your account is locked after too many wrong passwords. Log out, then use \
+         \"Forgotten password\" in the Log in box to get a new one by email."
+    )]
+    Locked,
+    /// The session to end is not one of this account's open sessions (it
+    /// ended meanwhile, or the handle was made up).
+    #[error("That session has already ended.")]
+    NoSuchSession,
+    #[error("{}", crate::refusal::BUSY_WORDS)]
+    Busy { retry_after_seconds: u64 },
+    #[error("We could not do that just now. Please try again in a minute.")]
+    Unavailable,
+}
+
+/// The fields of the "Change password" form, for field-level messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MyAccountField {
+    CurrentPassword,
+    NewPassword,
+}
+
+impl Refusal for MyAccountError {
+    type Field = MyAccountField;
+
+    fn kind(&self) -> RefusalKind {
+        match self {
+            MyAccountError::NotLoggedIn => RefusalKind::NotLoggedIn,
+            MyAccountError::Throttled { .. } => RefusalKind::Limited,
+            MyAccountError::Busy { .. } => RefusalKind::Busy,
+            MyAccountError::Unavailable => RefusalKind::Unavailable,
+            MyAccountError::MustChooseFirst
+            | MyAccountError::CurrentPasswordMissing
+            | MyAccountError::WrongPassword
+            | MyAccountError::Invalid { .. }
+            | MyAccountError::SameAsCurrent
+            | MyAccountError::Locked
+            | MyAccountError::NoSuchSession => RefusalKind::Refused,
+        }
+    }
+
+    fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            MyAccountError::Throttled {
+                retry_after_seconds,
+            }
+            | MyAccountError::Busy {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
+        }
+    }
+
+    fn fields(&self) -> Vec<MyAccountField> {
+        match self {
+            MyAccountError::CurrentPasswordMissing | MyAccountError::WrongPassword => {
+                vec![MyAccountField::CurrentPassword]
+            }
+            MyAccountError::Invalid { .. } | MyAccountError::SameAsCurrent => {
+                vec![MyAccountField::NewPassword]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
