@@ -23,7 +23,7 @@ pub async fn login(form: LoginForm) -> Result<CurrentUser, ServiceError<LoginErr
     server::end_previous_session(&services).await;
     let client = server::client_address().await;
     let logged_in = threshold_core::auth::login(&services, &form, &client).await?;
-    server::set_session_cookie(Some(&logged_in.session_token));
+    server::session_started(&services, &logged_in.session_token).await;
     server::remember_device(&services, logged_in.user.account_id).await;
     Ok(logged_in.user)
 }
@@ -190,6 +190,27 @@ pub(crate) mod server {
         append_cookie(format!(
             "{DEVICE_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={DEVICE_MAX_AGE_SECONDS}"
         ));
+    }
+
+    /// A session has started for this browser: sets its cookie and records
+    /// where it came from (the User-Agent and the client's address), which
+    /// My account lists and the notices of changes quote. Recording is
+    /// logged when it fails: the session itself has started.
+    pub async fn session_started(services: &Services, token: &str) {
+        set_session_cookie(Some(token));
+        let headers: Option<HeaderMap> = leptos_axum::extract().await.ok();
+        let origin = threshold_core::auth::sessions::SessionOrigin {
+            user_agent: headers
+                .as_ref()
+                .and_then(|headers| headers.get(axum::http::header::USER_AGENT))
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned),
+            client_address: client().map(|client| client.address.to_string()),
+        };
+        if let Err(error) = threshold_core::auth::sessions::describe(services, token, &origin).await
+        {
+            tracing::warn!("could not record where a session came from: {error}");
+        }
     }
 
     /// Sets (or, with `None`, clears) the session cookie: HttpOnly so

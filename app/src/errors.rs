@@ -19,6 +19,7 @@ use threshold_core::{
     access::{ContactError, ContactField},
     accounts::{RegistrationError, RegistrationField},
     auth::{LoginError, LoginField},
+    my_account::{MyAccountError, MyAccountField},
     passwords::VerdictError,
     refusal::Refusal,
     reset::{ChoosePasswordError, ResetError},
@@ -393,6 +394,40 @@ pub fn choose_password_messages(
         other => ChoosePasswordMessages {
             password: Vec::new(),
             form: Some(other.to_string()),
+        },
+    }
+}
+
+/// A "My account" refusal: the current password's problem next to it, the
+/// new password's broken rules next to it, anything else above the button.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MyAccountMessages {
+    pub current_password: Option<String>,
+    pub new_password: Vec<String>,
+    pub form: Option<String>,
+}
+
+pub fn my_account_messages(error: &ServiceError<MyAccountError>) -> MyAccountMessages {
+    match error {
+        ServiceError::Domain(MyAccountError::Invalid { problems }) => MyAccountMessages {
+            new_password: problems.iter().map(ToString::to_string).collect(),
+            ..MyAccountMessages::default()
+        },
+        ServiceError::Domain(error) if error.fields() == [MyAccountField::CurrentPassword] => {
+            MyAccountMessages {
+                current_password: Some(error.to_string()),
+                ..MyAccountMessages::default()
+            }
+        }
+        ServiceError::Domain(error) if error.fields() == [MyAccountField::NewPassword] => {
+            MyAccountMessages {
+                new_password: vec![error.to_string()],
+                ..MyAccountMessages::default()
+            }
+        }
+        other => MyAccountMessages {
+            form: Some(other.to_string()),
+            ..MyAccountMessages::default()
         },
     }
 }
@@ -876,6 +911,67 @@ mod every_refusal {
                 [ChoosePasswordField::Password] => {
                     assert!(!messages.password.is_empty());
                     messages.password.iter().for_each(|text| assert_words(text));
+                }
+                [] => assert_words(messages.form.as_deref().expect("a form-level message")),
+                other => panic!("{error:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn every_my_account_refusal_has_its_status_and_words_where_it_belongs() {
+        use threshold_core::my_account::{MyAccountError as E, MyAccountField as F};
+        let check = listed!(E: E::NotLoggedIn, E::MustChooseFirst, E::CurrentPasswordMissing,
+            E::WrongPassword, E::Invalid { .. }, E::SameAsCurrent, E::Throttled { .. },
+            E::Locked, E::NoSuchSession, E::Busy { .. }, E::Unavailable);
+        let all = [
+            (E::NotLoggedIn, StatusCode::UNAUTHORIZED),
+            (E::MustChooseFirst, StatusCode::UNPROCESSABLE_ENTITY),
+            (E::CurrentPasswordMissing, StatusCode::UNPROCESSABLE_ENTITY),
+            (E::WrongPassword, StatusCode::UNPROCESSABLE_ENTITY),
+            (
+                E::Invalid {
+                    problems: vec![PasswordProblem::TooShort { min: 15 }],
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (E::SameAsCurrent, StatusCode::UNPROCESSABLE_ENTITY),
+            (
+                E::Throttled {
+                    retry_after_seconds: 60,
+                },
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
+            (E::Locked, StatusCode::UNPROCESSABLE_ENTITY),
+            (E::NoSuchSession, StatusCode::UNPROCESSABLE_ENTITY),
+            (
+                E::Busy {
+                    retry_after_seconds: 3,
+                },
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            (E::Unavailable, StatusCode::SERVICE_UNAVAILABLE),
+        ];
+        for (error, expected) in &all {
+            check(error);
+            assert_eq!(status(error), *expected, "{error:?}");
+            let messages = my_account_messages(&ServiceError::Domain(error.clone()));
+            if matches!(error, E::Busy { .. }) {
+                assert_busy(error, messages.form.as_deref());
+            }
+            match error.fields().as_slice() {
+                [F::CurrentPassword] => assert_words(
+                    messages
+                        .current_password
+                        .as_deref()
+                        .expect("next to the current password"),
+                ),
+                [F::NewPassword] => {
+                    assert!(!messages.new_password.is_empty(), "{error:?}");
+                    messages
+                        .new_password
+                        .iter()
+                        .for_each(|text| assert_words(text));
                 }
                 [] => assert_words(messages.form.as_deref().expect("a form-level message")),
                 other => panic!("{error:?}: {other:?}"),

@@ -20,9 +20,11 @@ pub fn Header() -> impl IntoView {
                 <Transition fallback=|| view! { <GuestActions/> }>
                     {move || match user() {
                         Some(user) => view! {
-                            <span class="site-header__user" id="current-user">
-                                {format!("{} {}", user.first_name, user.surname)}
-                            </span>
+                            // The person's name, leading to My account.
+                            <a class="site-header__user" href="/account">
+                                <span class="visually-hidden">"My account: "</span>
+                                <span id="current-user">{format!("{} {}", user.first_name, user.surname)}</span>
+                            </a>
                             {user.is_support().then(|| view! {
                                 <a class="button" href="/support">"Support console"</a>
                             })}

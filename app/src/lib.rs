@@ -21,6 +21,7 @@ mod field;
 mod header;
 mod help;
 mod home;
+mod my_account;
 pub mod posted;
 pub mod support;
 
@@ -85,6 +86,9 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=StaticSegment("help") view=help::HelpPage ssr=SsrMode::Async/>
+                    // Async: rendered whole, so its forms work without
+                    // JavaScript and "not logged in" is a 401.
+                    <Route path=StaticSegment("account") view=my_account::MyAccountPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("accessibility") view=about::AccessibilityPage/>
                     <Route path=StaticSegment("privacy") view=about::PrivacyPage/>
                     <Route path=StaticSegment("contact-support") view=contact::ContactSupportPage/>

@@ -26,7 +26,7 @@ pub async fn choose_password(
         .await
         .ok_or(ChoosePasswordError::NotLoggedIn)?;
     let chosen = threshold_core::reset::choose_password(&services, &token, &form).await?;
-    server::set_session_cookie(Some(&chosen.session_token));
+    server::session_started(&services, &chosen.session_token).await;
     Ok(chosen.user)
 }
 

@@ -10,7 +10,7 @@
 mod choose_password;
 mod login;
 mod modal;
-mod password_rules;
+pub(crate) mod password_rules;
 pub mod register;
 mod reset;
 

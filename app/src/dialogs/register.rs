@@ -30,7 +30,7 @@ pub async fn register(
     server::end_previous_session(&services).await;
     match threshold_core::auth::sessions::start(&services, registered.account_id, false).await {
         Ok(token) => {
-            server::set_session_cookie(Some(&token));
+            server::session_started(&services, &token).await;
             server::remember_device(&services, registered.account_id).await;
         }
         // The account exists; the person can still log in by hand.

@@ -10,7 +10,7 @@ mod live;
 mod names;
 mod requests;
 mod search_page;
-mod time;
+pub(crate) mod time;
 
 pub use account_page::SupportAccountPage;
 pub use requests::SupportRequestPage;

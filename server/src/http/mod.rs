@@ -2,6 +2,7 @@
 //! the operational endpoints.
 
 mod edge;
+mod export;
 mod guard;
 mod health;
 mod live;
@@ -102,6 +103,10 @@ fn router(
                 services: services.clone(),
                 token: config.metrics_token.as_deref().map(Into::into),
             }),
+        )
+        .route(
+            "/account/export",
+            get(export::export).with_state(services.clone()),
         )
         .route("/healthz", get(health::healthz).with_state(services))
         // The bundle (WASM, JS, CSS): precompressed forms when the build
