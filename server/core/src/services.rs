@@ -34,6 +34,10 @@ pub struct Services {
     pub reset_policy: ResetPolicy,
     /// Limits of the public "Contact support" form.
     pub contact_policy: ContactPolicy,
+    /// Confirmation emails one account may cause (a change of address, or
+    /// "Send again"): a link sent to any address typed is a way to send
+    /// mail to strangers, so it is scarce.
+    pub confirmation_rate: RateLimit,
     /// Woken when a message is queued, so the outbox worker sends it now
     /// rather than at its next poll.
     pub outbox_wakeup: Arc<Notify>,
@@ -51,6 +55,9 @@ pub struct Services {
 /// Login attempts one address may make: a burst of 20, then 20 a minute.
 /// Enough for a practice sharing one public address; far too few to guess.
 pub const DEFAULT_LOGIN_RATE: RateLimit = RateLimit::per_minute(20);
+
+/// Confirmation emails per account: 5 at once, then 5 an hour.
+pub const DEFAULT_CONFIRMATION_RATE: RateLimit = RateLimit::per_hour(5);
 
 impl Services {
     /// The production wiring: the system clock and the shipped list; mail
@@ -73,6 +80,7 @@ impl Services {
             registration_policy: RegistrationPolicy::default(),
             reset_policy: ResetPolicy::default(),
             contact_policy: ContactPolicy::default(),
+            confirmation_rate: DEFAULT_CONFIRMATION_RATE,
             outbox_wakeup: Arc::new(Notify::new()),
             site_url: "http://127.0.0.1:3000".to_owned(),
             dev_mailbox: true,

@@ -9,11 +9,13 @@ use std::time::Duration;
 
 use support::{smtp_sink::SmtpSink, TestDb};
 use threshold_core::{
+    accounts::{register, RegistrationForm},
     auth::{login, sessions, sessions::SessionOrigin, LoginError, LoginForm},
     mail::Delivered,
     my_account::{
-        change_password, end_other_sessions, end_session, export, my_account, ChangePasswordForm,
-        MyAccountError,
+        cancel_email_change, change_password, confirm_email, end_other_sessions, end_session,
+        export, my_account, request_email_change, send_confirmation_again, ChangeEmailForm,
+        ChangePasswordForm, ConfirmEmailError, MyAccountError,
     },
     reset::{choose_password, request_reset, ChoosePasswordForm, ResetForm, ResetRequester},
 };
@@ -510,4 +512,372 @@ async fn the_export_holds_every_part_and_no_hash_or_secret() {
     assert!(!text.contains(&hash) && !text.contains(&reset_hash));
     assert!(!text.contains(&session_hash) && !text.contains(&laptop));
     assert!(!text.contains(PASSWORD) && !text.contains(NEW_PASSWORD));
+}
+
+// ---- Changing and confirming the email address ----
+
+const NEW_EMAIL: &str = "ada.new@example.net";
+
+fn new_email(address: &str, password: &str) -> ChangeEmailForm {
+    ChangeEmailForm {
+        new_email: address.into(),
+        current_password: password.into(),
+    }
+}
+
+/// Delivers every queued message over SMTP; answers what arrived, in order.
+async fn deliver_all(db: &TestDb, sink: &SmtpSink) -> Vec<support::smtp_sink::Received> {
+    let before = sink.received().len();
+    let worker = db.outbox_worker(sink);
+    let mut sent = 0;
+    while let Some(delivered) = worker.deliver_next().await.unwrap() {
+        assert!(matches!(delivered, Delivered::Sent { .. }), "{delivered:?}");
+        sent += 1;
+    }
+    sink.wait_for(before + sent, Duration::from_secs(5)).await[before..].to_vec()
+}
+
+/// The token of the link in a message, after `path?token=`.
+fn link_token(mail: &support::smtp_sink::Received, path: &str) -> String {
+    let text = mail.text();
+    let marker = format!("{path}?token=");
+    let at = text
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {path} link in:\n{text}"));
+    text[at + marker.len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+async fn account_email(db: &TestDb, id: i64) -> String {
+    sqlx::query_scalar("SELECT email FROM accounts WHERE id = $1")
+        .bind(id)
+        .fetch_one(&db.inspect)
+        .await
+        .unwrap()
+}
+
+/// Confirms the account's current address through "Send again".
+async fn confirm_current(db: &TestDb, sink: &SmtpSink, token: &str) {
+    send_confirmation_again(&db.services, token).await.unwrap();
+    let mail = deliver_all(db, sink).await.pop().unwrap();
+    confirm_email(&db.services, &link_token(&mail, "/account/confirm-email"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_new_email_takes_effect_only_once_confirmed_and_the_old_address_is_told_and_freed() {
+    let (db, id) = test_db().await;
+    let sink = SmtpSink::start();
+    let laptop = log_in_from(&db, PASSWORD, FIREFOX, "203.0.113.9")
+        .await
+        .unwrap();
+    confirm_current(&db, &sink, &laptop).await;
+
+    assert_eq!(
+        request_email_change(&db.services, &laptop, &new_email(NEW_EMAIL, "wrong")).await,
+        Err(MyAccountError::WrongPassword)
+    );
+    assert!(matches!(
+        request_email_change(
+            &db.services,
+            &laptop,
+            &new_email("not an address", PASSWORD)
+        )
+        .await,
+        Err(MyAccountError::InvalidEmail { .. })
+    ));
+    assert_eq!(
+        request_email_change(
+            &db.services,
+            &laptop,
+            &new_email("ADA.OKAFOR@example.org", PASSWORD)
+        )
+        .await,
+        Err(MyAccountError::SameEmail)
+    );
+    let sent = request_email_change(&db.services, &laptop, &new_email(NEW_EMAIL, PASSWORD))
+        .await
+        .unwrap();
+    assert_eq!(sent.address, NEW_EMAIL);
+    let pending = my_account(&db.services, &laptop)
+        .await
+        .unwrap()
+        .pending_email
+        .unwrap();
+    assert_eq!(pending.address, NEW_EMAIL);
+
+    let mails = deliver_all(&db, &sink).await;
+    let confirmation = mails
+        .iter()
+        .find(|m| m.to == vec![NEW_EMAIL.to_owned()])
+        .unwrap();
+    let notice = mails
+        .iter()
+        .find(|m| m.to == vec![EMAIL.to_owned()])
+        .unwrap();
+    assert!(
+        notice
+            .text()
+            .contains("a\u{2022}\u{2022}\u{2022}@example.net"),
+        "{}",
+        notice.text()
+    );
+    assert!(
+        !notice.text().contains(NEW_EMAIL),
+        "the old address sees only a masked one"
+    );
+    assert!(notice.text().contains("Firefox 133 on Windows 10"));
+    let token = link_token(confirmation, "/account/confirm-email");
+
+    // Nothing has changed yet.
+    assert_eq!(account_email(&db, id).await, EMAIL);
+    let as_new = LoginForm {
+        identifier: NEW_EMAIL.into(),
+        password: PASSWORD.into(),
+    };
+    assert!(login(&db.services, &as_new, "192.0.2.7").await.is_err());
+
+    let confirmed = confirm_email(&db.services, &token).await.unwrap();
+    assert_eq!(confirmed.address, NEW_EMAIL);
+    assert!(confirmed.changed);
+    assert_eq!(account_email(&db, id).await, NEW_EMAIL);
+    login(&db.services, &as_new, "192.0.2.8").await.unwrap();
+    let as_old = LoginForm {
+        identifier: EMAIL.into(),
+        password: PASSWORD.into(),
+    };
+    assert!(
+        login(&db.services, &as_old, "192.0.2.9").await.is_err(),
+        "the old address is freed"
+    );
+    let changed_by: i64 =
+        sqlx::query_scalar("SELECT changed_by FROM email_history WHERE account_id = $1")
+            .bind(id)
+            .fetch_one(&db.inspect)
+            .await
+            .unwrap();
+    assert_eq!(changed_by, id, "the history says the person changed it");
+    assert_eq!(
+        confirm_email(&db.services, &token).await,
+        Err(ConfirmEmailError::NotOpen),
+        "a link works once"
+    );
+    // The old address is told it happened.
+    let changed = deliver_all(&db, &sink).await;
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0].to, vec![EMAIL.to_owned()]);
+    assert!(changed[0]
+        .text()
+        .contains("was changed to a\u{2022}\u{2022}\u{2022}@example.net"));
+    // Someone else can now register the old address.
+    db.create(EMAIL, "someone.else", PASSWORD).await;
+    let exported = export(&db.services, &laptop).await.unwrap();
+    assert_eq!(exported.email_history[0].changed_by, "you");
+}
+
+#[tokio::test]
+async fn a_confirmation_link_expires_after_24_hours_and_only_the_newest_works() {
+    let (db, id) = test_db().await;
+    let sink = SmtpSink::start();
+    let laptop = log_in_from(&db, PASSWORD, FIREFOX, "203.0.113.9")
+        .await
+        .unwrap();
+    request_email_change(
+        &db.services,
+        &laptop,
+        &new_email("first@example.net", PASSWORD),
+    )
+    .await
+    .unwrap();
+    request_email_change(&db.services, &laptop, &new_email(NEW_EMAIL, PASSWORD))
+        .await
+        .unwrap();
+    let mails = deliver_all(&db, &sink).await;
+    // The current address was never confirmed: it is not written to.
+    assert!(mails.iter().all(|m| m.to != vec![EMAIL.to_owned()]));
+    let first = link_token(&mails[0], "/account/confirm-email");
+    let second = link_token(&mails[1], "/account/confirm-email");
+    assert_eq!(
+        confirm_email(&db.services, &first).await,
+        Err(ConfirmEmailError::NotOpen)
+    );
+
+    db.clock.advance(Duration::from_secs(24 * 60 * 60 + 1));
+    assert_eq!(
+        confirm_email(&db.services, &second).await,
+        Err(ConfirmEmailError::NotOpen)
+    );
+    assert_eq!(account_email(&db, id).await, EMAIL);
+}
+
+#[tokio::test]
+async fn the_old_address_can_cancel_the_change() {
+    let (db, id) = test_db().await;
+    let sink = SmtpSink::start();
+    let laptop = log_in_from(&db, PASSWORD, FIREFOX, "203.0.113.9")
+        .await
+        .unwrap();
+    confirm_current(&db, &sink, &laptop).await;
+    request_email_change(&db.services, &laptop, &new_email(NEW_EMAIL, PASSWORD))
+        .await
+        .unwrap();
+    let mails = deliver_all(&db, &sink).await;
+    let to_new = mails
+        .iter()
+        .find(|m| m.to == vec![NEW_EMAIL.to_owned()])
+        .unwrap();
+    let to_old = mails
+        .iter()
+        .find(|m| m.to == vec![EMAIL.to_owned()])
+        .unwrap();
+    cancel_email_change(
+        &db.services,
+        &link_token(to_old, "/account/cancel-email-change"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        confirm_email(&db.services, &link_token(to_new, "/account/confirm-email")).await,
+        Err(ConfirmEmailError::NotOpen)
+    );
+    assert_eq!(account_email(&db, id).await, EMAIL);
+    assert!(my_account(&db.services, &laptop)
+        .await
+        .unwrap()
+        .pending_email
+        .is_none());
+}
+
+#[tokio::test]
+async fn an_address_registered_before_the_confirmation_is_refused_and_a_race_has_one_owner() {
+    let (db, id) = test_db().await;
+    let sink = SmtpSink::start();
+    let laptop = log_in_from(&db, PASSWORD, FIREFOX, "203.0.113.9")
+        .await
+        .unwrap();
+    request_email_change(&db.services, &laptop, &new_email(NEW_EMAIL, PASSWORD))
+        .await
+        .unwrap();
+    let token = link_token(&deliver_all(&db, &sink).await[0], "/account/confirm-email");
+    db.create(NEW_EMAIL, "first.comer", PASSWORD).await;
+    assert_eq!(
+        confirm_email(&db.services, &token).await,
+        Err(ConfirmEmailError::Taken)
+    );
+    assert_eq!(account_email(&db, id).await, EMAIL);
+
+    // Racing: a confirmation and a registration of the same address.
+    let contested = "contested@example.net";
+    request_email_change(&db.services, &laptop, &new_email(contested, PASSWORD))
+        .await
+        .unwrap();
+    let token = link_token(&deliver_all(&db, &sink).await[0], "/account/confirm-email");
+    let form = RegistrationForm {
+        first_name: "Grace".into(),
+        surname: "Hopper".into(),
+        email: contested.into(),
+        username: "g.hopper".into(),
+        account_type: "practitioner".into(),
+        password: PASSWORD.into(),
+        ..RegistrationForm::default()
+    };
+    let (confirmed, registered) = tokio::join!(
+        confirm_email(&db.services, &token),
+        register(&db.services, &form, "198.51.100.50")
+    );
+    assert!(
+        confirmed.is_ok() != registered.is_ok(),
+        "exactly one owner: {confirmed:?} / {registered:?}"
+    );
+    let holders = db
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM accounts WHERE lower(email) = '{contested}'"
+        ))
+        .await;
+    assert_eq!(holders, 1);
+}
+
+#[tokio::test]
+async fn the_welcome_email_confirms_the_address_given_at_registration() {
+    let db = support::test_db().await;
+    let sink = SmtpSink::start();
+    let form = RegistrationForm {
+        first_name: "Ada".into(),
+        surname: "Okafor".into(),
+        email: EMAIL.into(),
+        username: "dr.okafor".into(),
+        account_type: "practitioner".into(),
+        password: PASSWORD.into(),
+        ..RegistrationForm::default()
+    };
+    register(&db.services, &form, "198.51.100.1").await.unwrap();
+    let laptop = log_in_from(&db, PASSWORD, FIREFOX, "203.0.113.9")
+        .await
+        .unwrap();
+    assert_eq!(
+        my_account(&db.services, &laptop)
+            .await
+            .unwrap()
+            .email_confirmed_at,
+        None
+    );
+    let welcome = deliver_all(&db, &sink).await.pop().unwrap();
+    let token = link_token(&welcome, "/account/confirm-email");
+    let confirmed = confirm_email(&db.services, &token).await.unwrap();
+    assert!(!confirmed.changed);
+    assert!(my_account(&db.services, &laptop)
+        .await
+        .unwrap()
+        .email_confirmed_at
+        .is_some());
+    assert_eq!(
+        send_confirmation_again(&db.services, &laptop).await,
+        Err(MyAccountError::AlreadyConfirmed)
+    );
+}
+
+#[tokio::test]
+async fn before_confirming_the_address_can_be_changed_and_send_again_is_limited() {
+    let (db, id) = test_db().await;
+    let sink = SmtpSink::start();
+    let laptop = log_in_from(&db, PASSWORD, FIREFOX, "203.0.113.9")
+        .await
+        .unwrap();
+    for _ in 0..5 {
+        send_confirmation_again(&db.services, &laptop)
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        send_confirmation_again(&db.services, &laptop).await,
+        Err(MyAccountError::TooManyEmails { .. })
+    ));
+    // One more is allowed every 12 minutes (5 an hour).
+    db.clock.advance(Duration::from_secs(13 * 60));
+    // "Not right? Change it": the typo'd address receives nothing.
+    request_email_change(&db.services, &laptop, &new_email(NEW_EMAIL, PASSWORD))
+        .await
+        .unwrap();
+    let mails = deliver_all(&db, &sink).await;
+    let last = mails.last().unwrap();
+    assert_eq!(last.to, vec![NEW_EMAIL.to_owned()]);
+    assert!(mails
+        .iter()
+        .filter(|m| m.to == vec![EMAIL.to_owned()])
+        .all(|m| m
+            .text()
+            .contains("Please confirm that this is the right address")));
+    confirm_email(&db.services, &link_token(last, "/account/confirm-email"))
+        .await
+        .unwrap();
+    assert_eq!(account_email(&db, id).await, NEW_EMAIL);
+    assert!(my_account(&db.services, &laptop)
+        .await
+        .unwrap()
+        .email_confirmed_at
+        .is_some());
 }

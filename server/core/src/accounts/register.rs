@@ -4,10 +4,14 @@ use rand::Rng;
 
 use super::registration::{NewAccount, Registered, RegistrationError, RegistrationForm};
 use crate::auth::rate_limit::RateLimit;
+use crate::auth::sessions::{new_token, token_hash};
 use crate::events::record;
+use crate::my_account::CONFIRMATION_VALID_MS;
 use crate::rules::login_name::LoginName;
 use crate::rules::{text::fold_key, username, AccountType, RegistrationNumber, Username};
-use crate::store::{AccountInsert, CreateAccountOutcome, NameClash, Welcome};
+use crate::store::{
+    AccountInsert, CreateAccountOutcome, NameClash, RegistrationConfirmation, Welcome,
+};
 use crate::Services;
 
 /// The subject of the email sent when an account is created: it carries
@@ -293,6 +297,14 @@ async fn insert(
         username: username.as_str().to_owned(),
         username_was_generated,
     };
+    let now = services.clock.now();
+    // The welcome email carries the link that confirms the address (the
+    // account works at once; My account asks until it is confirmed).
+    let welcome_link = (account.account_type != AccountType::Support).then(|| {
+        let token = new_token();
+        let token_hash = token_hash(&token);
+        (token, token_hash)
+    });
     let insert = AccountInsert {
         username: username.as_str(),
         username_name: &username_name,
@@ -312,7 +324,14 @@ async fn insert(
         // their username; the welcome speaks of registering.
         welcome: (account.account_type != AccountType::Support).then_some(&welcome),
         welcome_subject: WELCOME_SUBJECT,
-        created_at: services.clock.now(),
+        email_confirmation: welcome_link.as_ref().map(|(token, token_hash)| {
+            RegistrationConfirmation {
+                token,
+                token_hash,
+                expires_at: now + CONFIRMATION_VALID_MS,
+            }
+        }),
+        created_at: now,
     };
     match services.store.create_account(&insert).await {
         Ok(CreateAccountOutcome::Created { account_id }) => {

@@ -31,12 +31,26 @@ pub fn render(
         "welcome" => {
             let welcome: Welcome = serde_json::from_str(data)
                 .map_err(|error| MailError::Render(format!("welcome data: {error}")))?;
-            Ok(welcome_email(subject, &welcome, site_url))
+            Ok(welcome_email(subject, &welcome, secret, site_url))
         }
         "access_request_ack" => {
             let ack: RequestAcknowledgement = serde_json::from_str(data)
                 .map_err(|error| MailError::Render(format!("acknowledgement data: {error}")))?;
             Ok(access_request_ack(subject, &ack, site_url))
+        }
+        other if super::address_mail::AddressMailKind::parse(other).is_some() => {
+            let kind = super::address_mail::AddressMailKind::parse(other)
+                .ok_or_else(|| MailError::Render(format!("unknown kind {other:?}")))?;
+            let mail: super::address_mail::AddressMail = serde_json::from_str(data)
+                .map_err(|error| MailError::Render(format!("address mail data: {error}")))?;
+            if kind.has_link() && secret.is_none() {
+                return Err(MailError::Render(
+                    "the link's token was already erased".to_owned(),
+                ));
+            }
+            let (text, body) =
+                super::address_mail::words(kind, &mail, secret, site_url.trim_end_matches('/'));
+            Ok(rendered(subject, text, &body))
         }
         other => match super::notices::NoticeKind::parse(other) {
             Some(notice) => {
@@ -103,8 +117,24 @@ Threshold
 /// Sent when an account is created: the username in writing, so a
 /// generated one is not lost with the screen that showed it. No password:
 /// the person chose it, and mail is not where it belongs.
-fn welcome_email(subject: &str, welcome: &Welcome, site_url: &str) -> RenderedEmail {
+fn welcome_email(
+    subject: &str,
+    welcome: &Welcome,
+    confirm_token: Option<&str>,
+    site_url: &str,
+) -> RenderedEmail {
     let site = site_url.trim_end_matches('/');
+    // The link that confirms the address (welcome emails queued before
+    // confirmation existed, or whose secret is gone, have none).
+    let confirm = confirm_token.map(|token| format!("{site}/account/confirm-email?token={token}"));
+    let confirm_text = confirm
+        .as_ref()
+        .map(|url| format!("Please confirm that this is your email address: it is where your username and any new password are sent. The link works for 24 hours:\n{url}\n\n"))
+        .unwrap_or_default();
+    let confirm_html = confirm
+        .as_ref()
+        .map(|url| format!("<p>Please confirm that this is your email address: it is where your username and any new password are sent. <a href=\"{url}\">Confirm this address</a> (the link works for 24 hours).</p>\n", url = escape(url)))
+        .unwrap_or_default();
     let help = format!("{site}/help/forgotten-password");
     let made = if welcome.username_was_generated {
         "We made your username from your surname. "
@@ -119,7 +149,7 @@ Your Threshold account is ready. {made}Keep this email: it is your record of you
 Your username:
 {username}
 
-To log in, go to {site} and choose Log in. Enter your username or this email address, and the password you chose when you registered.
+{confirm_text}To log in, go to {site} and choose Log in. Enter your username or this email address, and the password you chose when you registered.
 
 Forgotten your password? Choose Forgotten password in the Log in box and we will email you a new one: {help}
 
@@ -135,7 +165,7 @@ Threshold
 <p>Your Threshold account is ready. {made}Keep this email: it is your record of your username.</p>
 <p style="margin-bottom: 0;"><strong>Your username</strong></p>
 <p id="welcome-username" style="{value}">{username}</p>
-<p>To log in, go to <a href="{site}">{site}</a> and choose <strong>Log in</strong>. Enter your username or this email address, and the password you chose when you registered.</p>
+{confirm_html}<p>To log in, go to <a href="{site}">{site}</a> and choose <strong>Log in</strong>. Enter your username or this email address, and the password you chose when you registered.</p>
 <p>Forgotten your password? Choose <strong>Forgotten password</strong> in the Log in box and we will email you a new one. <a href="{help}">How it works</a></p>
 <p>If you did not create this account, <a href="{site}/contact-support">contact support</a>.</p>
 <p>Threshold</p>

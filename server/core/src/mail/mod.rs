@@ -3,6 +3,7 @@
 //! that delivers queued messages at least once, with retries ([`worker`]).
 //! [`notices`] are the emails that tell a person their account changed.
 
+pub mod address_mail;
 pub mod message;
 pub mod notices;
 pub mod transport;

@@ -90,6 +90,7 @@ pub async fn export(services: &Services, token: &str) -> Result<AccountExport, M
     let json = |text: &str| serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
     let at = |millis: Millis| iso_utc(millis);
     let summary = record.summary;
+    let own_username = summary.username.clone();
     Ok(AccountExport {
         exported_at: at(now),
         profile: Profile {
@@ -115,10 +116,11 @@ pub async fn export(services: &Services, token: &str) -> Result<AccountExport, M
             .map(|past| PastEmail {
                 email: past.email,
                 changed_at: at(past.changed_at),
-                changed_by: if past.changed_by.is_some() {
-                    "support"
-                } else {
-                    "you"
+                // Changed by the person themselves (a confirmed change of
+                // address), or by a support user, who is not named.
+                changed_by: match past.changed_by {
+                    Some(by) if by != own_username => "support",
+                    _ => "you",
                 },
             })
             .collect(),

@@ -10,6 +10,8 @@ mod types;
 #[cfg(feature = "server")]
 mod browser;
 #[cfg(feature = "server")]
+mod email;
+#[cfg(feature = "server")]
 mod export;
 #[cfg(feature = "server")]
 mod owner;
@@ -21,6 +23,11 @@ mod sessions;
 #[cfg(feature = "server")]
 pub use browser::describe_browser;
 #[cfg(feature = "server")]
+pub use email::{
+    cancel_email_change, cancel_own_email_change, confirm_email, request_email_change,
+    send_confirmation_again, CONFIRMATION_VALID_MS,
+};
+#[cfg(feature = "server")]
 pub use export::{export, AccountExport};
 #[cfg(feature = "server")]
 pub use password::change_password;
@@ -29,6 +36,7 @@ pub(crate) use password::notice_from_session;
 #[cfg(feature = "server")]
 pub use sessions::{end_other_sessions, end_session, my_account};
 pub use types::{
-    ChangePasswordForm, MyAccount, MyAccountError, MyAccountField, OpenSession, PasswordChanged,
+    ChangeEmailForm, ChangePasswordForm, ConfirmEmailError, ConfirmationSent, EmailConfirmed,
+    MyAccount, MyAccountError, MyAccountField, OpenSession, PasswordChanged, PendingEmail,
     SessionsEnded,
 };

@@ -61,61 +61,7 @@ pub async fn change_password(
         return Err(MyAccountError::Invalid { problems });
     }
 
-    // A place in the hashing queue before the attempt is charged.
-    let slot = services.hasher.admit().map_err(hashing_failed)?;
-    let now = services.clock.now();
-    let reservation = services
-        .store
-        .reserve_login_attempt(user.account_id, now, |failures| state_after(failures, now))
-        .await
-        .map_err(|error| unavailable("charging an attempt", error))?;
-    if let Err(held) = reservation {
-        return Err(match held.throttled_until {
-            Some(until) if held.locked_at.is_none() => MyAccountError::Throttled {
-                retry_after_seconds: u64::try_from(until - now).unwrap_or(0).div_ceil(1000),
-            },
-            _ => MyAccountError::Locked,
-        });
-    }
-    let stored = services
-        .store
-        .password_hash_of(user.account_id)
-        .await
-        .map_err(|error| unavailable("reading the password hash", error))?;
-    let matched = if form.current_password.chars().count() > MAX_TYPED_CHARS {
-        None
-    } else {
-        let typed = Password::new(&form.current_password);
-        let mut attempts = vec![Attempt {
-            stored: stored.clone(),
-            candidate: typed.clone(),
-        }];
-        attempts.extend(
-            typed
-                .typo_corrections()
-                .into_iter()
-                .map(|(_, candidate)| Attempt {
-                    stored: stored.clone(),
-                    candidate,
-                }),
-        );
-        attempts.truncate(MAX_VERIFIES);
-        services
-            .hasher
-            .verify_first_of(slot, attempts)
-            .await
-            .map_err(hashing_failed)?
-    };
-    if matched.is_none() {
-        record(
-            services,
-            "password_change_refused",
-            Some(user.account_id),
-            &serde_json::json!({ "reason": "wrong_current_password" }),
-        )
-        .await;
-        return Err(MyAccountError::WrongPassword);
-    }
+    verify_current_password(services, user.account_id, &form.current_password).await?;
 
     let hash = services
         .hasher
@@ -144,6 +90,81 @@ pub async fn change_password(
     Ok(PasswordChanged {
         other_sessions_ended,
     })
+}
+
+/// Checks the typed current password of `account_id` as a login would
+/// (with its typo corrections), charging the attempt to the account first:
+/// a wrong one counts as a failed login (delays, then the lock), and is
+/// recorded as an event.
+pub(super) async fn verify_current_password(
+    services: &Services,
+    account_id: i64,
+    typed: &str,
+) -> Result<(), MyAccountError> {
+    if typed.is_empty() {
+        return Err(MyAccountError::CurrentPasswordMissing);
+    }
+    // A place in the hashing queue before the attempt is charged.
+    let slot = services.hasher.admit().map_err(hashing_failed)?;
+    let now = services.clock.now();
+    let reservation = services
+        .store
+        .reserve_login_attempt(account_id, now, |failures| state_after(failures, now))
+        .await
+        .map_err(|error| unavailable("charging an attempt", error))?;
+    if let Err(held) = reservation {
+        return Err(match held.throttled_until {
+            Some(until) if held.locked_at.is_none() => MyAccountError::Throttled {
+                retry_after_seconds: u64::try_from(until - now).unwrap_or(0).div_ceil(1000),
+            },
+            _ => MyAccountError::Locked,
+        });
+    }
+    let stored = services
+        .store
+        .password_hash_of(account_id)
+        .await
+        .map_err(|error| unavailable("reading the password hash", error))?;
+    let matched = if typed.chars().count() > MAX_TYPED_CHARS {
+        None
+    } else {
+        let typed = Password::new(typed);
+        let mut attempts = vec![Attempt {
+            stored: stored.clone(),
+            candidate: typed.clone(),
+        }];
+        attempts.extend(
+            typed
+                .typo_corrections()
+                .into_iter()
+                .map(|(_, candidate)| Attempt {
+                    stored: stored.clone(),
+                    candidate,
+                }),
+        );
+        attempts.truncate(MAX_VERIFIES);
+        services
+            .hasher
+            .verify_first_of(slot, attempts)
+            .await
+            .map_err(hashing_failed)?
+    };
+    if matched.is_none() {
+        record(
+            services,
+            "current_password_wrong",
+            Some(account_id),
+            &serde_json::json!({}),
+        )
+        .await;
+        return Err(MyAccountError::WrongPassword);
+    }
+    // Right: the charge is lifted, as a successful login lifts it.
+    services
+        .store
+        .clear_login_failures(account_id)
+        .await
+        .map_err(|error| unavailable("clearing the attempt", error))
 }
 
 /// A notice about `user`'s account, to its current email, saying the

@@ -1,7 +1,9 @@
 //! The account page itself, and ending sessions from it.
 
 use super::owner::{owner, unavailable};
-use super::{describe_browser, MyAccount, MyAccountError, OpenSession, SessionsEnded};
+use super::{
+    describe_browser, MyAccount, MyAccountError, OpenSession, PendingEmail, SessionsEnded,
+};
 use crate::store::SessionListing;
 use crate::Services;
 
@@ -30,8 +32,22 @@ pub async fn my_account(services: &Services, token: &str) -> Result<MyAccount, M
         .into_iter()
         .map(|session| open_session(session, &owner.token_hash))
         .collect();
+    let email_confirmed_at = store
+        .email_confirmed_at(id)
+        .await
+        .map_err(|error| unavailable("reading the account", error))?;
+    let pending_email = store
+        .pending_email_change(id, services.clock.now())
+        .await
+        .map_err(|error| unavailable("reading a pending change", error))?
+        .map(|pending| PendingEmail {
+            address: pending.email,
+            expires_at: pending.expires_at,
+        });
     let summary = record.summary;
     Ok(MyAccount {
+        email_confirmed_at,
+        pending_email,
         first_name: summary.first_name,
         surname: summary.surname,
         username: summary.username,

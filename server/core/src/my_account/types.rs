@@ -21,6 +21,68 @@ pub struct MyAccount {
     pub created_at: Millis,
     /// Every session still alive, newest first; the one asking is marked.
     pub sessions: Vec<OpenSession>,
+    /// When the current address was confirmed; `None` until it is.
+    pub email_confirmed_at: Option<Millis>,
+    /// A new address waiting for its confirmation.
+    pub pending_email: Option<PendingEmail>,
+}
+
+/// A change of address waiting for the link sent to the new address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingEmail {
+    pub address: String,
+    pub expires_at: Millis,
+}
+
+/// What the "Change email" form sends.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChangeEmailForm {
+    pub new_email: String,
+    pub current_password: String,
+}
+
+/// A confirmation link is on its way to `address`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmationSent {
+    pub address: String,
+}
+
+/// A confirmation link was followed: `address` is the account's,
+/// confirmed; `changed` when it replaced another.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailConfirmed {
+    pub address: String,
+    pub changed: bool,
+}
+
+/// Why a confirmation or cancel link did nothing.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum ConfirmEmailError {
+    #[error(
+        "This link no longer works: it was used already, replaced by a newer one, cancelled, \
+         or it is more than 24 hours old. Log in and look at My account to see your email \
+         address, or ask for a new link there."
+    )]
+    NotOpen,
+    #[error(
+        "Another account uses this email address now, so it cannot become yours. Your email \
+         address has not changed. Contact support if you think this is wrong."
+    )]
+    Taken,
+    #[error("We could not do that just now. Please try again in a minute.")]
+    Unavailable,
+}
+
+impl Refusal for ConfirmEmailError {
+    type Field = crate::refusal::NoField;
+
+    fn kind(&self) -> RefusalKind {
+        match self {
+            ConfirmEmailError::NotOpen | ConfirmEmailError::Taken => RefusalKind::Refused,
+            ConfirmEmailError::Unavailable => RefusalKind::Unavailable,
+        }
+    }
 }
 
 /// One session that can still be used, described for its owner.
@@ -86,6 +148,18 @@ pub enum MyAccountError {
          \"Forgotten password\" in the Log in box to get a new one by email."
     )]
     Locked,
+    #[error("{message}")]
+    InvalidEmail { message: String },
+    #[error("That is already your email address.")]
+    SameEmail,
+    #[error("Your email address is already confirmed.")]
+    AlreadyConfirmed,
+    #[error(
+        "We have sent several confirmation emails in the last hour. Check your spam or junk \
+         folder; you can ask again in {}.",
+        wait_text(*retry_after_seconds)
+    )]
+    TooManyEmails { retry_after_seconds: u64 },
     /// The session to end is not one of this account's open sessions (it
     /// ended meanwhile, or the handle was made up).
     #[error("That session has already ended.")]
@@ -101,6 +175,7 @@ pub enum MyAccountError {
 pub enum MyAccountField {
     CurrentPassword,
     NewPassword,
+    NewEmail,
 }
 
 impl Refusal for MyAccountError {
@@ -109,7 +184,9 @@ impl Refusal for MyAccountError {
     fn kind(&self) -> RefusalKind {
         match self {
             MyAccountError::NotLoggedIn => RefusalKind::NotLoggedIn,
-            MyAccountError::Throttled { .. } => RefusalKind::Limited,
+            MyAccountError::Throttled { .. } | MyAccountError::TooManyEmails { .. } => {
+                RefusalKind::Limited
+            }
             MyAccountError::Busy { .. } => RefusalKind::Busy,
             MyAccountError::Unavailable => RefusalKind::Unavailable,
             MyAccountError::MustChooseFirst
@@ -118,6 +195,9 @@ impl Refusal for MyAccountError {
             | MyAccountError::Invalid { .. }
             | MyAccountError::SameAsCurrent
             | MyAccountError::Locked
+            | MyAccountError::InvalidEmail { .. }
+            | MyAccountError::SameEmail
+            | MyAccountError::AlreadyConfirmed
             | MyAccountError::NoSuchSession => RefusalKind::Refused,
         }
     }
@@ -125,6 +205,9 @@ impl Refusal for MyAccountError {
     fn retry_after_seconds(&self) -> Option<u64> {
         match self {
             MyAccountError::Throttled {
+                retry_after_seconds,
+            }
+            | MyAccountError::TooManyEmails {
                 retry_after_seconds,
             }
             | MyAccountError::Busy {
@@ -141,6 +224,9 @@ impl Refusal for MyAccountError {
             }
             MyAccountError::Invalid { .. } | MyAccountError::SameAsCurrent => {
                 vec![MyAccountField::NewPassword]
+            }
+            MyAccountError::InvalidEmail { .. } | MyAccountError::SameEmail => {
+                vec![MyAccountField::NewEmail]
             }
             _ => Vec::new(),
         }

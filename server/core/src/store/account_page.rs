@@ -61,7 +61,9 @@ impl Store {
             .await?)
     }
 
-    /// Earlier emails; `changed_by` is the support user, `None` the person.
+    /// Earlier emails; `changed_by` is who changed it: a support user, or
+    /// the account's own username for a change the person confirmed
+    /// (`None` for rows from before that was recorded).
     pub async fn email_history(
         &self,
         account_id: i64,

@@ -26,7 +26,19 @@ pub struct AccountInsert<'a> {
     /// never exists without it, nor it without the account.
     pub welcome: Option<&'a Welcome>,
     pub welcome_subject: &'a str,
+    /// The address's confirmation link, carried by the welcome email.
+    pub email_confirmation: Option<RegistrationConfirmation<'a>>,
     pub created_at: Millis,
+}
+
+/// The confirmation of the address given at registration: its row, and
+/// the token the welcome email's link carries (the outbox row's secret,
+/// erased once the email is sent).
+#[derive(Debug, Clone, Copy)]
+pub struct RegistrationConfirmation<'a> {
+    pub token: &'a str,
+    pub token_hash: &'a str,
+    pub expires_at: Millis,
 }
 
 /// What the welcome email is made from (the outbox row's data).
@@ -159,15 +171,30 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        if let Some(confirmation) = account.email_confirmation {
+            sqlx::query(
+                "INSERT INTO email_confirmations
+                     (account_id, email, purpose, token_hash, created_at, expires_at)
+                 VALUES ($1, $2, 'registration', $3, $4, $5)",
+            )
+            .bind(account_id)
+            .bind(account.email)
+            .bind(confirmation.token_hash)
+            .bind(account.created_at)
+            .bind(confirmation.expires_at)
+            .execute(&mut *tx)
+            .await?;
+        }
         if let Some(welcome) = account.welcome {
             sqlx::query(
-                "INSERT INTO outbox (kind, account_id, recipient, subject, data, next_attempt_at, created_at)
-                 VALUES ('welcome', $1, $2, $3, $4, $5, $6)",
+                "INSERT INTO outbox (kind, account_id, recipient, subject, data, secret, next_attempt_at, created_at)
+                 VALUES ('welcome', $1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(account_id)
             .bind(account.email)
             .bind(account.welcome_subject)
             .bind(serde_json::to_string(welcome)?)
+            .bind(account.email_confirmation.map(|confirmation| confirmation.token))
             .bind(account.created_at)
             .bind(account.created_at)
             .execute(&mut *tx)

@@ -33,6 +33,7 @@ mod access;
 mod account_page;
 mod accounts;
 mod auth;
+mod email_confirmation;
 mod events;
 mod login_names;
 mod my_account;
@@ -46,8 +47,14 @@ mod staff;
 
 pub use access::{HeldDetail, RequestProbe};
 pub use account_page::AccountRecord;
-pub use accounts::{AccountInsert, CreateAccountOutcome, NumberHolder, Welcome};
+pub use accounts::{
+    AccountInsert, CreateAccountOutcome, NumberHolder, RegistrationConfirmation, Welcome,
+};
 pub use auth::{BucketLevel, LoginAccount, PendingReset, SessionRow, ThrottleState};
+pub use email_confirmation::{
+    Confirmation, ConfirmingAccount, NewConfirmation, OpenConfirmation, PendingChange, QueuedMail,
+    QueuedMailOwned,
+};
 pub use login_names::{CompletedNames, NameClash};
 pub use my_account::{QueuedNotice, SessionListing};
 pub use outbox::{ClaimedMessage, DeliveryRecord, DevMailboxMessage};

@@ -141,6 +141,15 @@ impl Store {
         Ok(ended)
     }
 
+    /// The current password was right: its failure count starts again.
+    pub async fn clear_login_failures(&self, account_id: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE accounts SET failed_logins = 0, throttled_until = NULL WHERE id = $1")
+            .bind(account_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// The account's password hash, for checking its current password.
     pub async fn password_hash_of(&self, account_id: i64) -> Result<Option<String>, StoreError> {
         Ok(

@@ -159,7 +159,10 @@ impl Store {
         if used {
             sqlx::query(
                 "UPDATE accounts
-                    SET failed_logins = 0, throttled_until = NULL, locked_at = NULL, last_login_at = $1
+                    SET failed_logins = 0, throttled_until = NULL, locked_at = NULL, last_login_at = $1,
+                        -- The reset went to the current address: using it
+                        -- proves the address is the owner's.
+                        email_confirmed_at = COALESCE(email_confirmed_at, $1)
                   WHERE id = $2",
             )
             .bind(now)
