@@ -432,6 +432,36 @@ pub fn my_account_messages(error: &ServiceError<MyAccountError>) -> MyAccountMes
     }
 }
 
+/// A "Change email address" refusal: the address's problem next to it,
+/// the password's next to it, anything else above the button.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EmailMessages {
+    pub new_email: Option<String>,
+    pub current_password: Option<String>,
+    pub form: Option<String>,
+}
+
+pub fn email_messages(error: &ServiceError<MyAccountError>) -> EmailMessages {
+    match error {
+        ServiceError::Domain(error) if error.fields() == [MyAccountField::NewEmail] => {
+            EmailMessages {
+                new_email: Some(error.to_string()),
+                ..EmailMessages::default()
+            }
+        }
+        ServiceError::Domain(error) if error.fields() == [MyAccountField::CurrentPassword] => {
+            EmailMessages {
+                current_password: Some(error.to_string()),
+                ..EmailMessages::default()
+            }
+        }
+        other => EmailMessages {
+            form: Some(other.to_string()),
+            ..EmailMessages::default()
+        },
+    }
+}
+
 /// Why a password dialog has no live verdict: one line under its rules.
 /// Never an obstacle: the form is checked when it is sent.
 pub fn verdict_message(error: &ServiceError<VerdictError>) -> String {

@@ -6,6 +6,7 @@ use threshold_core::auth::CurrentUser;
 
 use crate::auth::Auth;
 use crate::dialogs::{DialogKind, Dialogs};
+use crate::my_account::{ConfirmationBanner, SendConfirmationAgain};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -96,7 +97,12 @@ fn SignedInHome(user: CurrentUser) -> impl IntoView {
             }
         }
     });
+    let send_again = ServerAction::<SendConfirmationAgain>::new();
+    crate::posted::answered_without_script(send_again);
     view! {
+        {(!user.email_confirmed && !user.must_change_password).then(|| view! {
+            <ConfirmationBanner email=user.email.clone() send_again/>
+        })}
         <section class="home" aria-labelledby="signed-in-title">
             <h1 node_ref=heading id="signed-in-title" tabindex="-1">
                 {format!("You're logged in as {} {}", user.first_name, user.surname)}
@@ -115,8 +121,8 @@ fn SignedInHome(user: CurrentUser) -> impl IntoView {
                     </li>
                 })}
                 <li>
-                    "To change the email address on your account, "
-                    <a href="/contact-support">"contact support"</a>"."
+                    <a href="/account">"My account"</a>
+                    ": change your password or email address, and see where you are logged in."
                 </li>
                 <li>
                     "When you have finished, use Log out at the top of the page, "

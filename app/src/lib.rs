@@ -89,6 +89,8 @@ pub fn App() -> impl IntoView {
                     // Async: rendered whole, so its forms work without
                     // JavaScript and "not logged in" is a 401.
                     <Route path=StaticSegment("account") view=my_account::MyAccountPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("confirm-email")) view=my_account::ConfirmEmailPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("cancel-email-change")) view=my_account::CancelEmailChangePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("accessibility") view=about::AccessibilityPage/>
                     <Route path=StaticSegment("privacy") view=about::PrivacyPage/>
                     <Route path=StaticSegment("contact-support") view=contact::ContactSupportPage/>

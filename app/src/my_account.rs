@@ -6,13 +6,17 @@
 use leptos::{html, prelude::*};
 use leptos_meta::Title;
 use threshold_core::my_account::{
-    ChangePasswordForm, MyAccount, MyAccountError, OpenSession, PasswordChanged, SessionsEnded,
+    ChangeEmailForm, ChangePasswordForm, ConfirmEmailError, ConfirmationSent, EmailConfirmed,
+    MyAccount, MyAccountError, OpenSession, PasswordChanged, SessionsEnded,
 };
 use threshold_core::refusal::RefusalKind;
 
 use crate::dialogs::password_rules::PasswordRules;
 use crate::dialogs::{DialogKind, Dialogs};
-use crate::errors::{mark_response, my_account_messages, MyAccountMessages, ServiceError};
+use crate::errors::{
+    email_messages, mark_response, my_account_messages, EmailMessages, MyAccountMessages,
+    ServiceError,
+};
 use crate::field::{ErrorSummary, Field, FormProgress, ShowPassword, SummaryItem};
 use crate::posted::answered_without_script;
 use crate::support::time::When;
@@ -47,6 +51,46 @@ pub async fn end_other_sessions() -> Result<SessionsEnded, ServiceError<MyAccoun
     Ok(threshold_core::my_account::end_other_sessions(&services, &token).await?)
 }
 
+/// Asks to change the email: a link goes to the new address.
+#[server(endpoint = "change_email")]
+pub async fn change_email(
+    form: ChangeEmailForm,
+) -> Result<ConfirmationSent, ServiceError<MyAccountError>> {
+    let (services, token) = server::session().await?;
+    Ok(threshold_core::my_account::request_email_change(&services, &token, &form).await?)
+}
+
+/// Sends the link that confirms the current address again.
+#[server(endpoint = "send_confirmation_again")]
+pub async fn send_confirmation_again() -> Result<ConfirmationSent, ServiceError<MyAccountError>> {
+    let (services, token) = server::session().await?;
+    Ok(threshold_core::my_account::send_confirmation_again(&services, &token).await?)
+}
+
+/// Cancels the change of address waiting for confirmation.
+#[server(endpoint = "cancel_own_email_change")]
+pub async fn cancel_own_email_change() -> Result<(), ServiceError<MyAccountError>> {
+    let (services, token) = server::session().await?;
+    Ok(threshold_core::my_account::cancel_own_email_change(&services, &token).await?)
+}
+
+/// Follows the link sent to an address (no login needed: the link is the
+/// proof).
+#[server(endpoint = "confirm_email")]
+pub async fn confirm_email(
+    token: String,
+) -> Result<EmailConfirmed, ServiceError<ConfirmEmailError>> {
+    let services = crate::auth::server::services()?;
+    Ok(threshold_core::my_account::confirm_email(&services, &token).await?)
+}
+
+/// Follows the cancel link sent to the old address.
+#[server(endpoint = "cancel_email_change")]
+pub async fn cancel_email_change(token: String) -> Result<(), ServiceError<ConfirmEmailError>> {
+    let services = crate::auth::server::services()?;
+    Ok(threshold_core::my_account::cancel_email_change(&services, &token).await?)
+}
+
 #[cfg(feature = "ssr")]
 mod server {
     use threshold_core::{my_account::MyAccountError, Services};
@@ -69,6 +113,7 @@ pub fn MyAccountPage() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
     let end_one = ServerAction::<EndSession>::new();
     let end_others = ServerAction::<EndOtherSessions>::new();
+    let email = EmailActions::new();
     // Posted without JavaScript: each form's answer is shown as the page
     // arrives.
     answered_without_script(change);
@@ -76,8 +121,16 @@ pub fn MyAccountPage() -> impl IntoView {
     answered_without_script(end_others);
     let (changed, ended_one, ended_others) =
         (change.version(), end_one.version(), end_others.version());
+    let email_versions = email.versions();
     let account = Resource::new(
-        move || (changed.get(), ended_one.get(), ended_others.get()),
+        move || {
+            (
+                changed.get(),
+                ended_one.get(),
+                ended_others.get(),
+                email_versions.get(),
+            )
+        },
         |_| my_account(),
     );
     view! {
@@ -87,7 +140,11 @@ pub fn MyAccountPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || account.get().map(|answer| match answer {
                     Ok(account) => view! {
+                        {(account.email_confirmed_at.is_none()).then(|| view! {
+                            <ConfirmationBanner email=account.email.clone() send_again=email.send_again/>
+                        })}
                         <Details account=account.clone()/>
+                        <ChangeEmailSection actions=email account=account.clone()/>
                         <ChangePasswordSection action=change account=account.clone()/>
                         <Sessions sessions=account.sessions end_one end_others/>
                         <YourData/>
@@ -147,7 +204,12 @@ fn Details(account: MyAccount) -> impl IntoView {
                     <p class="field__hint my-account__note">"You can log in with your username or your email address."</p>
                 </dd>
                 <dt>"Email"</dt>
-                <dd id="account-email">{account.email}</dd>
+                <dd>
+                    <span id="account-email">{account.email}</span>" "
+                    <span class="tag" id="account-email-state">
+                        {if account.email_confirmed_at.is_some() { "Confirmed" } else { "Not confirmed yet" }}
+                    </span>
+                </dd>
                 <dt>"Account type"</dt>
                 <dd>{account.account_type.label()}</dd>
                 <dt>"Registration numbers"</dt>
@@ -386,6 +448,232 @@ fn YourData() -> impl IntoView {
             <a class="button" href="/account/export" download="threshold-account.json" id="download-data">
                 "Download your data (JSON)"
             </a>
+        </section>
+    }
+}
+
+/// The forms about the email address, one action each.
+#[derive(Clone, Copy)]
+struct EmailActions {
+    change: ServerAction<ChangeEmail>,
+    send_again: ServerAction<SendConfirmationAgain>,
+    cancel: ServerAction<CancelOwnEmailChange>,
+}
+
+impl EmailActions {
+    fn new() -> Self {
+        let actions = Self {
+            change: ServerAction::new(),
+            send_again: ServerAction::new(),
+            cancel: ServerAction::new(),
+        };
+        answered_without_script(actions.change);
+        answered_without_script(actions.send_again);
+        answered_without_script(actions.cancel);
+        actions
+    }
+
+    /// Changes whenever one of them has answered: the page reads the
+    /// account again.
+    fn versions(self) -> Signal<(usize, usize, usize)> {
+        let (change, send_again, cancel) = (
+            self.change.version(),
+            self.send_again.version(),
+            self.cancel.version(),
+        );
+        Signal::derive(move || (change.get(), send_again.get(), cancel.get()))
+    }
+}
+
+/// Until the address is confirmed: where the link went, a way to correct
+/// the address, and "Send again". Calm: a request, not an error.
+#[component]
+pub fn ConfirmationBanner(
+    email: String,
+    send_again: ServerAction<SendConfirmationAgain>,
+) -> impl IntoView {
+    let answer = move || {
+        match send_again.value().get() {
+        Some(Ok(sent)) => Some(view! {
+            <p role="status" id="confirmation-sent">
+                {format!("We have sent the link again to {}. It can take a few minutes: check your spam or junk folder too.", sent.address)}
+            </p>
+        }.into_any()),
+        Some(Err(error)) => Some(view! {
+            <p role="alert" class="confirm-banner__error">{error.to_string()}</p>
+        }.into_any()),
+        None => None,
+    }
+    };
+    view! {
+        <div class="notice confirm-banner" id="confirm-banner">
+            <p>
+                "Please confirm your email address: we sent a link to "<strong>{email}</strong>
+                ". It is where your username and any new password are sent."
+            </p>
+            <div class="confirm-banner__actions">
+                <a href="/account#change-email-title">"Not right? Change it"</a>
+                <ActionForm action=send_again>
+                    <button type="submit" class="link-button" disabled=send_again.pending()>"Send again"</button>
+                </ActionForm>
+            </div>
+            {answer}
+        </div>
+    }
+}
+
+#[component]
+fn ChangeEmailSection(actions: EmailActions, account: MyAccount) -> impl IntoView {
+    let action = actions.change;
+    let pending = action.pending();
+    provide_context(FormProgress::of(action));
+    let messages = Memo::new(move |_| match action.value().get() {
+        Some(Err(error)) => email_messages(&error),
+        _ => EmailMessages::default(),
+    });
+    let sent = Memo::new(move |_| match action.value().get() {
+        Some(Ok(sent)) => Some(sent),
+        _ => None,
+    });
+    let summary = Signal::derive(move || {
+        messages.with(|m| {
+            let mut items = Vec::new();
+            if let Some(text) = &m.new_email {
+                items.push(SummaryItem::field("new-email", text));
+            }
+            if let Some(text) = &m.current_password {
+                items.push(SummaryItem::field("email-current-password", text));
+            }
+            if let Some(text) = &m.form {
+                items.push(SummaryItem::form(text));
+            }
+            items
+        })
+    });
+    let show_password = RwSignal::new(false);
+    let cancel = actions.cancel;
+    view! {
+        <section class="account__section" aria-labelledby="change-email-title">
+            <h2 id="change-email-title" tabindex="-1">"Change email address"</h2>
+            {account.pending_email.map(|pending| view! {
+                <div class="notice" id="pending-email">
+                    <p>
+                        "We sent a link to "<strong>{pending.address}</strong>
+                        ". Your email address changes when you follow it, until "
+                        <When at=pending.expires_at/>"."
+                    </p>
+                    <ActionForm action=cancel>
+                        <button type="submit" class="link-button" disabled=cancel.pending()>"Cancel this change"</button>
+                    </ActionForm>
+                </div>
+            })}
+            {move || sent.get().map(|sent| view! {
+                <p class="notice notice--success" role="status" id="email-change-sent">
+                    {format!("Check {}: we have sent a link there. Your email address changes when you follow it, within 24 hours.", sent.address)}
+                </p>
+            })}
+            <ActionForm action attr:class="form my-account__form" attr:novalidate=true>
+                <ErrorSummary id="change-email-error-summary" items=summary/>
+                <Field id="new-email" name="form[new_email]" label="New email address"
+                    kind="email" autocomplete="email" verbatim=true required=true
+                    hint="We send a link to it. Nothing changes until you follow that link."
+                    errors=move || messages.with(|m| m.new_email.clone().into_iter().collect::<Vec<_>>())/>
+                <Field id="email-current-password" name="form[current_password]"
+                    label="Current password"
+                    kind=move || if show_password.get() { "text" } else { "password" }
+                    autocomplete="current-password" verbatim=true required=true
+                    errors=move || messages.with(|m| m.current_password.clone().into_iter().collect::<Vec<_>>())>
+                    <ShowPassword shown=show_password/>
+                </Field>
+                <button type="submit" class="button button--primary"
+                    aria-busy=move || pending.get().to_string() disabled=pending>
+                    {move || if pending.get() { "Sending…" } else { "Send confirmation link" }}
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// `/account/confirm-email?token=…`: the link sent to an address. A
+/// button, not the visit itself, confirms: mail scanners open links.
+#[component]
+pub fn ConfirmEmailPage() -> impl IntoView {
+    let action = ServerAction::<ConfirmEmail>::new();
+    answered_without_script(action);
+    let token = StoredValue::new(
+        leptos_router::hooks::use_query_map()
+            .with_untracked(|query| query.get("token").unwrap_or_default()),
+    );
+    view! {
+        <Title text="Confirm your email address · Threshold"/>
+        <section class="my-account" aria-labelledby="confirm-title">
+            <h1 id="confirm-title">"Confirm your email address"</h1>
+            {move || match action.value().get() {
+                Some(Ok(confirmed)) => view! {
+                    <div class="notice notice--success" role="status" id="email-confirmed">
+                        <p>{if confirmed.changed {
+                            format!("Done: {} is now the email address of your account.", confirmed.address)
+                        } else {
+                            format!("Thank you: {} is confirmed.", confirmed.address)
+                        }}</p>
+                        <p><a href="/account">"Go to My account"</a></p>
+                    </div>
+                }.into_any(),
+                other => view! {
+                    {other.and_then(Result::err).map(|error| view! {
+                        <p class="notice notice--error" role="alert">{error.to_string()}</p>
+                    })}
+                    <p>"Confirm that this address is yours and that it is the one for your Threshold account."</p>
+                    <ActionForm action>
+                        <input type="hidden" name="token" value=token.get_value()/>
+                        <button type="submit" class="button button--primary" disabled=action.pending()>
+                            "Confirm this address"
+                        </button>
+                    </ActionForm>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// `/account/cancel-email-change?token=…`: the link the old address was
+/// sent with the news of a requested change.
+#[component]
+pub fn CancelEmailChangePage() -> impl IntoView {
+    let action = ServerAction::<CancelEmailChange>::new();
+    answered_without_script(action);
+    let token = StoredValue::new(
+        leptos_router::hooks::use_query_map()
+            .with_untracked(|query| query.get("token").unwrap_or_default()),
+    );
+    view! {
+        <Title text="Cancel the change of email address · Threshold"/>
+        <section class="my-account" aria-labelledby="cancel-title">
+            <h1 id="cancel-title">"Cancel the change of email address"</h1>
+            {move || match action.value().get() {
+                Some(Ok(())) => view! {
+                    <div class="notice notice--success" role="status" id="email-change-cancelled">
+                        <p>"The change is cancelled: your email address stays as it was."</p>
+                        <p>
+                            "If you did not ask for it, someone may know your password. Choose "
+                            "\"Forgotten password\" in the Log in box to get a new one by email, and "
+                            <a href="/contact-support">"tell support"</a>"."
+                        </p>
+                    </div>
+                }.into_any(),
+                other => view! {
+                    {other.and_then(Result::err).map(|error| view! {
+                        <p class="notice notice--error" role="alert">{error.to_string()}</p>
+                    })}
+                    <p>"Someone logged in to your account asked to change its email address. Cancel it if it was not you, or if you changed your mind."</p>
+                    <ActionForm action>
+                        <input type="hidden" name="token" value=token.get_value()/>
+                        <button type="submit" class="button button--primary" disabled=action.pending()>
+                            "Cancel the change"
+                        </button>
+                    </ActionForm>
+                }.into_any(),
+            }}
         </section>
     }
 }

@@ -44,9 +44,11 @@ pub struct Posted {
 }
 
 impl Posted {
-    /// Whether a field's value may be kept: never a password.
+    /// Whether a field's value may be kept: never a password, nor a
+    /// link's token (the page has it in its address already).
     pub fn keeps(name: &str) -> bool {
-        !name.to_ascii_lowercase().contains("password")
+        let name = name.to_ascii_lowercase();
+        !name.contains("password") && !name.contains("token")
     }
 
     fn value(&self, name: &str) -> Option<&str> {

@@ -201,3 +201,83 @@ test("download your data: a JSON file of the account, without any hash or secret
   expect(response.status()).toBe(303);
   expect(response.headers()["location"]).toBe("/account");
 });
+
+/// The link to `path` in the newest message to `email` whose subject is
+/// `subject`, from the development mailbox; answers its path and query.
+async function mailedLink(page: Page, email: string, subject: string, path: string): Promise<string> {
+  const link = page
+    .locator(".mailbox__item", { hasText: `to ${email}` })
+    .filter({ hasText: subject })
+    .first()
+    .getByRole("link");
+  await expect(async () => {
+    await page.goto("/dev/mailbox");
+    await expect(link).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await link.click();
+  const body = await page.locator("#message-body").innerText();
+  const found = body.match(new RegExp(`${path.replace(/[/]/g, "\\/")}\\?token=[A-Za-z0-9_-]+`));
+  expect(found, `a ${path} link in:\n${body}`).not.toBeNull();
+  return found![0];
+}
+
+test("the welcome email's link confirms the address, and the banner goes", async ({ page, request }) => {
+  const person = await someone(request, "Wren", "Welcome");
+  await loggedIn(page, person.username, PASSWORD);
+  await expect(page.locator("#confirm-banner")).toContainText(person.email);
+  const link = await mailedLink(page, person.email, "Your Threshold account", "/account/confirm-email");
+  await page.goto(link);
+  await page.getByRole("button", { name: "Confirm this address" }).click();
+  await expect(page.locator("#email-confirmed")).toContainText(`${person.email} is confirmed`);
+  await hydrated(page, "/");
+  await expect(page.locator("#signed-in-title")).toBeVisible();
+  await expect(page.locator("#confirm-banner")).toHaveCount(0);
+  await page.goto("/account");
+  await expect(page.locator("#account-email-state")).toHaveText("Confirmed");
+});
+
+for (const script of [true, false]) {
+  test(`change email ${script ? "with" : "without"} JavaScript: nothing changes until the link sent to the new address is followed`, async ({
+    browser,
+    request,
+  }) => {
+    const person = await someone(request, "Enzo", script ? "Moved" : "MovedPlain");
+    const newEmail = `moved.${script ? "js" : "plain"}.${run}@example.net`;
+    const context = await browser.newContext({ javaScriptEnabled: script });
+    const page = await context.newPage();
+    await page.goto("/");
+    await submitLogIn(page, person.username, PASSWORD);
+    await expect(page.locator("#current-user")).toBeVisible();
+    if (script) {
+      await hydrated(page, "/account");
+    } else {
+      await page.goto("/account");
+    }
+    const form = page.getByRole("region", { name: "Change email address" });
+    await form.getByLabel("New email address").fill(newEmail);
+    await form.getByLabel("Current password").fill("not my password");
+    await form.getByRole("button", { name: "Send confirmation link" }).click();
+    await expect(page.locator("#email-current-password-error")).toContainText("not your current password");
+    await expect(form.getByLabel("New email address")).toHaveValue(newEmail);
+
+    await form.getByLabel("Current password").fill(PASSWORD);
+    await form.getByRole("button", { name: "Send confirmation link" }).click();
+    await expect(page.locator("#email-change-sent")).toContainText(`Check ${newEmail}`);
+    await expect(page.locator("#pending-email")).toContainText(newEmail);
+    await expect(page.locator("#account-email")).toHaveText(person.email);
+
+    const link = await mailedLink(page, newEmail, "Confirm your new email address", "/account/confirm-email");
+    await page.goto(link);
+    await page.getByRole("button", { name: "Confirm this address" }).click();
+    await expect(page.locator("#email-confirmed")).toContainText(`${newEmail} is now the email address of your account`);
+    await page.goto("/account");
+    await expect(page.locator("#account-email")).toHaveText(newEmail);
+    await expect(page.locator("#account-email-state")).toHaveText("Confirmed");
+    await expect(page.locator("#pending-email")).toHaveCount(0);
+    // The link works once.
+    await page.goto(link);
+    await page.getByRole("button", { name: "Confirm this address" }).click();
+    await expect(page.getByRole("alert")).toContainText("This link no longer works");
+    await context.close();
+  });
+}

@@ -113,6 +113,10 @@ fn AccountSections(
                 <dl class="facts">
                     <dt>"Username"</dt><dd id="account-username"><ShownName text=summary.username.clone()/></dd>
                     <dt>"Email"</dt><dd id="account-email"><ShownName text=summary.email.clone()/></dd>
+                    <dt>"Email confirmed"</dt>
+                    <dd id="account-email-confirmed">
+                        <MaybeWhen at=detail.email_confirmed_at none="not yet"/>
+                    </dd>
                     <dt>"Type"</dt><dd>{summary.account_type.label()}</dd>
                     {detail.practice_name.clone().map(|practice| view! {
                         <dt>"Practice"</dt><dd>{practice}</dd>

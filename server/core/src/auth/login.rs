@@ -296,6 +296,7 @@ fn user_of(
         account_type,
         must_change_password: must_change_reason.is_some(),
         must_change_reason,
+        email_confirmed: account.email_confirmed,
     })
 }
 

@@ -188,6 +188,7 @@ pub async fn current_session(
         first_name: session.first_name,
         surname: session.surname,
         account_type,
+        email_confirmed: session.email_confirmed_at.is_some(),
         must_change_password: session.must_change_password,
         must_change_reason: session.must_change_password.then_some(
             // A session that must change is one started with a reset

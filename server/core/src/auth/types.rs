@@ -32,6 +32,10 @@ pub struct CurrentUser {
     /// Why, when [`CurrentUser::must_change_password`].
     #[serde(default)]
     pub must_change_reason: Option<MustChangeReason>,
+    /// The current email has been confirmed (a link sent to it followed,
+    /// or a reset password sent to it used); until then the pages ask.
+    #[serde(default)]
+    pub email_confirmed: bool,
 }
 
 /// Why a session must choose a new password before anything else.

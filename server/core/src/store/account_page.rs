@@ -15,6 +15,7 @@ pub struct AccountRecord {
     pub summary: AccountSummary,
     pub practice_name: Option<String>,
     pub created_at: Millis,
+    pub email_confirmed_at: Option<Millis>,
     pub failed_logins: i64,
     pub throttled_until: Option<Millis>,
     pub locked_at: Option<Millis>,
@@ -42,7 +43,8 @@ impl Store {
     ) -> Result<Option<AccountRecord>, StoreError> {
         const LIVE: &str = "s.last_seen_at >= $2 AND s.created_at >= $3";
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS}, a.practice_name, a.created_at, a.failed_logins,
+            "SELECT {SUMMARY_COLUMNS}, a.practice_name, a.created_at, a.email_confirmed_at,
+                    a.failed_logins,
                     a.throttled_until, a.locked_at, a.last_reset_at, a.password_breached_at,
                     (SELECT expires_at FROM pending_resets p WHERE p.account_id = a.id)
                         AS reset_expires_at,

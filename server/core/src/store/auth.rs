@@ -15,6 +15,7 @@ pub struct LoginAccount {
     pub account_type: String,
     pub password_hash: String,
     pub active: bool,
+    pub email_confirmed: bool,
     pub throttle: ThrottleState,
     /// The reset password waiting to be used, if any.
     pub pending_reset: Option<PendingReset>,
@@ -56,6 +57,7 @@ pub struct SessionRow {
     /// Where the session came from (see `Store::describe_session`).
     pub user_agent: Option<String>,
     pub client_address: Option<String>,
+    pub email_confirmed_at: Option<Millis>,
 }
 
 /// A rate-limit bucket as stored.
@@ -80,6 +82,8 @@ struct LoginRow {
     password_hash: String,
     #[sqlx(try_from = "Flag")]
     active: bool,
+    #[sqlx(try_from = "Flag")]
+    email_confirmed: bool,
     #[sqlx(flatten)]
     throttle: ThrottleState,
     reset_hash: Option<String>,
@@ -104,6 +108,7 @@ impl From<LoginRow> for LoginAccount {
             account_type: row.account_type,
             password_hash: row.password_hash,
             active: row.active,
+            email_confirmed: row.email_confirmed,
             throttle: row.throttle,
             pending_reset,
         }
@@ -115,6 +120,7 @@ impl Store {
         let row = sqlx::query_as::<_, LoginRow>(
             "SELECT a.id, a.username, a.email, a.first_name, a.surname, a.account_type, a.password_hash,
                     CASE WHEN a.status = 'active' THEN 1 ELSE 0 END AS active,
+                    CASE WHEN a.email_confirmed_at IS NULL THEN 0 ELSE 1 END AS email_confirmed,
                     a.failed_logins, a.throttled_until, a.locked_at,
                     r.password_hash AS reset_hash, r.expires_at AS reset_expires_at
                FROM login_names n JOIN accounts a ON a.id = n.account_id
@@ -279,7 +285,8 @@ impl Store {
         Ok(sqlx::query_as::<_, SessionRow>(
             "SELECT s.account_id, s.created_at, s.last_seen_at, s.must_change_password,
                     a.username, a.email, a.first_name, a.surname, a.account_type,
-                    a.password_breached_at, s.user_agent, s.client_address
+                    a.password_breached_at, s.user_agent, s.client_address,
+                    a.email_confirmed_at
                FROM sessions s JOIN accounts a ON a.id = s.account_id
               WHERE s.token_hash = $1 AND a.status = 'active'",
         )

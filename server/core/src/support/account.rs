@@ -41,6 +41,7 @@ async fn read_detail(
         security: security_state(&record, now),
         practice_name: record.practice_name,
         created_at: record.created_at,
+        email_confirmed_at: record.email_confirmed_at,
         summary: record.summary,
         email_history: store.email_history(account_id, DETAIL_ROWS).await?,
         registration_numbers: store.registration_numbers_of(account_id).await?,

@@ -79,6 +79,9 @@ pub struct AccountDetail {
     pub summary: AccountSummary,
     pub practice_name: Option<String>,
     pub created_at: Millis,
+    /// When the current email was confirmed by its owner; `None`: not yet.
+    #[serde(default)]
+    pub email_confirmed_at: Option<Millis>,
     pub email_history: Vec<PastEmail>,
     /// As stored, including numbers that predate today's rules.
     pub registration_numbers: Vec<crate::rules::RegistrationNumber>,
