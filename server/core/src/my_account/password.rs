@@ -3,7 +3,7 @@
 
 use super::owner::{owner, unavailable};
 use super::{describe_browser, ChangePasswordForm, MyAccountError, PasswordChanged};
-use crate::auth::throttle::state_after;
+use crate::auth::throttle::{lock_notice, state_after};
 use crate::events::record;
 use crate::hashing::{Attempt, HashError};
 use crate::mail::notices::{NoticeData, NoticeKind};
@@ -66,9 +66,27 @@ pub async fn change_password(
     let now = services.clock.now();
     let reservation = services
         .store
-        .reserve_login_attempt(user.account_id, now, |failures| state_after(failures, now))
+        .reserve_login_attempt(
+            user.account_id,
+            now,
+            |failures| state_after(failures, now),
+            |locked| {
+                lock_notice(
+                    locked,
+                    user.account_id,
+                    owner.origin.client_address.as_deref(),
+                    now,
+                )
+            },
+        )
         .await
         .map_err(|error| unavailable("charging an attempt", error))?;
+    if reservation
+        .as_ref()
+        .is_ok_and(|state| state.locked_at.is_some())
+    {
+        services.outbox_wakeup.notify_one();
+    }
     if let Err(held) = reservation {
         return Err(match held.throttled_until {
             Some(until) if held.locked_at.is_none() => MyAccountError::Throttled {
@@ -155,20 +173,11 @@ pub(crate) fn notice_from_session<'a>(
     at: crate::clock::Millis,
 ) -> QueuedNotice<'a> {
     let data = NoticeData {
-        first_name: user.first_name.clone(),
-        at,
         browser: origin.user_agent.as_deref().map(describe_browser),
         client_address: origin.client_address.clone(),
+        ..NoticeData::new(&user.first_name, at)
     };
-    QueuedNotice {
-        kind: kind.as_str(),
-        account_id: user.account_id,
-        recipient: &user.email,
-        subject: kind.subject(),
-        // A struct of strings and a number always serialises.
-        data: serde_json::to_string(&data).unwrap_or_default(),
-        at,
-    }
+    data.queued(kind, user.account_id, &user.email)
 }
 
 fn hashing_failed(error: HashError) -> MyAccountError {

@@ -1,14 +1,16 @@
 //! Staff actions' SQL. A staff change is one transaction: it begins by
 //! locking the account's row (so the "before" in the audit record is what
-//! the change replaced), makes the writes the action needs, and ends with
-//! its audit record and event. What an action may do, and what its audit
-//! record says, is decided in `support::actions`; this module only writes.
+//! the change replaced), makes the writes the action needs (the notices
+//! that tell the person among them), and ends with its audit record and
+//! event. What an action may do, what its audit record and notices say, is
+//! decided in `support::actions`; this module only writes.
 
 use sqlx::{Any, Transaction};
 
 use super::access::insert_request_step;
 use super::events::{append_event, NewEvent};
 use super::login_names::{move_email, EmailMove, NameClash};
+use super::outbox::{queue_notice, QueuedNotice};
 use super::resets::{queue_reset, QueuedReset, ResetRecipient};
 use super::search::reindex_account;
 use super::{Backend, Store, StoreError};
@@ -106,6 +108,11 @@ impl StaffChange {
         reset: &QueuedReset<'_>,
     ) -> Result<i64, StoreError> {
         queue_reset(&mut self.tx, self.account_id, email, recipient, reset).await
+    }
+
+    /// Queues a notice of this change, sent only if the change commits.
+    pub async fn queue_notice(&mut self, notice: &QueuedNotice<'_>) -> Result<(), StoreError> {
+        queue_notice(&mut self.tx, notice).await
     }
 
     /// Moves the account to a new current email: the old one to the
