@@ -1,6 +1,6 @@
 //! Logging in with a username or an email (SPEC.md §2).
 
-use super::throttle::state_after;
+use super::throttle::{lock_notice, state_after};
 use super::{sessions, CurrentUser, LoginError, LoginField, LoginForm, MustChangeReason};
 use crate::clock::Millis;
 use crate::hashing::{Attempt, HashError};
@@ -89,7 +89,12 @@ pub async fn login(
         Some(account) => {
             services
                 .store
-                .reserve_login_attempt(account.id, now, |failures| state_after(failures, now))
+                .reserve_login_attempt(
+                    account.id,
+                    now,
+                    |failures| state_after(failures, now),
+                    |owner| lock_notice(owner, account.id, Some(client_address), now),
+                )
                 .await
         }
         None => {
@@ -101,7 +106,15 @@ pub async fn login(
     }
     .map_err(|error| unavailable("charging a login attempt", error))?;
     let throttled = match reservation {
-        Ok(_) => Ok(()),
+        Ok(state) => {
+            if state.locked_at.is_some() {
+                // This attempt locked the name: an account's owner has a
+                // notice queued. (An unknown name's lock wakes the worker
+                // for nothing, which keeps the two paths alike.)
+                services.outbox_wakeup.notify_one();
+            }
+            Ok(())
+        }
         Err(state) => Err(refusal(&state, now)),
     };
 

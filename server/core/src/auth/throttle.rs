@@ -56,6 +56,33 @@ pub fn state_after(failures: u32, now: Millis) -> ThrottleState {
     }
 }
 
+/// The notice to an account's owner that its login locked: sent once per
+/// lock, queued by the store in the transaction that sets it (see
+/// `Store::reserve_login_attempt`). `client_address` is where the attempt
+/// that locked it came from, when known.
+///
+/// A disabled account is not told: nobody logs in to it whatever its lock,
+/// Forgotten password does nothing for it (so the notice's way out would
+/// be wrong), and its owner was told when support disabled it.
+#[cfg(feature = "server")]
+pub(crate) fn lock_notice<'a>(
+    owner: &'a crate::store::LockedOwner,
+    account_id: i64,
+    client_address: Option<&str>,
+    at: Millis,
+) -> Option<crate::store::QueuedNotice<'a>> {
+    use crate::mail::notices::{NoticeData, NoticeKind};
+    if !owner.active {
+        return None;
+    }
+    let data = NoticeData {
+        client_address: client_address.map(str::to_owned),
+        failed_logins: Some(owner.failed_logins),
+        ..NoticeData::new(&owner.first_name, at)
+    };
+    Some(data.queued(NoticeKind::Locked, account_id, &owner.email))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,7 +44,7 @@ pub async fn request_email_change(
     {
         return Err(MyAccountError::SameEmail);
     }
-    verify_current_password(services, owner.user.account_id, &form.current_password).await?;
+    verify_current_password(services, &owner, &form.current_password).await?;
     take_confirmation_token(services, &owner).await?;
     let confirmed = services
         .store

@@ -1,9 +1,9 @@
 //! Changing the password from My account: the current one first, then the
 //! registration rules for the new one.
 
-use super::owner::{owner, unavailable};
+use super::owner::{owner, unavailable, Owner};
 use super::{describe_browser, ChangePasswordForm, MyAccountError, PasswordChanged};
-use crate::auth::throttle::state_after;
+use crate::auth::throttle::{lock_notice, state_after};
 use crate::events::record;
 use crate::hashing::{Attempt, HashError};
 use crate::mail::notices::{NoticeData, NoticeKind};
@@ -61,7 +61,7 @@ pub async fn change_password(
         return Err(MyAccountError::Invalid { problems });
     }
 
-    verify_current_password(services, user.account_id, &form.current_password).await?;
+    verify_current_password(services, &owner, &form.current_password).await?;
 
     let hash = services
         .hasher
@@ -98,9 +98,13 @@ pub async fn change_password(
 /// recorded as an event.
 pub(super) async fn verify_current_password(
     services: &Services,
-    account_id: i64,
+    owner: &Owner,
     typed: &str,
 ) -> Result<(), MyAccountError> {
+    let account_id = owner.user.account_id;
+    // The lock notice, if this attempt locks the account, names where the
+    // attempt came from.
+    let client_address = owner.origin.client_address.as_deref();
     if typed.is_empty() {
         return Err(MyAccountError::CurrentPasswordMissing);
     }
@@ -109,9 +113,20 @@ pub(super) async fn verify_current_password(
     let now = services.clock.now();
     let reservation = services
         .store
-        .reserve_login_attempt(account_id, now, |failures| state_after(failures, now))
+        .reserve_login_attempt(
+            account_id,
+            now,
+            |failures| state_after(failures, now),
+            |locked| lock_notice(locked, account_id, client_address, now),
+        )
         .await
         .map_err(|error| unavailable("charging an attempt", error))?;
+    if reservation
+        .as_ref()
+        .is_ok_and(|state| state.locked_at.is_some())
+    {
+        services.outbox_wakeup.notify_one();
+    }
     if let Err(held) = reservation {
         return Err(match held.throttled_until {
             Some(until) if held.locked_at.is_none() => MyAccountError::Throttled {
@@ -176,20 +191,11 @@ pub(crate) fn notice_from_session<'a>(
     at: crate::clock::Millis,
 ) -> QueuedNotice<'a> {
     let data = NoticeData {
-        first_name: user.first_name.clone(),
-        at,
         browser: origin.user_agent.as_deref().map(describe_browser),
         client_address: origin.client_address.clone(),
+        ..NoticeData::new(&user.first_name, at)
     };
-    QueuedNotice {
-        kind: kind.as_str(),
-        account_id: user.account_id,
-        recipient: &user.email,
-        subject: kind.subject(),
-        // A struct of strings and a number always serialises.
-        data: serde_json::to_string(&data).unwrap_or_default(),
-        at,
-    }
+    data.queued(kind, user.account_id, &user.email)
 }
 
 fn hashing_failed(error: HashError) -> MyAccountError {

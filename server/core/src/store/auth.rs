@@ -1,5 +1,6 @@
 //! Login state: throttling counters, sessions and rate-limit buckets.
 
+use super::outbox::{queue_notice, QueuedNotice};
 use super::rows::{Count, Flag};
 use super::{serialize_on, Store, StoreError};
 use crate::clock::Millis;
@@ -35,6 +36,20 @@ pub struct ThrottleState {
     pub failed_logins: u32,
     pub throttled_until: Option<Millis>,
     pub locked_at: Option<Millis>,
+}
+
+/// Whom a lock notice goes to: the account as the statement that locked
+/// it left it (its email then, not as an earlier read saw it).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LockedOwner {
+    pub email: String,
+    pub first_name: String,
+    /// The failures in a row that locked it.
+    #[sqlx(try_from = "Count")]
+    pub failed_logins: u32,
+    /// Not disabled by support.
+    #[sqlx(try_from = "Flag")]
+    pub active: bool,
 }
 
 /// A live session's account.
@@ -141,12 +156,17 @@ impl Store {
     /// being evaluated; a success clears the charge again.
     ///
     /// `after_failures` is the throttling policy: the state that this many
-    /// consecutive failures lead to.
+    /// consecutive failures lead to. When that state locks the account,
+    /// `lock_notice` is the notice to its owner (if any), queued in the transaction
+    /// that sets the lock, and only by the one that finds it unset: one
+    /// notice per lock, however many attempts arrive at once. An attempt
+    /// that does not lock does no more work than before.
     pub async fn reserve_login_attempt(
         &self,
         account_id: i64,
         now: Millis,
         after_failures: impl FnOnce(u32) -> ThrottleState,
+        lock_notice: impl FnOnce(&LockedOwner) -> Option<QueuedNotice<'_>>,
     ) -> Result<Result<ThrottleState, ThrottleState>, StoreError> {
         let mut tx = self.begin_write().await?;
         let charged: Option<i64> = sqlx::query_scalar(
@@ -169,14 +189,35 @@ impl Store {
             return Ok(Err(held));
         };
         let state = after_failures(u32::try_from(failures).unwrap_or(u32::MAX));
-        sqlx::query(
-            "UPDATE accounts SET throttled_until = $1, locked_at = COALESCE(locked_at, $2) WHERE id = $3",
-        )
-        .bind(state.throttled_until)
-        .bind(state.locked_at)
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await?;
+        if state.locked_at.is_some() {
+            // The transition to locked. The row is this transaction's since
+            // the charge above, and only an unlocked row is charged, so
+            // this finds `locked_at` unset exactly once per lock; the
+            // condition says so where it matters.
+            let owner = sqlx::query_as::<_, LockedOwner>(
+                "UPDATE accounts SET throttled_until = $1, locked_at = $2
+                  WHERE id = $3 AND locked_at IS NULL
+                  RETURNING email, first_name, failed_logins,
+                            CASE WHEN status = 'active' THEN 1 ELSE 0 END AS active",
+            )
+            .bind(state.throttled_until)
+            .bind(state.locked_at)
+            .bind(account_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(notice) = owner.as_ref().and_then(lock_notice) {
+                queue_notice(&mut tx, &notice).await?;
+            }
+        } else {
+            sqlx::query(
+                "UPDATE accounts SET throttled_until = $1, locked_at = COALESCE(locked_at, $2) WHERE id = $3",
+            )
+            .bind(state.throttled_until)
+            .bind(state.locked_at)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(Ok(state))
     }

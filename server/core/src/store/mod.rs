@@ -50,14 +50,14 @@ pub use account_page::AccountRecord;
 pub use accounts::{
     AccountInsert, CreateAccountOutcome, NumberHolder, RegistrationConfirmation, Welcome,
 };
-pub use auth::{BucketLevel, LoginAccount, PendingReset, SessionRow, ThrottleState};
+pub use auth::{BucketLevel, LockedOwner, LoginAccount, PendingReset, SessionRow, ThrottleState};
 pub use email_confirmation::{
     Confirmation, ConfirmingAccount, NewConfirmation, OpenConfirmation, PendingChange, QueuedMail,
     QueuedMailOwned,
 };
 pub use login_names::{CompletedNames, NameClash};
-pub use my_account::{QueuedNotice, SessionListing};
-pub use outbox::{ClaimedMessage, DeliveryRecord, DevMailboxMessage};
+pub use my_account::SessionListing;
+pub use outbox::{ClaimedMessage, DeliveryRecord, DevMailboxMessage, QueuedNotice};
 pub use resets::{QueuedReset, ResetIssue, ResetIssued, ResetRecipient};
 pub use staff::{AuditRecord, EmailChange, StaffChange, StaffTarget};
 

@@ -1,6 +1,7 @@
 //! What "My account" reads and writes of the logged-in person's own
 //! account: its open sessions, a password change, the export.
 
+use super::outbox::{queue_notice, QueuedNotice};
 use super::{Store, StoreError};
 use crate::clock::Millis;
 use crate::support::FeedEvent;
@@ -13,18 +14,6 @@ pub struct SessionListing {
     pub last_seen_at: Millis,
     pub user_agent: Option<String>,
     pub client_address: Option<String>,
-}
-
-/// A notice to queue in the same transaction as the change it reports.
-#[derive(Debug, Clone)]
-pub struct QueuedNotice<'a> {
-    pub kind: &'static str,
-    pub account_id: i64,
-    pub recipient: &'a str,
-    pub subject: &'a str,
-    /// The notice's data, JSON.
-    pub data: String,
-    pub at: Millis,
 }
 
 /// How a session is named from the page: the first 16 hex digits of its
@@ -166,26 +155,4 @@ impl Store {
         // bound on what one request can ask the database for.
         self.recent_events(Some(account_id), 100_000).await
     }
-}
-
-/// Adds a notice to the outbox inside the caller's transaction, so it is
-/// sent if and only if the change it reports is committed.
-pub(super) async fn queue_notice(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    notice: &QueuedNotice<'_>,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO outbox (kind, account_id, recipient, subject, data, next_attempt_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(notice.kind)
-    .bind(notice.account_id)
-    .bind(notice.recipient)
-    .bind(notice.subject)
-    .bind(&notice.data)
-    .bind(notice.at)
-    .bind(notice.at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }

@@ -1,5 +1,6 @@
-//! The outbox: claiming messages for delivery, recording each attempt, and
-//! the development mailbox.
+//! The outbox: queueing notices inside the transaction of the change they
+//! report, claiming messages for delivery, recording each attempt, and the
+//! development mailbox.
 
 use super::rows::Count;
 use super::{Store, StoreError};
@@ -24,6 +25,18 @@ pub struct ClaimedMessage {
     /// Not a column: found after the claim.
     #[sqlx(skip)]
     pub superseded: bool,
+}
+
+/// A notice to queue in the same transaction as the change it reports.
+#[derive(Debug, Clone)]
+pub struct QueuedNotice<'a> {
+    pub kind: &'static str,
+    pub account_id: i64,
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    /// The notice's data, JSON.
+    pub data: String,
+    pub at: Millis,
 }
 
 /// How one attempt ended.
@@ -232,4 +245,26 @@ impl Store {
 struct StatusCount {
     status: String,
     messages: i64,
+}
+
+/// Adds a notice to the outbox inside the caller's transaction, so it is
+/// sent if and only if the change it reports is committed.
+pub(super) async fn queue_notice(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    notice: &QueuedNotice<'_>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO outbox (kind, account_id, recipient, subject, data, next_attempt_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(notice.kind)
+    .bind(notice.account_id)
+    .bind(notice.recipient)
+    .bind(notice.subject)
+    .bind(&notice.data)
+    .bind(notice.at)
+    .bind(notice.at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

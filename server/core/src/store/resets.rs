@@ -207,7 +207,7 @@ impl Store {
             .bind(account_id)
             .execute(&mut *tx)
             .await?;
-        super::my_account::queue_notice(&mut tx, notice).await?;
+        super::outbox::queue_notice(&mut tx, notice).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -1,14 +1,16 @@
 //! Staff actions' SQL. A staff change is one transaction: it begins by
 //! locking the account's row (so the "before" in the audit record is what
-//! the change replaced), makes the writes the action needs, and ends with
-//! its audit record and event. What an action may do, and what its audit
-//! record says, is decided in `support::actions`; this module only writes.
+//! the change replaced), makes the writes the action needs (the notices
+//! that tell the person among them), and ends with its audit record and
+//! event. What an action may do, what its audit record and notices say, is
+//! decided in `support::actions`; this module only writes.
 
 use sqlx::{Any, Transaction};
 
 use super::access::insert_request_step;
 use super::events::{append_event, NewEvent};
 use super::login_names::{move_email, EmailMove, NameClash};
+use super::outbox::{queue_notice, QueuedNotice};
 use super::resets::{queue_reset, QueuedReset, ResetRecipient};
 use super::search::reindex_account;
 use super::{Backend, Store, StoreError};
@@ -108,6 +110,11 @@ impl StaffChange {
         queue_reset(&mut self.tx, self.account_id, email, recipient, reset).await
     }
 
+    /// Queues a notice of this change, sent only if the change commits.
+    pub async fn queue_notice(&mut self, notice: &QueuedNotice<'_>) -> Result<(), StoreError> {
+        queue_notice(&mut self.tx, notice).await
+    }
+
     /// Moves the account to a new current email: the old one to the
     /// history (changed by this change's actor) and out of the login
     /// namespace, the new one claimed in it, the search row rewritten.
@@ -133,7 +140,9 @@ impl StaffChange {
         .bind(self.actor_id)
         .execute(&mut *self.tx)
         .await?;
-        sqlx::query("UPDATE accounts SET email = $1 WHERE id = $2")
+        // Unconfirmed until its owner follows a link sent to it or logs
+        // in with a reset password sent to it.
+        sqlx::query("UPDATE accounts SET email = $1, email_confirmed_at = NULL WHERE id = $2")
             .bind(new_email)
             .bind(self.account_id)
             .execute(&mut *self.tx)

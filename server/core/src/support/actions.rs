@@ -1,8 +1,16 @@
 //! What support does to restore access: send a reset, change the email,
 //! unlock, disable and enable. Each is one transaction (a
 //! [`crate::store::StaffChange`]) holding the account's row from the first
-//! read to the commit, with its audit record and its event; a step on an
-//! access request that led to it is written in the same transaction.
+//! read to the commit, with its audit record, its event and the email that
+//! tells the person; a step on an access request that led to it is written
+//! in the same transaction.
+//!
+//! Who hears of what: a changed email is told to the old address (the new
+//! one masked) and to the new; disable, enable and unlock to the account's
+//! address; a reset needs no notice, since its own email goes to the
+//! account's address and says what to do if it was not asked for. Every
+//! notice says "Threshold support" did it: which staff member is for the
+//! audit trail, not for a mailbox that may not be the owner's.
 
 use serde_json::json;
 
@@ -11,6 +19,8 @@ use super::{
     SupportUser,
 };
 use crate::access::MAX_NOTE_CHARS;
+use crate::clock::Millis;
+use crate::mail::notices::{mask_address, NoticeData, NoticeKind};
 use crate::reset::{new_reset_password, RESET_SUBJECT};
 use crate::rules::lookalike::{resemblance, Resemblance};
 use crate::rules::{AccountType, Email};
@@ -73,6 +83,10 @@ pub(crate) async fn perform_for_request(
     if let Some(refused) = refusal_for(action, state) {
         return Err(refused);
     }
+    let told = Told {
+        account_id,
+        at: now,
+    };
     let audit = match prepared {
         Prepared::SendReset { password, hash } => {
             let reset = QueuedReset {
@@ -85,14 +99,14 @@ pub(crate) async fn perform_for_request(
             send_reset(&mut change, &target, &reset).await
         }
         Prepared::ChangeEmail { email, reason } => {
-            match change_email(&mut change, &target, &email, reason.as_deref()).await {
+            match change_email(&mut change, &target, &email, reason.as_deref(), &told).await {
                 Ok(Ok(audit)) => Ok(audit),
                 Ok(Err(refused)) => return Err(refused),
                 Err(error) => Err(error),
             }
         }
-        Prepared::Unlock => unlock(&mut change, &target).await,
-        Prepared::SetStatus(status) => set_status(&mut change, &target, status).await,
+        Prepared::Unlock => unlock(&mut change, &target, &told).await,
+        Prepared::SetStatus(status) => set_status(&mut change, &target, status, &told).await,
     }
     .map_err(|error| unavailable(action, error))?;
     if let Some(step) = step {
@@ -120,9 +134,8 @@ pub(crate) async fn perform_for_request(
         action = action.name(),
         "support action"
     );
-    if matches!(action, SupportAction::SendReset) {
-        services.outbox_wakeup.notify_one();
-    }
+    // Every action queued an email: the reset, or a notice.
+    services.outbox_wakeup.notify_one();
     services.events.published();
     metrics::counter!("threshold_support_actions_total", "action" => action.name()).increment(1);
     Ok(())
@@ -219,8 +232,47 @@ async fn send_reset(
     ))
 }
 
-async fn unlock(change: &mut StaffChange, target: &StaffTarget) -> Result<Audit, StoreError> {
+/// The account and time a staff action's notices are about.
+struct Told {
+    account_id: i64,
+    at: Millis,
+}
+
+impl Told {
+    /// Queues the notice of `kind` to `recipient`, in the action's
+    /// transaction: sent if and only if the action commits.
+    async fn notice(
+        &self,
+        change: &mut StaffChange,
+        kind: NoticeKind,
+        data: NoticeData,
+        recipient: &str,
+    ) -> Result<(), StoreError> {
+        change
+            .queue_notice(&data.queued(kind, self.account_id, recipient))
+            .await
+    }
+
+    /// The notice of `kind` to the account's current address.
+    async fn owner(
+        &self,
+        change: &mut StaffChange,
+        target: &StaffTarget,
+        kind: NoticeKind,
+    ) -> Result<(), StoreError> {
+        let data = NoticeData::new(&target.first_name, self.at);
+        self.notice(change, kind, data, &target.email).await
+    }
+}
+
+async fn unlock(
+    change: &mut StaffChange,
+    target: &StaffTarget,
+    told: &Told,
+) -> Result<Audit, StoreError> {
     change.clear_failed_logins().await?;
+    told.owner(change, target, NoticeKind::UnlockedBySupport)
+        .await?;
     Ok(Audit::new(
         json!({
             "failed_logins": target.failed_logins,
@@ -233,7 +285,10 @@ async fn unlock(change: &mut StaffChange, target: &StaffTarget) -> Result<Audit,
 
 /// The old address goes to the history; a reset still waiting for the old
 /// address is withdrawn: it would carry a working password to an address
-/// support has just said is wrong.
+/// support has just said is wrong. Both addresses are told: the old one,
+/// in case the change was not the owner's wish, sees only the first letter
+/// of the new one (whoever has taken over an old mailbox should not learn
+/// where the account went); the new one, that it is the account's now.
 ///
 /// An address that looks like one the account has had, without being it,
 /// is how an account is handed to someone else (a request "from" the
@@ -244,6 +299,7 @@ async fn change_email(
     target: &StaffTarget,
     email: &Email,
     reason: Option<&str>,
+    told: &Told,
 ) -> Result<Result<Audit, SupportError>, StoreError> {
     let earlier = change.earlier_emails().await?;
     let resembled = std::iter::once(&target.email)
@@ -269,6 +325,25 @@ async fn change_email(
         EmailChange::Same => return Ok(Err(SupportError::SameEmail)),
     }
     change.withdraw_pending_reset().await?;
+    let to_old = NoticeData {
+        new_email_masked: Some(mask_address(email.as_str())),
+        ..NoticeData::new(&target.first_name, told.at)
+    };
+    told.notice(
+        change,
+        NoticeKind::EmailChangedBySupport,
+        to_old,
+        &target.email,
+    )
+    .await?;
+    let to_new = NoticeData::new(&target.first_name, told.at);
+    told.notice(
+        change,
+        NoticeKind::EmailNowThisAddress,
+        to_new,
+        email.as_str(),
+    )
+    .await?;
     let after = match resembled {
         Some((known, _)) => json!({
             "email": email.as_str(),
@@ -281,17 +356,23 @@ async fn change_email(
 }
 
 /// Disabling ends every session at once, and no pending reset lets the
-/// person back in.
+/// person back in. Either way the account's address is told.
 async fn set_status(
     change: &mut StaffChange,
     target: &StaffTarget,
     status: AccountStatus,
+    told: &Told,
 ) -> Result<Audit, StoreError> {
     change.set_status(status.as_str()).await?;
-    if status == AccountStatus::Disabled {
-        change.end_sessions().await?;
-        change.withdraw_pending_reset().await?;
-    }
+    let notice = match status {
+        AccountStatus::Disabled => {
+            change.end_sessions().await?;
+            change.withdraw_pending_reset().await?;
+            NoticeKind::DisabledBySupport
+        }
+        AccountStatus::Active => NoticeKind::EnabledBySupport,
+    };
+    told.owner(change, target, notice).await?;
     Ok(Audit::new(
         json!({ "status": target.status }),
         json!({ "status": status.as_str() }),
