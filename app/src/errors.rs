@@ -953,7 +953,8 @@ mod every_refusal {
         use threshold_core::my_account::{MyAccountError as E, MyAccountField as F};
         let check = listed!(E: E::NotLoggedIn, E::MustChooseFirst, E::CurrentPasswordMissing,
             E::WrongPassword, E::Invalid { .. }, E::SameAsCurrent, E::Throttled { .. },
-            E::Locked, E::NoSuchSession, E::Busy { .. }, E::Unavailable);
+            E::Locked, E::NoSuchSession, E::Busy { .. }, E::Unavailable,
+            E::InvalidEmail { .. }, E::SameEmail, E::AlreadyConfirmed, E::TooManyEmails { .. });
         let all = [
             (E::NotLoggedIn, StatusCode::UNAUTHORIZED),
             (E::MustChooseFirst, StatusCode::UNPROCESSABLE_ENTITY),
@@ -981,6 +982,20 @@ mod every_refusal {
                 StatusCode::SERVICE_UNAVAILABLE,
             ),
             (E::Unavailable, StatusCode::SERVICE_UNAVAILABLE),
+            (
+                E::InvalidEmail {
+                    message: "Enter an email address, like name@example.org.".into(),
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (E::SameEmail, StatusCode::UNPROCESSABLE_ENTITY),
+            (E::AlreadyConfirmed, StatusCode::UNPROCESSABLE_ENTITY),
+            (
+                E::TooManyEmails {
+                    retry_after_seconds: 600,
+                },
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
         ];
         for (error, expected) in &all {
             check(error);
@@ -1003,9 +1018,30 @@ mod every_refusal {
                         .iter()
                         .for_each(|text| assert_words(text));
                 }
+                [F::NewEmail] => assert_words(
+                    email_messages(&ServiceError::Domain(error.clone()))
+                        .new_email
+                        .as_deref()
+                        .expect("next to the new email"),
+                ),
                 [] => assert_words(messages.form.as_deref().expect("a form-level message")),
                 other => panic!("{error:?}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn every_confirmation_link_refusal_has_its_status_and_words() {
+        use threshold_core::my_account::ConfirmEmailError as E;
+        let check = listed!(E: E::NotOpen, E::Taken, E::Unavailable);
+        for (error, expected) in [
+            (E::NotOpen, StatusCode::UNPROCESSABLE_ENTITY),
+            (E::Taken, StatusCode::UNPROCESSABLE_ENTITY),
+            (E::Unavailable, StatusCode::SERVICE_UNAVAILABLE),
+        ] {
+            check(&error);
+            assert_eq!(status(&error), expected, "{error:?}");
+            assert_words(&ServiceError::Domain(error).to_string());
         }
     }
 

@@ -283,12 +283,18 @@ fn posted_value(name: &str) -> Option<String> {
 /// A "Show password" checkbox, for a password field's children; the field
 /// takes its `kind` from `shown` ("text" or "password").
 #[component]
-pub fn ShowPassword(shown: RwSignal<bool>) -> impl IntoView {
+pub fn ShowPassword(
+    shown: RwSignal<bool>,
+    /// The id of the password input it shows.
+    controls: &'static str,
+) -> impl IntoView {
     view! {
-        // `needs-script`: it does nothing until the WASM runs, so it is
-        // not shown before (style/main.css).
-        <label class="checkbox needs-script">
-            <input type="checkbox" prop:checked=shown
+        // Before the WASM, the page's first script (`lib.rs`,
+        // SHOW_PASSWORD_SCRIPT) does the same through `data-shows`; with
+        // no script at all the box is hidden (`needs-early-script`), as an
+        // input's type cannot change without one.
+        <label class="checkbox needs-early-script">
+            <input type="checkbox" prop:checked=shown data-shows=controls aria-controls=controls
                 on:change=move |ev| shown.set(event_target_checked(&ev))/>
             "Show password"
         </label>

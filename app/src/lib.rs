@@ -48,6 +48,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
+                <EarlyScript/>
                 <MetaTags/>
             </head>
             <body>
@@ -55,6 +56,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The one script that runs before the WASM: "Show password" (ASVS
+/// 2.1.12) works from first paint, like the forms. It marks `<html>` so
+/// the boxes are shown, and flips the type of the input a box names in
+/// `data-shows` until the WASM takes over (the component then does it).
+/// No `<`, `>` or `&` in it: it is written into the page as text.
+const SHOW_PASSWORD_SCRIPT: &str = "(function(){var r=document.documentElement;r.setAttribute('data-script','true');document.addEventListener('change',function(e){var box=e.target;if(r.hasAttribute('data-hydrated')||!box.matches||!box.matches('input[data-shows]'))return;var input=document.getElementById(box.getAttribute('data-shows'));if(input)input.type=box.checked?'text':'password';});})();";
+
+/// [`SHOW_PASSWORD_SCRIPT`], carrying this response's CSP nonce.
+#[component]
+fn EarlyScript() -> impl IntoView {
+    let nonce = leptos::nonce::use_nonce();
+    view! { <script nonce=nonce>{SHOW_PASSWORD_SCRIPT}</script> }
 }
 
 #[component]

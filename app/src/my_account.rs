@@ -293,7 +293,7 @@ fn ChangePasswordSection(
                             kind=move || if show_current.get() { "text" } else { "password" }
                             autocomplete="current-password" verbatim=true required=true
                             errors=move || messages.with(|m| m.current_password.clone().into_iter().collect::<Vec<_>>())>
-                            <ShowPassword shown=show_current/>
+                            <ShowPassword shown=show_current controls="current-password"/>
                         </Field>
                         <Field id="new-password" name="form[new_password]" label="New password"
                             kind=move || if show_new.get() { "text" } else { "password" }
@@ -305,7 +305,7 @@ fn ChangePasswordSection(
                                     username email first_name surname judged/>
                             }
                             errors=move || messages.with(|m| m.new_password.clone())>
-                            <ShowPassword shown=show_new/>
+                            <ShowPassword shown=show_new controls="new-password"/>
                         </Field>
                         <p class="field__hint">
                             "Changing your password logs you out everywhere else. You stay logged in here."
@@ -583,7 +583,7 @@ fn ChangeEmailSection(actions: EmailActions, account: MyAccount) -> impl IntoVie
                     kind=move || if show_password.get() { "text" } else { "password" }
                     autocomplete="current-password" verbatim=true required=true
                     errors=move || messages.with(|m| m.current_password.clone().into_iter().collect::<Vec<_>>())>
-                    <ShowPassword shown=show_password/>
+                    <ShowPassword shown=show_password controls="email-current-password"/>
                 </Field>
                 <button type="submit" class="button button--primary"
                     aria-busy=move || pending.get().to_string() disabled=pending>

@@ -132,3 +132,27 @@ test("no layout shift when the WASM takes over a refusal posted before it arrive
   await expect(dialog).toBeVisible();
   expect(await layoutShift(page)).toBeLessThan(0.01);
 });
+
+test("Show password works before the WASM arrives, and is hidden when no script runs", async ({ page, browser }) => {
+  await page.route("**/pkg/*.wasm", () => {
+    // Never answered: the page stays as the server sent it, with its first script.
+  });
+  await page.goto("/", { waitUntil: "domcontentloaded" });
+  await page.locator("#open-login").click();
+  const dialog = page.getByRole("dialog", { name: "Log in" });
+  const password = dialog.getByLabel("Password", { exact: true });
+  await password.fill("Violet Kettle");
+  await expect(password).toHaveAttribute("type", "password");
+  await dialog.getByLabel("Show password").check();
+  await expect(password).toHaveAttribute("type", "text");
+  await dialog.getByLabel("Show password").uncheck();
+  await expect(password).toHaveAttribute("type", "password");
+  await expect(page.locator("html[data-hydrated=true]")).toHaveCount(0);
+
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const plain = await context.newPage();
+  await plain.goto("/");
+  await plain.locator("#open-login").click();
+  await expect(plain.getByRole("dialog", { name: "Log in" }).getByText("Show password")).toBeHidden();
+  await context.close();
+});

@@ -27,7 +27,7 @@ test("the page hydrates and Log in opens a labelled modal without a page load", 
   // Focus moved into the dialog.
   expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
   await expect(dialog.getByLabel("Username or email")).toBeVisible();
-  await expect(dialog.getByLabel("Password")).toBeVisible();
+  await expect(dialog.getByLabel("Password", { exact: true })).toBeVisible();
 
   // Esc closes it and focus returns to the button that opened it.
   await page.keyboard.press("Escape");

@@ -130,7 +130,7 @@ pub fn ChoosePasswordDialog() -> impl IntoView {
                             username email first_name surname judged/>
                     }
                     errors=move || messages.with(|m| m.password.clone())>
-                    <ShowPassword shown=show_password/>
+                    <ShowPassword shown=show_password controls="choose-password"/>
                 </Field>
                 <button type="submit" class="button button--primary button--block"
                     aria-busy=move || pending.get().to_string() disabled=pending>

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_navigate;
 use super::{DialogKind, Dialogs, Modal};
 use crate::auth::{Auth, Login};
 use crate::errors::{login_messages, login_wait_message, LoginMessages, LoginWait};
-use crate::field::{ErrorSummary, Field, FormProgress, SummaryItem};
+use crate::field::{ErrorSummary, Field, FormProgress, ShowPassword, SummaryItem};
 use crate::posted::answered_without_script;
 
 #[component]
@@ -94,6 +94,7 @@ pub fn LoginDialog() -> impl IntoView {
         }
     });
 
+    let show_password = RwSignal::new(false);
     let caps_from =
         move |ev: leptos::ev::KeyboardEvent| caps_lock.set(ev.get_modifier_state("CapsLock"));
     let forgotten = move |_| {
@@ -114,7 +115,8 @@ pub fn LoginDialog() -> impl IntoView {
                 <Field id="login-identifier" name="form[identifier]" label="Username or email"
                     autocomplete="username" verbatim=true autofocus=true value=identifier
                     errors=field_errors(|m| &m.identifier)/>
-                <Field id="login-password" name="form[password]" label="Password" kind="password"
+                <Field id="login-password" name="form[password]" label="Password"
+                    kind=move || if show_password.get() { "text" } else { "password" }
                     autocomplete="current-password" verbatim=true
                     described_by="login-caps-lock" on_key=caps_from
                     errors=field_errors(|m| &m.password)>
@@ -122,6 +124,7 @@ pub fn LoginDialog() -> impl IntoView {
                         <span class="visually-hidden">{move || caps_lock.get().then_some("Warning: ")}</span>
                         {move || caps_lock.get().then_some("Caps Lock is on. Passwords are case sensitive.")}
                     </p>
+                    <ShowPassword shown=show_password controls="login-password"/>
                 </Field>
                 <Show when=offer_reset>
                     <p class="form__offer">

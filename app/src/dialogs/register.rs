@@ -210,7 +210,7 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
                         first_name=first_name.into() surname=surname.into()/>
                 }
                 errors=errors(RegistrationField::Password)>
-                <ShowPassword shown=show_password/>
+                <ShowPassword shown=show_password controls="register-password"/>
             </Field>
 
             {move || form_message().map(|message| view! {
