@@ -1,4 +1,6 @@
 import { expect, Page, test } from "@playwright/test";
+import { expectAccessible } from "./a11y";
+import { hydrated, logIn } from "./pages";
 
 // Each test registers people no other test uses: the database lives for the
 // whole run.
@@ -6,8 +8,7 @@ const run = Date.now().toString(36);
 const email = (who: string) => `${who}.${run}@example.org`;
 
 async function openRegister(page: Page) {
-  await page.goto("/");
-  await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
+  await hydrated(page, "/");
   await page.locator("#open-register").click();
   const dialog = page.getByRole("dialog", { name: "Create an account" });
   await expect(dialog).toBeVisible();
@@ -240,4 +241,62 @@ test("a username that looks like a registered one is refused next to the field",
   await dialog.getByLabel("Username (optional)").fill(`\u043Ekafor.${run}`);
   await dialog.getByRole("button", { name: "Create account" }).click();
   await expect(alert).toContainText("mixes letters from different alphabets");
+});
+
+// "Did you mean nhs.net?": a likely slip in the email's domain is offered,
+// once the field is left, as a suggestion the person may take or ignore.
+test("a slip in the email's domain is suggested once the field is left, and taken with one press", async ({ page }, testInfo) => {
+  // On a phone, where the address and its button have least room.
+  await page.setViewportSize({ width: 360, height: 780 });
+  const dialog = await openRegister(page);
+  // Until it has something to say, the suggestion's live region takes no
+  // room: the email field is as tall as the surname field.
+  const height = (id: string) =>
+    dialog.locator(`.field:has(> #${id})`).evaluate((field) => field.getBoundingClientRect().height);
+  expect(await height("register-email")).toBe(await height("register-surname"));
+  const field = dialog.getByLabel("Email address");
+  const typed = `someone.${run}@nhs.ner`;
+  await field.fill(typed);
+  // Not while typing: only once the field is left.
+  await expect(dialog.getByText("Did you mean")).toHaveCount(0);
+  await field.press("Tab");
+
+  const suggestion = dialog.locator("#register-email-suggestion");
+  await expect(suggestion).toHaveAttribute("aria-live", "polite");
+  await expect(suggestion).toContainText(`Did you mean someone.${run}@nhs.net?`);
+  await expect(suggestion.locator("strong")).toHaveText(`someone.${run}@nhs.net`);
+  // A suggestion, not an error.
+  await expect(field).not.toHaveAttribute("aria-invalid", "true");
+  await expect(dialog.getByRole("alert")).toBeHidden();
+  // It fits the phone's width: nothing scrolls sideways.
+  const box = (await suggestion.boundingBox())!;
+  const frame = (await dialog.boundingBox())!;
+  expect(box.x + box.width).toBeLessThanOrEqual(frame.x + frame.width);
+  expect(await dialog.evaluate((d) => d.scrollWidth <= d.clientWidth)).toBe(true);
+  await expectAccessible(page, "Create an account dialog with a suggested email");
+  await testInfo.attach("email-suggestion-phone.png", { body: await dialog.screenshot(), contentType: "image/png" });
+
+  await suggestion.getByRole("button", { name: "Use nhs.net" }).click();
+  await expect(field).toHaveValue(`someone.${run}@nhs.net`);
+  await expect(field).toBeFocused();
+  await expect(dialog.getByText("Did you mean")).toHaveCount(0);
+  // Leaving the corrected address brings no new suggestion.
+  await field.press("Tab");
+  await expect(dialog.getByText("Did you mean")).toHaveCount(0);
+});
+
+test("an ignored suggestion registers the address as typed", async ({ page }) => {
+  const typed = `kept.${run}@nhs.ner`;
+  const dialog = await openRegister(page);
+  await fillPerson(dialog, { first: "Kemi", surname: "Adeyemi", email: typed });
+  // Filling the password left the email field: the suggestion is there.
+  await expect(dialog.locator("#register-email-suggestion")).toContainText(`Did you mean kept.${run}@nhs.net?`);
+  await dialog.getByRole("button", { name: "Create account" }).click();
+  await expect(dialog.locator("#registered-username")).toHaveText(/^Adeyemi\d{4}$/);
+
+  // The account is the address as typed: it logs in with it.
+  await page.context().clearCookies();
+  const login = await logIn(page, typed, "violet kettle harbour");
+  await expect(login).toBeHidden();
+  await expect(page.locator("#current-user")).toHaveText("Kemi Adeyemi");
 });

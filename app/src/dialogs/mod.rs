@@ -8,6 +8,7 @@
 //! back to the control that opened the first one.
 
 mod choose_password;
+mod email_suggestion;
 mod login;
 mod modal;
 pub(crate) mod password_rules;

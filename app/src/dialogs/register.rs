@@ -6,6 +6,7 @@ use threshold_core::{
     rules::RegistrationKind,
 };
 
+use super::email_suggestion::{DomainCheck, EmailSuggestion};
 use super::{password_rules::PasswordRules, DialogKind, Dialogs, Modal};
 use crate::errors::{registration_messages, FieldMessage, RegistrationMessages, ServiceError};
 use crate::field::{
@@ -133,6 +134,9 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
     let first_name = RwSignal::new(String::new());
     let surname = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
+    // "Did you mean …@nhs.net?" once the email field is left.
+    let domain_check = DomainCheck::of(email);
+    let email_input = NodeRef::<html::Input>::new();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let show_password = RwSignal::new(false);
@@ -164,7 +168,11 @@ fn RegisterForm(action: ServerAction<Register>) -> impl IntoView {
                     autocomplete="family-name" errors=errors(RegistrationField::Surname) value=surname/>
             </div>
             <Field id="register-email" name="form[email]" label="Email address" kind="email"
-                autocomplete="email" errors=errors(RegistrationField::Email) value=email/>
+                autocomplete="email" errors=errors(RegistrationField::Email) value=email
+                node_ref=email_input described_by="register-email-suggestion"
+                on_blur=move |()| domain_check.field_left()>
+                <EmailSuggestion id="register-email-suggestion" check=domain_check input=email_input/>
+            </Field>
             <Field id="register-username" name="form[username]" label="Username (optional)"
                 hint="Leave blank and we'll make one, e.g. Okafor4821."
                 autocomplete="username" errors=errors(RegistrationField::Username) value=username/>

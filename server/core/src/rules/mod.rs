@@ -12,6 +12,7 @@ pub mod account_type;
 #[cfg(feature = "server")]
 pub mod breached;
 pub mod email;
+pub mod email_domain;
 #[cfg(feature = "server")]
 pub mod login_name;
 #[cfg(feature = "server")]
@@ -31,6 +32,7 @@ pub use account_type::{AccountType, UnknownValue};
 #[cfg(feature = "server")]
 pub use breached::BreachedPasswords;
 pub use email::{Email, EmailError};
+pub use email_domain::{suggest_domain, COMMON_EMAIL_DOMAINS};
 #[cfg(feature = "server")]
 pub use password::NewPasswordRules;
 pub use password::{
