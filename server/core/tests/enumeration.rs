@@ -237,6 +237,7 @@ async fn a_wrong_password_and_an_unknown_name_take_as_long() {
 /// the same work. What is asserted is that the difference is small beside
 /// the hashing both do.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "timing measurement: make bench-enumeration"]
 async fn a_reset_for_a_known_and_an_unknown_address_take_as_long() {
     let db = production_cost_db().await;
     let mut pairs = Pairs::new();
