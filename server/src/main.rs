@@ -67,6 +67,7 @@ async fn serve_or_run_command() -> ExitCode {
 
 async fn run() -> Result<(), String> {
     let config = Config::from_env().map_err(|error| error.to_string())?;
+    let metrics = http::install_metrics()?;
     let store = Store::connect(&config.database_url)
         .await
         .map_err(|error| format!("cannot open the database: {error}"))?;
@@ -115,7 +116,7 @@ async fn run() -> Result<(), String> {
     let worker =
         tokio::spawn(OutboxWorker::new(services.clone(), transport, policy).run(worker_stopping));
 
-    let served = http::serve(listener, config, services).await;
+    let served = http::serve(listener, config, services, metrics).await;
     // Let a delivery in flight finish; one that does not is picked up again
     // after its lease, by this server's next start or another instance.
     let _ = stop_worker.send(true);

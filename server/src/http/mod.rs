@@ -32,13 +32,21 @@ pub async fn bind(config: Config) -> Result<(tokio::net::TcpListener, Config), S
     Ok((listener, config.listening_on(bound)))
 }
 
+/// Installs this process's metrics recorder. Called first thing at
+/// start-up, before anything records: the hasher's start-up job records
+/// its time after answering, so a recorder installed later could count it
+/// or not, depending on which thread got there first.
+pub fn install_metrics() -> Result<metrics_exporter_prometheus::PrometheusHandle, String> {
+    telemetry::install()
+}
+
 pub async fn serve(
     listener: tokio::net::TcpListener,
     config: Config,
     services: Services,
+    metrics: metrics_exporter_prometheus::PrometheusHandle,
 ) -> Result<(), String> {
     let (stopping, shutdown) = tokio::sync::watch::channel(false);
-    let metrics = telemetry::install()?;
     // The bound address (port 0 asks the system for a free one) is the
     // site's own name when PUBLIC_URL does not give one.
     let hosts = edge::SiteHosts::new(config.public_url.as_deref(), config.site_addr())?;
