@@ -56,6 +56,22 @@ async fn log_in_from(
     Ok(token)
 }
 
+/// Asks for a reset of EMAIL and reads the new password from the email,
+/// delivered over SMTP (the first message the sink receives).
+async fn reset_password(db: &TestDb, sink: &SmtpSink) -> String {
+    request_reset(
+        &db.services,
+        &ResetForm {
+            email: EMAIL.into(),
+        },
+        &ResetRequester::stranger("192.0.2.1"),
+    )
+    .await
+    .unwrap();
+    db.outbox_worker(sink).deliver_next().await.unwrap();
+    sink.wait_for(1, Duration::from_secs(5)).await[0].field("New password:")
+}
+
 fn change(current: &str, new: &str) -> ChangePasswordForm {
     ChangePasswordForm {
         current_password: current.into(),
@@ -260,17 +276,7 @@ async fn the_current_password_is_forgiven_what_a_login_forgives() {
 async fn a_session_that_must_choose_a_password_can_do_nothing_here() {
     let (db, _) = test_db().await;
     let sink = SmtpSink::start();
-    request_reset(
-        &db.services,
-        &ResetForm {
-            email: EMAIL.into(),
-        },
-        &ResetRequester::stranger("192.0.2.1"),
-    )
-    .await
-    .unwrap();
-    db.outbox_worker(&sink).deliver_next().await.unwrap();
-    let reset_password = sink.wait_for(1, Duration::from_secs(5)).await[0].field("New password:");
+    let reset_password = reset_password(&db, &sink).await;
     let restricted = log_in_from(&db, &reset_password, PHONE, "198.51.100.7")
         .await
         .unwrap();
@@ -305,17 +311,7 @@ async fn a_session_that_must_choose_a_password_can_do_nothing_here() {
 async fn choosing_a_password_after_a_reset_tells_the_owner_too() {
     let (db, id) = test_db().await;
     let sink = SmtpSink::start();
-    request_reset(
-        &db.services,
-        &ResetForm {
-            email: EMAIL.into(),
-        },
-        &ResetRequester::stranger("192.0.2.1"),
-    )
-    .await
-    .unwrap();
-    db.outbox_worker(&sink).deliver_next().await.unwrap();
-    let reset_password = sink.wait_for(1, Duration::from_secs(5)).await[0].field("New password:");
+    let reset_password = reset_password(&db, &sink).await;
     let restricted = log_in_from(&db, &reset_password, PHONE, "198.51.100.7")
         .await
         .unwrap();

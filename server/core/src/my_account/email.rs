@@ -46,12 +46,7 @@ pub async fn request_email_change(
     }
     verify_current_password(services, &owner, &form.current_password).await?;
     take_confirmation_token(services, &owner).await?;
-    let confirmed = services
-        .store
-        .email_confirmed_at(owner.user.account_id)
-        .await
-        .map_err(|error| unavailable("reading the account", error))?
-        .is_some();
+    let confirmed = owner.user.email_confirmed;
     let sent = open(services, &owner, email.as_str(), "change", confirmed).await?;
     record(
         services,
@@ -70,12 +65,7 @@ pub async fn send_confirmation_again(
     token: &str,
 ) -> Result<ConfirmationSent, MyAccountError> {
     let owner = owner(services, token).await?;
-    let confirmed = services
-        .store
-        .email_confirmed_at(owner.user.account_id)
-        .await
-        .map_err(|error| unavailable("reading the account", error))?;
-    if confirmed.is_some() {
+    if owner.user.email_confirmed {
         return Err(MyAccountError::AlreadyConfirmed);
     }
     take_confirmation_token(services, &owner).await?;

@@ -32,10 +32,6 @@ pub async fn my_account(services: &Services, token: &str) -> Result<MyAccount, M
         .into_iter()
         .map(|session| open_session(session, &owner.token_hash))
         .collect();
-    let email_confirmed_at = store
-        .email_confirmed_at(id)
-        .await
-        .map_err(|error| unavailable("reading the account", error))?;
     let pending_email = store
         .pending_email_change(id, services.clock.now())
         .await
@@ -46,7 +42,7 @@ pub async fn my_account(services: &Services, token: &str) -> Result<MyAccount, M
         });
     let summary = record.summary;
     Ok(MyAccount {
-        email_confirmed_at,
+        email_confirmed_at: record.email_confirmed_at,
         pending_email,
         first_name: summary.first_name,
         surname: summary.surname,

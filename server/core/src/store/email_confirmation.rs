@@ -107,17 +107,6 @@ impl Store {
         .await?)
     }
 
-    /// When the account's current address was confirmed, if it was.
-    pub async fn email_confirmed_at(&self, account_id: i64) -> Result<Option<Millis>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT email_confirmed_at FROM accounts WHERE id = $1")
-                .bind(account_id)
-                .fetch_optional(&self.pool)
-                .await?
-                .flatten(),
-        )
-    }
-
     /// Follows a confirmation link. For a change, the address moves in the
     /// login namespace (refused if another account holds it or a name that
     /// looks the same: the unique keys decide, so two accounts racing for
