@@ -3,7 +3,7 @@
 //! and dialogs share.
 
 use leptos::prelude::*;
-use threshold_core::auth::{CurrentUser, LoginError, LoginForm};
+use threshold_core::auth::{CurrentUser, LoginError, LoginForm, PasskeyCeremony, PasskeyLoginForm};
 
 use crate::errors::ServiceError;
 
@@ -23,6 +23,29 @@ pub async fn login(form: LoginForm) -> Result<CurrentUser, ServiceError<LoginErr
     server::end_previous_session(&services).await;
     let client = server::client_address().await;
     let logged_in = threshold_core::auth::login(&services, &form, &client).await?;
+    server::session_started(&services, &logged_in.session_token).await;
+    server::remember_device(&services, logged_in.user.account_id).await;
+    Ok(logged_in.user)
+}
+
+/// Begins a passkey login: a challenge for any passkey this site gave.
+#[server(endpoint = "start_passkey_login")]
+pub async fn start_passkey_login() -> Result<PasskeyCeremony, ServiceError<LoginError>> {
+    let services = server::services()?;
+    let client = server::client_address().await;
+    Ok(threshold_core::auth::start_passkey_login(&services, &client).await?)
+}
+
+/// Logs in with the passkey's answer to the challenge: a full login, like
+/// [`login`]'s.
+#[server(endpoint = "passkey_login")]
+pub async fn passkey_login(
+    form: PasskeyLoginForm,
+) -> Result<CurrentUser, ServiceError<LoginError>> {
+    let services = server::services()?;
+    server::end_previous_session(&services).await;
+    let client = server::client_address().await;
+    let logged_in = threshold_core::auth::passkey_login(&services, &form, &client).await?;
     server::session_started(&services, &logged_in.session_token).await;
     server::remember_device(&services, logged_in.user.account_id).await;
     Ok(logged_in.user)

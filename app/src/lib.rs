@@ -22,6 +22,7 @@ mod header;
 mod help;
 mod home;
 mod my_account;
+mod passkey;
 pub mod posted;
 pub mod support;
 

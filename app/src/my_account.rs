@@ -21,6 +21,10 @@ use crate::field::{ErrorSummary, Field, FormProgress, ShowPassword, SummaryItem}
 use crate::posted::answered_without_script;
 use crate::support::time::When;
 
+mod passkeys;
+
+use passkeys::{PasskeyActions, PasskeysSection};
+
 /// The logged-in person's account and open sessions.
 #[server(name = FetchMyAccount, endpoint = "my_account")]
 pub async fn my_account() -> Result<MyAccount, ServiceError<MyAccountError>> {
@@ -92,7 +96,7 @@ pub async fn cancel_email_change(token: String) -> Result<(), ServiceError<Confi
 }
 
 #[cfg(feature = "ssr")]
-mod server {
+pub(crate) mod server {
     use threshold_core::{my_account::MyAccountError, Services};
 
     use crate::auth::server::{services, session_token};
@@ -114,6 +118,8 @@ pub fn MyAccountPage() -> impl IntoView {
     let end_one = ServerAction::<EndSession>::new();
     let end_others = ServerAction::<EndOtherSessions>::new();
     let email = EmailActions::new();
+    let passkey_actions = PasskeyActions::new();
+    let passkey_versions = passkey_actions.versions();
     // Posted without JavaScript: each form's answer is shown as the page
     // arrives.
     answered_without_script(change);
@@ -129,6 +135,7 @@ pub fn MyAccountPage() -> impl IntoView {
                 ended_one.get(),
                 ended_others.get(),
                 email_versions.get(),
+                passkey_versions.get(),
             )
         },
         |_| my_account(),
@@ -146,6 +153,7 @@ pub fn MyAccountPage() -> impl IntoView {
                         <Details account=account.clone()/>
                         <ChangeEmailSection actions=email account=account.clone()/>
                         <ChangePasswordSection action=change account=account.clone()/>
+                        <PasskeysSection actions=passkey_actions passkeys=account.passkeys.clone()/>
                         <Sessions sessions=account.sessions end_one end_others/>
                         <YourData/>
                     }.into_any(),

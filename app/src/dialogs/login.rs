@@ -4,10 +4,13 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use super::{DialogKind, Dialogs, Modal};
+use threshold_core::auth::CurrentUser;
+
 use crate::auth::{Auth, Login};
 use crate::errors::{login_messages, login_wait_message, LoginMessages, LoginWait};
 use crate::field::{ErrorSummary, Field, FormProgress, ShowPassword, SummaryItem};
 use crate::posted::answered_without_script;
+use super::passkey_login::PasskeyLogin;
 
 #[component]
 pub fn LoginDialog() -> impl IntoView {
@@ -70,17 +73,20 @@ pub fn LoginDialog() -> impl IntoView {
     // reset password, straight on to choosing a new one), let the header
     // know, and start clean next time.
     let navigate = use_navigate();
+    let logged_in = Callback::new(move |user: CurrentUser| {
+        auth.changed();
+        if user.must_change_password {
+            dialogs.open(DialogKind::ChoosePassword);
+        } else {
+            dialogs.close_onward();
+            auth.arrived.set(true);
+            navigate("/", Default::default());
+        }
+    });
     Effect::new(move |_| {
         if let Some(Ok(user)) = action.value().get() {
             action.clear();
-            auth.changed();
-            if user.must_change_password {
-                dialogs.open(DialogKind::ChoosePassword);
-            } else {
-                dialogs.close_onward();
-                auth.arrived.set(true);
-                navigate("/", Default::default());
-            }
+            logged_in.run(user);
         }
     });
     // Opened with a name (after registering): fill it in. Not on the first
@@ -113,7 +119,7 @@ pub fn LoginDialog() -> impl IntoView {
             <ActionForm action attr:class="form" attr:novalidate=true>
                 <ErrorSummary id="login-error-summary" items=summary/>
                 <Field id="login-identifier" name="form[identifier]" label="Username or email"
-                    autocomplete="username" verbatim=true autofocus=true value=identifier
+                    autocomplete="username webauthn" verbatim=true autofocus=true value=identifier
                     errors=field_errors(|m| &m.identifier)/>
                 <Field id="login-password" name="form[password]" label="Password"
                     kind=move || if show_password.get() { "text" } else { "password" }
@@ -139,6 +145,7 @@ pub fn LoginDialog() -> impl IntoView {
                     aria-busy=move || pending.get().to_string() disabled=pending>
                     {move || if pending.get() { "Logging in…" } else { "Log in" }}
                 </button>
+                <PasskeyLogin on_logged_in=logged_in/>
                 <details class="trouble">
                     <summary>"Having trouble logging in?"</summary>
                     <ul>

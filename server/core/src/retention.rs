@@ -90,6 +90,8 @@ pub struct SweepReport {
     pub dev_mail: u64,
     /// Known devices unused for longer than their cookie lives.
     pub devices: u64,
+    /// Passkey ceremonies begun and never finished.
+    pub ceremonies: u64,
 }
 
 impl SweepReport {
@@ -98,7 +100,7 @@ impl SweepReport {
     }
 
     /// Each kind's count under a name for logs and metrics.
-    pub fn by_kind(&self) -> [(&'static str, u64); 9] {
+    pub fn by_kind(&self) -> [(&'static str, u64); 10] {
         [
             ("sessions", self.sessions),
             ("unknown_names", self.unknown_names),
@@ -109,6 +111,7 @@ impl SweepReport {
             ("messages", self.messages),
             ("dev_mail", self.dev_mail),
             ("devices", self.devices),
+            ("ceremonies", self.ceremonies),
         ]
     }
 }
@@ -153,6 +156,7 @@ pub async fn sweep(services: &Services) -> Result<SweepReport, StoreError> {
             store.delete_unused_devices(now - crate::auth::devices::DEVICE_UNUSED_EXPIRY_MS, n)
         })
         .await?,
+        ceremonies: in_batches(batch, |n| store.delete_expired_ceremonies(now, n)).await?,
     })
 }
 
@@ -225,6 +229,7 @@ fn log_sweep(swept: Result<SweepReport, StoreError>) {
                     messages = report.messages,
                     dev_mail = report.dev_mail,
                     devices = report.devices,
+                    ceremonies = report.ceremonies,
                     "swept expired rows"
                 );
             }

@@ -27,8 +27,10 @@ pub struct Services {
     /// Password verdicts (the dialogs' live check) per client address.
     pub verdict_rate: RateLimit,
     pub session_policy: SessionPolicy,
-    /// Login attempts per client address.
+    /// Login attempts per client address (passkey answers included).
     pub login_rate: RateLimit,
+    /// Passkey ceremonies begun per client address: each is a stored row.
+    pub passkey_ceremony_rate: RateLimit,
     /// Registrations per client address and per email or username typed.
     pub registration_policy: RegistrationPolicy,
     pub reset_policy: ResetPolicy,
@@ -56,6 +58,11 @@ pub struct Services {
 /// Enough for a practice sharing one public address; far too few to guess.
 pub const DEFAULT_LOGIN_RATE: RateLimit = RateLimit::per_minute(20);
 
+/// Passkey ceremonies one address may begin: the Log in dialog begins one
+/// each time it opens (for the browser's autofill offer), so a burst of 30
+/// and then 30 a minute.
+pub const DEFAULT_PASSKEY_CEREMONY_RATE: RateLimit = RateLimit::per_minute(30);
+
 /// Confirmation emails per account: 5 at once, then 5 an hour.
 pub const DEFAULT_CONFIRMATION_RATE: RateLimit = RateLimit::per_hour(5);
 
@@ -77,6 +84,7 @@ impl Services {
             verdict_rate: DEFAULT_VERDICT_RATE,
             session_policy: SessionPolicy::default(),
             login_rate: DEFAULT_LOGIN_RATE,
+            passkey_ceremony_rate: DEFAULT_PASSKEY_CEREMONY_RATE,
             registration_policy: RegistrationPolicy::default(),
             reset_policy: ResetPolicy::default(),
             contact_policy: ContactPolicy::default(),

@@ -290,7 +290,7 @@ async fn succeed_with_reset(
     })
 }
 
-fn user_of(
+pub(super) fn user_of(
     account: &LoginAccount,
     must_change_reason: Option<MustChangeReason>,
 ) -> Result<CurrentUser, LoginError> {
@@ -343,7 +343,7 @@ fn hashing_failed(doing: &str, error: HashError) -> LoginError {
     }
 }
 
-fn unavailable(doing: &str, error: impl std::fmt::Display) -> LoginError {
+pub(super) fn unavailable(doing: &str, error: impl std::fmt::Display) -> LoginError {
     tracing::error!("login failed while {doing}: {error}");
     LoginError::Unavailable
 }

@@ -11,10 +11,17 @@ pub mod devices;
 #[cfg(feature = "server")]
 mod login;
 #[cfg(feature = "server")]
+mod passkey_login;
+#[cfg(feature = "server")]
 pub mod rate_limit;
 #[cfg(feature = "server")]
 pub mod sessions;
 
 #[cfg(feature = "server")]
 pub use login::{login, LoggedIn};
-pub use types::{wait_text, CurrentUser, LoginError, LoginField, LoginForm, MustChangeReason};
+#[cfg(feature = "server")]
+pub use passkey_login::{passkey_login, start_passkey_login};
+pub use types::{
+    wait_text, CurrentUser, LoginError, LoginField, LoginForm, MustChangeReason, PasskeyCeremony,
+    PasskeyLoginForm,
+};

@@ -15,6 +15,24 @@ pub struct LoginForm {
     pub password: String,
 }
 
+/// The first half of a passkey ceremony, for the browser: the ceremony's
+/// id, to send back with the answer, and the options (WebAuthn's JSON form)
+/// to pass to `navigator.credentials`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyCeremony {
+    pub ceremony: String,
+    pub options: String,
+}
+
+/// What the browser sends to log in with a passkey: the ceremony's id and
+/// the authenticator's answer (`PublicKeyCredential.toJSON()`, as text).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PasskeyLoginForm {
+    pub ceremony: String,
+    pub credential: String,
+}
+
 /// The logged-in person, as the header shows them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentUser {
@@ -124,6 +142,16 @@ pub enum LoginError {
     /// The hashing queue is full: answered at once, before any work.
     #[error("{}", crate::refusal::BUSY_WORDS)]
     Busy { retry_after_seconds: u64 },
+    /// The passkey's answer came too late, or was sent twice.
+    #[error("That took too long. Choose \"Log in with a passkey\" again.")]
+    PasskeyExpired,
+    /// The passkey is not (or no longer) one of an active account's, or
+    /// its answer did not verify.
+    #[error(
+        "We could not log you in with that passkey. It may have been removed from your \
+         account. Log in with your username or email and password instead."
+    )]
+    PasskeyNotAccepted,
     #[error("We could not log you in just now. Please try again in a minute.")]
     Unavailable,
 }
@@ -139,7 +167,9 @@ impl Refusal for LoginError {
             LoginError::Missing { .. }
             | LoginError::Incorrect
             | LoginError::Throttled { .. }
-            | LoginError::Locked => RefusalKind::Refused,
+            | LoginError::Locked
+            | LoginError::PasskeyExpired
+            | LoginError::PasskeyNotAccepted => RefusalKind::Refused,
         }
     }
 

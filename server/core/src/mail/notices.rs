@@ -36,10 +36,16 @@ pub enum NoticeKind {
     UnlockedBySupport,
     /// The login locked after a hundred failures in a row.
     Locked,
+    /// The person added a passkey on My account.
+    PasskeyAdded,
+    /// The person removed a passkey on My account.
+    PasskeyRemoved,
+    /// Support removed one of the account's passkeys.
+    PasskeyRemovedBySupport,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 7] = [
+    pub const ALL: [NoticeKind; 10] = [
         NoticeKind::PasswordChanged,
         NoticeKind::EmailChangedBySupport,
         NoticeKind::EmailNowThisAddress,
@@ -47,6 +53,9 @@ impl NoticeKind {
         NoticeKind::EnabledBySupport,
         NoticeKind::UnlockedBySupport,
         NoticeKind::Locked,
+        NoticeKind::PasskeyAdded,
+        NoticeKind::PasskeyRemoved,
+        NoticeKind::PasskeyRemovedBySupport,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +67,9 @@ impl NoticeKind {
             NoticeKind::EnabledBySupport => "notice_enabled_by_support",
             NoticeKind::UnlockedBySupport => "notice_unlocked_by_support",
             NoticeKind::Locked => "notice_locked",
+            NoticeKind::PasskeyAdded => "notice_passkey_added",
+            NoticeKind::PasskeyRemoved => "notice_passkey_removed",
+            NoticeKind::PasskeyRemovedBySupport => "notice_passkey_removed_by_support",
         }
     }
 
@@ -78,6 +90,10 @@ impl NoticeKind {
             NoticeKind::EnabledBySupport => "Your Threshold account was enabled again",
             NoticeKind::UnlockedBySupport => "Your Threshold account was unlocked",
             NoticeKind::Locked => "Your Threshold account is locked",
+            NoticeKind::PasskeyAdded => "A passkey was added to your Threshold account",
+            NoticeKind::PasskeyRemoved | NoticeKind::PasskeyRemovedBySupport => {
+                "A passkey was removed from your Threshold account"
+            }
         }
     }
 }
@@ -105,6 +121,9 @@ pub struct NoticeData {
     /// [`NoticeKind::Locked`]: the failures in a row that locked it.
     #[serde(default)]
     pub failed_logins: Option<u32>,
+    /// The passkey notices: the name its owner gave the passkey.
+    #[serde(default)]
+    pub passkey_name: Option<String>,
 }
 
 impl NoticeData {
@@ -179,16 +198,30 @@ fn paragraphs(kind: NoticeKind, data: &NoticeData, site: &str) -> Vec<String> {
     let when = utc_text(data.at);
     let support = format!("{site}/contact-support");
     let forgotten = format!("choose \"Forgotten password\" in the Log in box at {site}");
+    let from = match (&data.browser, &data.client_address) {
+        (Some(browser), Some(address)) => format!("{browser}, from the address {address}"),
+        (Some(browser), None) => browser.clone(),
+        (None, Some(address)) => format!("a browser at the address {address}"),
+        (None, None) => "a browser we could not identify".to_owned(),
+    };
+    let passkey = data.passkey_name.as_deref().unwrap_or("unnamed");
     match kind {
+        NoticeKind::PasskeyAdded => vec![
+            format!("A passkey named \"{passkey}\" was added to your Threshold account on {when}, using {from}. It can now log in to your account without a password."),
+            "If this was you, there is nothing to do.".to_owned(),
+            format!("If this was not you, someone else is logged in to your account. Log in, open My account and remove the passkey, then {forgotten} to get a new password: that also logs out everyone using your account. Then tell support: {support}"),
+        ],
+        NoticeKind::PasskeyRemoved => vec![
+            format!("The passkey named \"{passkey}\" was removed from your Threshold account on {when}, using {from}. It no longer logs in to your account."),
+            "If this was you, there is nothing to do.".to_owned(),
+            format!("If this was not you, someone else may be logged in to your account. {forgotten_capital} to get a new password: that also logs out everyone using your account. Then tell support: {support}", forgotten_capital = capitalise(&forgotten)),
+        ],
+        NoticeKind::PasskeyRemovedBySupport => vec![
+            format!("Threshold support removed the passkey named \"{passkey}\" from your Threshold account on {when}. It no longer logs in to your account; your password and any other passkeys still do."),
+            "If you asked support for this, there is nothing to do.".to_owned(),
+            format!("If you did not expect it, contact support: {support}"),
+        ],
         NoticeKind::PasswordChanged => {
-            let from = match (&data.browser, &data.client_address) {
-                (Some(browser), Some(address)) => {
-                    format!("{browser}, from the address {address}")
-                }
-                (Some(browser), None) => browser.clone(),
-                (None, Some(address)) => format!("a browser at the address {address}"),
-                (None, None) => "a browser we could not identify".to_owned(),
-            };
             vec![
                 format!("The password of your Threshold account was changed on {when}, using {from}."),
                 "If this was you, there is nothing to do.".to_owned(),
@@ -245,6 +278,15 @@ fn paragraphs(kind: NoticeKind, data: &NoticeData, site: &str) -> Vec<String> {
     }
 }
 
+/// The sentence-initial form of a phrase.
+fn capitalise(phrase: &str) -> String {
+    let mut chars = phrase.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,7 +305,12 @@ mod tests {
     /// The data each kind is queued with.
     fn data_for(kind: NoticeKind) -> NoticeData {
         match kind {
-            NoticeKind::PasswordChanged => data(),
+            NoticeKind::PasswordChanged | NoticeKind::PasskeyAdded | NoticeKind::PasskeyRemoved => {
+                NoticeData {
+                    passkey_name: Some("Work laptop".into()),
+                    ..data()
+                }
+            }
             NoticeKind::EmailChangedBySupport => NoticeData {
                 new_email_masked: Some(mask_address("new.address@example.org")),
                 ..NoticeData::new("Siobhán", AT)

@@ -16,6 +16,8 @@ mod export;
 #[cfg(feature = "server")]
 mod owner;
 #[cfg(feature = "server")]
+mod passkeys;
+#[cfg(feature = "server")]
 mod password;
 #[cfg(feature = "server")]
 mod sessions;
@@ -30,13 +32,15 @@ pub use email::{
 #[cfg(feature = "server")]
 pub use export::{export, AccountExport};
 #[cfg(feature = "server")]
+pub use passkeys::{add_passkey, remove_passkey, start_adding_passkey, summary as passkey_summary};
+#[cfg(feature = "server")]
 pub use password::change_password;
 #[cfg(feature = "server")]
 pub(crate) use password::notice_from_session;
 #[cfg(feature = "server")]
 pub use sessions::{end_other_sessions, end_session, my_account};
 pub use types::{
-    ChangeEmailForm, ChangePasswordForm, ConfirmEmailError, ConfirmationSent, EmailConfirmed,
+    AddPasskeyForm, PasskeySummary, RemovePasskeyForm, ChangeEmailForm, ChangePasswordForm, ConfirmEmailError, ConfirmationSent, EmailConfirmed,
     MyAccount, MyAccountError, MyAccountField, OpenSession, PasswordChanged, PendingEmail,
     SessionsEnded,
 };

@@ -190,12 +190,21 @@ pub(crate) fn notice_from_session<'a>(
     kind: NoticeKind,
     at: crate::clock::Millis,
 ) -> QueuedNotice<'a> {
-    let data = NoticeData {
+    session_notice_data(user, origin, at).queued(kind, user.account_id, &user.email)
+}
+
+/// The data of a notice to `user` of a change made in the session
+/// `origin` describes, at `at`.
+pub(super) fn session_notice_data(
+    user: &crate::auth::CurrentUser,
+    origin: &crate::auth::sessions::SessionOrigin,
+    at: crate::clock::Millis,
+) -> NoticeData {
+    NoticeData {
         browser: origin.user_agent.as_deref().map(describe_browser),
         client_address: origin.client_address.clone(),
         ..NoticeData::new(&user.first_name, at)
-    };
-    data.queued(kind, user.account_id, &user.email)
+    }
 }
 
 fn hashing_failed(error: HashError) -> MyAccountError {

@@ -40,8 +40,10 @@ pub async fn my_account(services: &Services, token: &str) -> Result<MyAccount, M
             address: pending.email,
             expires_at: pending.expires_at,
         });
+    let passkeys = super::passkeys::passkeys_of(services, id).await?;
     let summary = record.summary;
     Ok(MyAccount {
+        passkeys,
         email_confirmed_at: record.email_confirmed_at,
         pending_email,
         first_name: summary.first_name,

@@ -25,6 +25,38 @@ pub struct MyAccount {
     pub email_confirmed_at: Option<Millis>,
     /// A new address waiting for its confirmation.
     pub pending_email: Option<PendingEmail>,
+    /// The account's passkeys, oldest first.
+    pub passkeys: Vec<PasskeySummary>,
+}
+
+/// One of the account's passkeys, as My account (and support) list it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeySummary {
+    pub id: i64,
+    pub name: String,
+    pub created_at: Millis,
+    pub last_used_at: Option<Millis>,
+    /// Kept by a password manager that syncs it between devices (the
+    /// authenticator's backup state), rather than by one device.
+    pub synced: bool,
+}
+
+/// What finishing "Add a passkey" sends: the ceremony's id and the
+/// authenticator's answer (`PublicKeyCredential.toJSON()`, as text). The
+/// name was sent to begin it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AddPasskeyForm {
+    pub ceremony: String,
+    pub credential: String,
+}
+
+/// What "Remove" on a passkey sends: which one, and the current password.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RemovePasskeyForm {
+    pub passkey: i64,
+    pub current_password: String,
 }
 
 /// A change of address waiting for the link sent to the new address.
@@ -164,6 +196,23 @@ pub enum MyAccountError {
     /// ended meanwhile, or the handle was made up).
     #[error("That session has already ended.")]
     NoSuchSession,
+    #[error("Give the passkey a name, such as the device it is on: \"Work laptop\".")]
+    PasskeyNameMissing,
+    #[error("A passkey's name can be at most 60 characters.")]
+    PasskeyNameTooLong,
+    /// The ceremony was answered already, is too old, or is another
+    /// session's.
+    #[error("That took too long. Choose \"Add a passkey\" again.")]
+    PasskeyExpired,
+    #[error(
+        "Your device's answer could not be checked, so no passkey was added. Try again, or use \
+         another device."
+    )]
+    PasskeyNotAccepted,
+    #[error("This passkey is already added to an account here.")]
+    PasskeyAlreadyAdded,
+    #[error("That passkey has already been removed.")]
+    NoSuchPasskey,
     #[error("{}", crate::refusal::BUSY_WORDS)]
     Busy { retry_after_seconds: u64 },
     #[error("We could not do that just now. Please try again in a minute.")]
@@ -176,6 +225,7 @@ pub enum MyAccountField {
     CurrentPassword,
     NewPassword,
     NewEmail,
+    PasskeyName,
 }
 
 impl Refusal for MyAccountError {
@@ -198,7 +248,13 @@ impl Refusal for MyAccountError {
             | MyAccountError::InvalidEmail { .. }
             | MyAccountError::SameEmail
             | MyAccountError::AlreadyConfirmed
-            | MyAccountError::NoSuchSession => RefusalKind::Refused,
+            | MyAccountError::NoSuchSession
+            | MyAccountError::PasskeyNameMissing
+            | MyAccountError::PasskeyNameTooLong
+            | MyAccountError::PasskeyExpired
+            | MyAccountError::PasskeyNotAccepted
+            | MyAccountError::PasskeyAlreadyAdded
+            | MyAccountError::NoSuchPasskey => RefusalKind::Refused,
         }
     }
 
@@ -227,6 +283,9 @@ impl Refusal for MyAccountError {
             }
             MyAccountError::InvalidEmail { .. } | MyAccountError::SameEmail => {
                 vec![MyAccountField::NewEmail]
+            }
+            MyAccountError::PasskeyNameMissing | MyAccountError::PasskeyNameTooLong => {
+                vec![MyAccountField::PasskeyName]
             }
             _ => Vec::new(),
         }

@@ -87,7 +87,7 @@ pub struct BucketLevel {
 
 /// [`LoginAccount`] as the query reads it.
 #[derive(sqlx::FromRow)]
-struct LoginRow {
+pub(super) struct LoginRow {
     id: i64,
     username: String,
     email: String,
@@ -103,6 +103,17 @@ struct LoginRow {
     throttle: ThrottleState,
     reset_hash: Option<String>,
     reset_expires_at: Option<Millis>,
+}
+
+impl LoginRow {
+    /// The columns a [`LoginRow`] is read from: an account `a` with its
+    /// pending reset `r` left-joined.
+    pub(super) const COLUMNS: &'static str =
+        "a.id, a.username, a.email, a.first_name, a.surname, a.account_type, a.password_hash,
+         CASE WHEN a.status = 'active' THEN 1 ELSE 0 END AS active,
+         CASE WHEN a.email_confirmed_at IS NULL THEN 0 ELSE 1 END AS email_confirmed,
+         a.failed_logins, a.throttled_until, a.locked_at,
+         r.password_hash AS reset_hash, r.expires_at AS reset_expires_at";
 }
 
 impl From<LoginRow> for LoginAccount {
@@ -132,16 +143,14 @@ impl From<LoginRow> for LoginAccount {
 
 impl Store {
     pub async fn login_account(&self, name_key: &str) -> Result<Option<LoginAccount>, StoreError> {
-        let row = sqlx::query_as::<_, LoginRow>(
-            "SELECT a.id, a.username, a.email, a.first_name, a.surname, a.account_type, a.password_hash,
-                    CASE WHEN a.status = 'active' THEN 1 ELSE 0 END AS active,
-                    CASE WHEN a.email_confirmed_at IS NULL THEN 0 ELSE 1 END AS email_confirmed,
-                    a.failed_logins, a.throttled_until, a.locked_at,
-                    r.password_hash AS reset_hash, r.expires_at AS reset_expires_at
+        let sql = format!(
+            "SELECT {}
                FROM login_names n JOIN accounts a ON a.id = n.account_id
                LEFT JOIN pending_resets r ON r.account_id = a.id
               WHERE n.name_key = $1",
-        )
+            LoginRow::COLUMNS
+        );
+        let row = sqlx::query_as::<_, LoginRow>(&sql)
         .bind(name_key)
         .fetch_optional(&self.pool)
         .await?;

@@ -38,6 +38,7 @@ mod events;
 mod login_names;
 mod my_account;
 mod outbox;
+mod passkeys;
 mod resets;
 mod retention;
 pub(crate) mod rows;
@@ -57,6 +58,7 @@ pub use email_confirmation::{
 };
 pub use login_names::{CompletedNames, NameClash};
 pub use my_account::SessionListing;
+pub use passkeys::{NewCeremony, PasskeyRow, TakenCeremony};
 pub use outbox::{ClaimedMessage, DeliveryRecord, DevMailboxMessage, QueuedNotice};
 pub use resets::{QueuedReset, ResetIssue, ResetIssued, ResetRecipient};
 pub use staff::{AuditRecord, EmailChange, StaffChange, StaffTarget};

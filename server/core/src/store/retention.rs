@@ -210,6 +210,24 @@ impl Store {
         .await
     }
 
+    /// Passkey ceremonies never finished, expired at `now`.
+    pub async fn delete_expired_ceremonies(
+        &self,
+        now: Millis,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        self.delete_expired(
+            &Expired {
+                table: "passkey_ceremonies",
+                key: "id_hash",
+                condition: "expires_at <= $1",
+                bounds: &[now],
+            },
+            limit,
+        )
+        .await
+    }
+
     /// Development-mailbox messages delivered before `before`.
     pub async fn delete_dev_mail_before(
         &self,
