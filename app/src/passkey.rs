@@ -228,20 +228,22 @@ pub async fn assert(
 
 /// A waiting autofill offer, which must be withdrawn before any other
 /// WebAuthn request (the browser runs one at a time) and when the dialog
-/// closes.
+/// closes. Kept in the dialog's (thread-safe) reactive storage: the
+/// browser's controller is wrapped as `Send`, which the browser's single
+/// thread makes true; on the server it holds nothing.
 #[derive(Clone)]
 pub struct AutofillRequest {
     #[cfg(feature = "hydrate")]
-    controller: web_sys::AbortController,
+    controller: send_wrapper::SendWrapper<web_sys::AbortController>,
 }
 
 impl AutofillRequest {
     pub fn new() -> Option<Self> {
         #[cfg(feature = "hydrate")]
         {
-            web_sys::AbortController::new()
-                .ok()
-                .map(|controller| Self { controller })
+            web_sys::AbortController::new().ok().map(|controller| Self {
+                controller: send_wrapper::SendWrapper::new(controller),
+            })
         }
         #[cfg(not(feature = "hydrate"))]
         {

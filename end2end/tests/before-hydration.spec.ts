@@ -41,7 +41,7 @@ test("a tap before hydration opens Log in, the typing survives hydration, and th
   await expect(dialog.getByLabel("Username or email")).toHaveValue(person.username);
   await expect(dialog.getByLabel("Password", { exact: true })).toHaveValue(PASSWORD);
 
-  await dialog.getByRole("button", { name: "Log in" }).click();
+  await dialog.getByRole("button", { name: "Log in", exact: true }).click();
   await expect(page.locator("#signed-in-title")).toHaveText("You're logged in as Hana Early");
   expect(logins).toEqual(["POST"]);
 });
@@ -56,7 +56,7 @@ test("with JavaScript off, Log in opens and logs the person in", async ({ browse
   await expect(dialog).toBeVisible();
   await dialog.getByLabel("Username or email").fill(person.email);
   await dialog.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await dialog.getByRole("button", { name: "Log in" }).click();
+  await dialog.getByRole("button", { name: "Log in", exact: true }).click();
   await expect(page.locator("#signed-in-title")).toHaveText("You're logged in as Nia Noscript");
   await context.close();
 });

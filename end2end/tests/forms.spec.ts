@@ -101,7 +101,7 @@ test("an empty login names both fields, each linked from the summary", async ({ 
   await hydrated(page, "/");
   await page.locator("#open-login").click();
   const dialog = page.getByRole("dialog", { name: "Log in" });
-  await dialog.getByRole("button", { name: "Log in" }).click();
+  await dialog.getByRole("button", { name: "Log in", exact: true }).click();
   const summary = dialog.locator("#login-error-summary");
   await expect(summary).toBeFocused();
   await expect(summary.getByRole("link")).toHaveText(["Enter your username or email address", "Enter your password"]);
@@ -125,8 +125,8 @@ test("a throttled login counts down and offers a new password at once", async ({
   // Five failures are free; the sixth is asked to wait.
   for (let attempt = 1; attempt <= 6; attempt++) {
     await dialog.getByLabel("Password", { exact: true }).fill(`wrong password ${attempt}`);
-    await dialog.getByRole("button", { name: "Log in" }).click();
-    await expect(dialog.getByRole("button", { name: "Log in" })).toBeEnabled();
+    await dialog.getByRole("button", { name: "Log in", exact: true }).click();
+    await expect(dialog.getByRole("button", { name: "Log in", exact: true })).toBeEnabled();
     if ((await summary.textContent())?.includes("Too many failed attempts")) break;
   }
   await expect(summary).toContainText(/Too many failed attempts\. Try again in \d+ seconds\./);

@@ -18,7 +18,7 @@ test("the page hydrates and Log in opens a labelled modal without a page load", 
   // A marker on window survives only if no navigation happens.
   await page.evaluate(() => ((window as any).__noReload = true));
 
-  const opener = page.getByRole("button", { name: "Log in" }).first();
+  const opener = page.getByRole("button", { name: "Log in", exact: true }).first();
   await opener.click();
 
   const dialog = page.getByRole("dialog", { name: "Log in" });
@@ -38,7 +38,7 @@ test("the page hydrates and Log in opens a labelled modal without a page load", 
 test("Tab stays inside the open dialog", async ({ page }) => {
   await page.goto("/");
   await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
-  await page.getByRole("button", { name: "Log in" }).first().click();
+  await page.getByRole("button", { name: "Log in", exact: true }).first().click();
   const dialog = page.getByRole("dialog", { name: "Log in" });
   await expect(dialog).toBeVisible();
   for (let i = 0; i < 8; i++) {

@@ -20,7 +20,7 @@ async function logIn(page: Page, identifier: string, password: string) {
   const dialog = await openLogin(page);
   await dialog.getByLabel("Username or email").fill(identifier);
   await dialog.getByLabel("Password", { exact: true }).fill(password);
-  await dialog.getByRole("button", { name: "Log in" }).click();
+  await dialog.getByRole("button", { name: "Log in", exact: true }).click();
   return dialog;
 }
 

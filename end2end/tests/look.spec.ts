@@ -67,7 +67,7 @@ test("the support console is accessible and captured at both widths", async ({ p
   const dialog = page.getByRole("dialog", { name: "Log in" });
   await dialog.getByLabel("Username or email").fill(STAFF.username);
   await dialog.getByLabel("Password", { exact: true }).fill(STAFF.password);
-  await dialog.getByRole("button", { name: "Log in" }).click();
+  await dialog.getByRole("button", { name: "Log in", exact: true }).click();
   await expect(dialog).toBeHidden();
   for (const size of WIDTHS) {
     await page.setViewportSize({ width: size.width, height: size.height });

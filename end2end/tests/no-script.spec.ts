@@ -44,7 +44,7 @@ test("log in: a refusal comes back in the dialog with the name kept and the summ
   await expect(dialog.getByLabel("Password", { exact: true })).toHaveValue("");
 
   await dialog.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await dialog.getByRole("button", { name: "Log in" }).click();
+  await dialog.getByRole("button", { name: "Log in", exact: true }).click();
   await expect(page.locator("#signed-in-title")).toHaveText("You're logged in as Nadia Plain");
   // The refusal does not come back on the next page.
   await expect(page.locator("dialog[open]")).toHaveCount(0);

@@ -23,7 +23,7 @@ export async function submitLogIn(page: Page, identifier: string, password: stri
   const dialog = page.getByRole("dialog", { name: "Log in" });
   await dialog.getByLabel("Username or email").fill(identifier);
   await dialog.getByLabel("Password", { exact: true }).fill(password);
-  await dialog.getByRole("button", { name: "Log in" }).click();
+  await dialog.getByRole("button", { name: "Log in", exact: true }).click();
   return dialog;
 }
 

@@ -36,7 +36,7 @@ pub fn PasskeyLogin(
 ) -> impl IntoView {
     let dialogs = expect_context::<Dialogs>();
     let refusal = RwSignal::new(None::<String>);
-    let waiting = StoredValue::new_local(None::<AutofillRequest>);
+    let waiting = StoredValue::new(None::<AutofillRequest>);
     let withdraw_autofill = move || {
         if let Some(request) = waiting.try_update_value(Option::take).flatten() {
             request.withdraw();
