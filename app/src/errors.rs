@@ -703,8 +703,11 @@ mod every_refusal {
     fn every_login_refusal_has_its_status_and_words_where_it_belongs() {
         let check = listed!(LoginError: LoginError::Missing { .. }, LoginError::Incorrect,
             LoginError::Throttled { .. }, LoginError::Locked, LoginError::RateLimited { .. },
-            LoginError::Busy { .. }, LoginError::Unavailable);
+            LoginError::Busy { .. }, LoginError::Unavailable, LoginError::PasskeyExpired,
+            LoginError::PasskeyNotAccepted);
         let all = [
+            LoginError::PasskeyExpired,
+            LoginError::PasskeyNotAccepted,
             LoginError::Missing {
                 fields: vec![LoginField::Identifier],
             },
@@ -954,8 +957,16 @@ mod every_refusal {
         let check = listed!(E: E::NotLoggedIn, E::MustChooseFirst, E::CurrentPasswordMissing,
             E::WrongPassword, E::Invalid { .. }, E::SameAsCurrent, E::Throttled { .. },
             E::Locked, E::NoSuchSession, E::Busy { .. }, E::Unavailable,
-            E::InvalidEmail { .. }, E::SameEmail, E::AlreadyConfirmed, E::TooManyEmails { .. });
+            E::InvalidEmail { .. }, E::SameEmail, E::AlreadyConfirmed, E::TooManyEmails { .. },
+            E::PasskeyNameMissing, E::PasskeyNameTooLong, E::PasskeyExpired,
+            E::PasskeyNotAccepted, E::PasskeyAlreadyAdded, E::NoSuchPasskey);
         let all = [
+            (E::PasskeyNameMissing, StatusCode::UNPROCESSABLE_ENTITY),
+            (E::PasskeyNameTooLong, StatusCode::UNPROCESSABLE_ENTITY),
+            (E::PasskeyExpired, StatusCode::UNPROCESSABLE_ENTITY),
+            (E::PasskeyNotAccepted, StatusCode::UNPROCESSABLE_ENTITY),
+            (E::PasskeyAlreadyAdded, StatusCode::UNPROCESSABLE_ENTITY),
+            (E::NoSuchPasskey, StatusCode::UNPROCESSABLE_ENTITY),
             (E::NotLoggedIn, StatusCode::UNAUTHORIZED),
             (E::MustChooseFirst, StatusCode::UNPROCESSABLE_ENTITY),
             (E::CurrentPasswordMissing, StatusCode::UNPROCESSABLE_ENTITY),
@@ -1024,6 +1035,8 @@ mod every_refusal {
                         .as_deref()
                         .expect("next to the new email"),
                 ),
+                // Shown at the name field by the Passkeys section itself.
+                [F::PasskeyName] => assert_words(&error.to_string()),
                 [] => assert_words(messages.form.as_deref().expect("a form-level message")),
                 other => panic!("{error:?}: {other:?}"),
             }

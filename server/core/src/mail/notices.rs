@@ -209,12 +209,12 @@ fn paragraphs(kind: NoticeKind, data: &NoticeData, site: &str) -> Vec<String> {
         NoticeKind::PasskeyAdded => vec![
             format!("A passkey named \"{passkey}\" was added to your Threshold account on {when}, using {from}. It can now log in to your account without a password."),
             "If this was you, there is nothing to do.".to_owned(),
-            format!("If this was not you, someone else is logged in to your account. Log in, open My account and remove the passkey, then {forgotten} to get a new password: that also logs out everyone using your account. Then tell support: {support}"),
+            format!("If this was not you, someone else is logged in to your account. Log in, open My account and remove the passkey, then {forgotten} to get a new password by email, which also logs out everyone using your account. Then tell support: {support}"),
         ],
         NoticeKind::PasskeyRemoved => vec![
             format!("The passkey named \"{passkey}\" was removed from your Threshold account on {when}, using {from}. It no longer logs in to your account."),
             "If this was you, there is nothing to do.".to_owned(),
-            format!("If this was not you, someone else may be logged in to your account. {forgotten_capital} to get a new password: that also logs out everyone using your account. Then tell support: {support}", forgotten_capital = capitalise(&forgotten)),
+            format!("If this was not you, someone else may be logged in to your account. {forgotten_capital} to get a new password by email, which also logs out everyone using your account. Then tell support: {support}", forgotten_capital = capitalise(&forgotten)),
         ],
         NoticeKind::PasskeyRemovedBySupport => vec![
             format!("Threshold support removed the passkey named \"{passkey}\" from your Threshold account on {when}. It no longer logs in to your account; your password and any other passkeys still do."),
