@@ -8,6 +8,7 @@
 //! (`scripts/test.sh` runs them both ways).
 #![allow(dead_code)] // each test binary uses its own part of it
 
+pub mod authenticator;
 pub mod database;
 pub mod smtp_sink;
 
