@@ -1125,6 +1125,7 @@ mod every_refusal {
             SupportError::EmailLooksTaken, SupportError::SameEmail,
             SupportError::LooksLikeKnownAddress { .. }, SupportError::SupportAccount, SupportError::AccountDisabled,
             SupportError::NotLocked, SupportError::AlreadyDisabled, SupportError::AlreadyEnabled,
+            SupportError::PasskeyGone,
             SupportError::EmptyQuery, SupportError::InvalidQuery { .. },
             SupportError::NoteTooLong { .. }, SupportError::Busy { .. },
             SupportError::Unavailable);
@@ -1155,6 +1156,7 @@ mod every_refusal {
             (SupportError::NotLocked, refused),
             (SupportError::AlreadyDisabled, refused),
             (SupportError::AlreadyEnabled, refused),
+            (SupportError::PasskeyGone, refused),
             (SupportError::EmptyQuery, refused),
             (SupportError::InvalidQuery { max: 200 }, refused),
             (SupportError::NoteTooLong { max: 2000 }, refused),

@@ -278,6 +278,7 @@ fn AccountActions(
 ) -> impl IntoView {
     let account_id = detail.summary.account_id;
     let email = detail.summary.email.clone();
+    let passkeys = detail.passkeys.clone();
     // Only what applies is offered; the server refuses the rest too.
     let state = detail.state();
     let offers = move |action: SupportAction| state.applies(&action);
@@ -368,6 +369,35 @@ fn AccountActions(
                     </div>
                 </div>
             </form>
+            <h3 id="passkeys-title">"Passkeys"</h3>
+            {if passkeys.is_empty() {
+                view! { <p id="support-no-passkeys">"No passkeys."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="passkeys" id="support-passkeys" aria-labelledby="passkeys-title">
+                        {passkeys.into_iter().map(|passkey| {
+                            let remove = SupportAction::RemovePasskey {
+                                passkey: passkey.id,
+                                name: passkey.name.clone(),
+                            };
+                            // The visible words first, then which passkey.
+                            let label = format!("Remove passkey: {}", passkey.name);
+                            view! {
+                                <li class="passkeys__item">
+                                    <p class="passkeys__name"><strong>{passkey.name}</strong>
+                                        {passkey.synced.then(|| view! { " "<span class="tag">"Synced"</span> })}</p>
+                                    <p class="passkeys__when">"Added "<When at=passkey.created_at/>", last used "
+                                        <MaybeWhen at=passkey.last_used_at none="never"/></p>
+                                    <button type="button" class="button button--danger" aria-label=label
+                                        hidden=is_support on:click=move |_| ask(remove.clone())>
+                                        "Remove passkey"
+                                    </button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
             {move || asking.get().map(|action| {
                 let question = confirm_text(&action, &email_for_question);
                 let yes = confirm_button_text(&action);

@@ -43,6 +43,18 @@ pub fn event_text(event: &FeedEvent) -> String {
             _ => "Asked for a password reset".to_owned(),
         },
         "login_with_reset" => "Logged in with a reset password".to_owned(),
+        "login_passkey" => match field("passkey") {
+            "" => "Logged in with a passkey".to_owned(),
+            name => format!("Logged in with the passkey \u{201c}{name}\u{201d}"),
+        },
+        "login_passkey_failed" => match field("reason") {
+            "counter_regressed" => {
+                "Passkey refused: its counter went backwards (possibly copied)".to_owned()
+            }
+            _ => "Passkey login refused".to_owned(),
+        },
+        "passkey_added" => format!("Added the passkey \u{201c}{}\u{201d}", field("passkey")),
+        "passkey_removed" => format!("Removed the passkey \u{201c}{}\u{201d}", field("passkey")),
         "password_changed" => match field("after") {
             "breached" => "Chose a new password (the old one was in the breach list)".to_owned(),
             _ => "Chose a new password".to_owned(),
@@ -90,6 +102,7 @@ pub fn action_done(action: &str) -> &'static str {
         "unlock" => "unlocked the login",
         "disable" => "disabled the account",
         "enable" => "enabled the account",
+        "remove_passkey" => "removed a passkey",
         _ => "changed the account",
     }
 }
@@ -112,6 +125,10 @@ pub fn confirm_text(action: &SupportAction, email: &str) -> String {
                 .to_owned()
         }
         SupportAction::Enable => "Enable this account again?".to_owned(),
+        SupportAction::RemovePasskey { name, .. } => format!(
+            "Remove the passkey \u{201c}{name}\u{201d}? It stops logging in to this account at \
+             once; their password and any other passkeys still work. They are emailed to say so."
+        ),
     }
 }
 
@@ -123,6 +140,7 @@ pub fn confirm_button_text(action: &SupportAction) -> &'static str {
         SupportAction::Unlock => "Yes, unlock the login",
         SupportAction::Disable => "Yes, disable account",
         SupportAction::Enable => "Yes, enable account",
+        SupportAction::RemovePasskey { .. } => "Yes, remove the passkey",
     }
 }
 
@@ -135,7 +153,9 @@ pub fn confirm_button_text(action: &SupportAction) -> &'static str {
 pub fn is_destructive(action: &SupportAction) -> bool {
     matches!(
         action,
-        SupportAction::Disable | SupportAction::ChangeEmail { .. }
+        SupportAction::Disable
+            | SupportAction::ChangeEmail { .. }
+            | SupportAction::RemovePasskey { .. }
     )
 }
 
@@ -147,6 +167,9 @@ pub fn done_text(action: &SupportAction) -> String {
         SupportAction::Unlock => "Login unlocked.".to_owned(),
         SupportAction::Disable => "Account disabled; its sessions have ended.".to_owned(),
         SupportAction::Enable => "Account enabled.".to_owned(),
+        SupportAction::RemovePasskey { name, .. } => {
+            format!("Passkey \u{201c}{name}\u{201d} removed; the owner has been emailed.")
+        }
     }
 }
 

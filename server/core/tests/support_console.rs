@@ -790,3 +790,56 @@ async fn a_stored_number_that_no_longer_validates_still_shows() {
     let received: threshold_core::support::AccountDetail = serde_json::from_str(&wire).unwrap();
     assert_eq!(shown(&received), ["GMC 1234567", "GMC GMC1234"]);
 }
+
+#[tokio::test]
+async fn support_sees_an_accounts_passkeys_and_removes_a_lost_one_audited() {
+    use support::authenticator::SoftPasskey;
+    use threshold_core::my_account::{add_passkey, start_adding_passkey, AddPasskeyForm};
+    let Console { db, staff, ada } = console().await;
+    let ada_session = sessions::start(&db.services, ada, false).await.unwrap();
+    let ceremony = start_adding_passkey(&db.services, &ada_session, "Phone")
+        .await
+        .unwrap();
+    let (_, answer) = SoftPasskey::register(&ceremony.options);
+    add_passkey(
+        &db.services,
+        &ada_session,
+        &AddPasskeyForm {
+            ceremony: ceremony.ceremony,
+            credential: answer,
+        },
+    )
+    .await
+    .unwrap();
+
+    let detail = account_detail(&db.services, &staff, ada).await.unwrap();
+    assert_eq!(detail.passkeys.len(), 1);
+    assert_eq!(detail.passkeys[0].name, "Phone");
+    let remove = SupportAction::RemovePasskey {
+        passkey: detail.passkeys[0].id,
+        name: "Phone".into(),
+    };
+    perform(&db.services, &staff, ada, &remove).await.unwrap();
+    let detail = account_detail(&db.services, &staff, ada).await.unwrap();
+    assert!(detail.passkeys.is_empty());
+    assert_eq!(detail.audit[0].action, "remove_passkey");
+    assert_eq!(detail.audit[0].actor, "sam.support");
+    assert!(detail.audit[0].before.contains("Phone"), "{}", detail.audit[0].before);
+    assert_eq!(
+        db.scalar(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'notice_passkey_removed_by_support'"
+        )
+        .await,
+        1
+    );
+    // Her session was not ended: the password still works.
+    assert_eq!(
+        db.scalar(&format!("SELECT COUNT(*) FROM sessions WHERE account_id = {ada}"))
+            .await,
+        1
+    );
+    assert_eq!(
+        perform(&db.services, &staff, ada, &remove).await.unwrap_err(),
+        SupportError::PasskeyGone
+    );
+}

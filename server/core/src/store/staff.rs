@@ -190,6 +190,18 @@ impl StaffChange {
         Ok(())
     }
 
+    /// Deletes one of the account's passkeys: its name and when it was
+    /// added, or `None` when the account has no such passkey.
+    pub async fn remove_passkey(&mut self, id: i64) -> Result<Option<(String, Millis)>, StoreError> {
+        Ok(sqlx::query_as(
+            "DELETE FROM passkeys WHERE account_id = $1 AND id = $2 RETURNING name, created_at",
+        )
+        .bind(self.account_id)
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?)
+    }
+
     pub async fn withdraw_pending_reset(&mut self) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM pending_resets WHERE account_id = $1")
             .bind(self.account_id)

@@ -49,6 +49,12 @@ async fn read_detail(
         possible_duplicates: store.possible_duplicates(account_id).await?,
         audit: store.audit_trail(account_id, DETAIL_ROWS).await?,
         events: store.recent_events(Some(account_id), DETAIL_ROWS).await?,
+        passkeys: store
+            .passkeys_of(account_id)
+            .await?
+            .iter()
+            .map(crate::my_account::passkey_summary)
+            .collect::<Result<_, _>>()?,
     }))
 }
 

@@ -106,6 +106,13 @@ pub(crate) async fn perform_for_request(
             }
         }
         Prepared::Unlock => unlock(&mut change, &target, &told).await,
+        Prepared::RemovePasskey(passkey) => {
+            match remove_passkey(&mut change, &target, passkey, &told).await {
+                Ok(Some(audit)) => Ok(audit),
+                Ok(None) => return Err(SupportError::PasskeyGone),
+                Err(error) => Err(error),
+            }
+        }
         Prepared::SetStatus(status) => set_status(&mut change, &target, status, &told).await,
     }
     .map_err(|error| unavailable(action, error))?;
@@ -156,6 +163,7 @@ enum Prepared {
     },
     Unlock,
     SetStatus(AccountStatus),
+    RemovePasskey(i64),
 }
 
 async fn prepare(services: &Services, action: &SupportAction) -> Result<Prepared, SupportError> {
@@ -197,6 +205,7 @@ async fn prepare(services: &Services, action: &SupportAction) -> Result<Prepared
         SupportAction::Unlock => Prepared::Unlock,
         SupportAction::Disable => Prepared::SetStatus(AccountStatus::Disabled),
         SupportAction::Enable => Prepared::SetStatus(AccountStatus::Active),
+        SupportAction::RemovePasskey { passkey, .. } => Prepared::RemovePasskey(*passkey),
     })
 }
 
@@ -281,6 +290,31 @@ async fn unlock(
         }),
         json!({ "failed_logins": 0, "throttled_until": null, "locked_at": null }),
     ))
+}
+
+/// A passkey reported lost or stolen: it stops logging in at once. The
+/// account's sessions are left alone (the password and other passkeys
+/// still work); the owner is told which passkey went. `None` when the
+/// account has no such passkey (removed a moment ago).
+async fn remove_passkey(
+    change: &mut StaffChange,
+    target: &StaffTarget,
+    passkey: i64,
+    told: &Told,
+) -> Result<Option<Audit>, StoreError> {
+    let Some((name, created_at)) = change.remove_passkey(passkey).await? else {
+        return Ok(None);
+    };
+    let data = NoticeData {
+        passkey_name: Some(name.clone()),
+        ..NoticeData::new(&target.first_name, told.at)
+    };
+    told.notice(change, NoticeKind::PasskeyRemovedBySupport, data, &target.email)
+        .await?;
+    Ok(Some(Audit::new(
+        json!({ "passkey": passkey, "name": name, "created_at": created_at }),
+        json!({ "passkey": null }),
+    )))
 }
 
 /// The old address goes to the history; a reset still waiting for the old

@@ -90,6 +90,9 @@ pub struct AccountDetail {
     pub possible_duplicates: Vec<PossibleDuplicate>,
     pub audit: Vec<AuditEntry>,
     pub events: Vec<FeedEvent>,
+    /// The account's passkeys (name, added, last used), oldest first.
+    #[serde(default)]
+    pub passkeys: Vec<crate::my_account::PasskeySummary>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -201,6 +204,14 @@ pub enum SupportAction {
     /// Refuse logins and end every session.
     Disable,
     Enable,
+    /// Remove one of the account's passkeys (lost or stolen device).
+    RemovePasskey {
+        passkey: i64,
+        /// Its name, for the question asked before; the audit records the
+        /// name stored.
+        #[serde(default)]
+        name: String,
+    },
 }
 
 impl SupportAction {
@@ -212,6 +223,7 @@ impl SupportAction {
             SupportAction::Unlock => "unlock",
             SupportAction::Disable => "disable",
             SupportAction::Enable => "enable",
+            SupportAction::RemovePasskey { .. } => "remove_passkey",
         }
     }
 }
@@ -281,6 +293,8 @@ pub enum SupportError {
     AlreadyDisabled,
     #[error("The account is already enabled.")]
     AlreadyEnabled,
+    #[error("That passkey has already been removed.")]
+    PasskeyGone,
     #[error("Type at least one letter or digit to search.")]
     EmptyQuery,
     #[error("Searches are limited to {max} characters.")]
@@ -328,6 +342,7 @@ impl Refusal for SupportError {
             | SupportError::SameEmail
             | SupportError::LooksLikeKnownAddress { .. }
             | SupportError::SupportAccount
+            | SupportError::PasskeyGone
             | SupportError::AccountDisabled
             | SupportError::NotLocked
             | SupportError::AlreadyDisabled
