@@ -52,6 +52,10 @@ mod server {
             include_str!("../../../content/help/logging-in.md"),
         ),
         (
+            "passkeys",
+            include_str!("../../../content/help/passkeys.md"),
+        ),
+        (
             "registration-rules",
             include_str!("../../../content/help/registration-rules.md"),
         ),

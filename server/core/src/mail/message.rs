@@ -216,6 +216,8 @@ To log in:
 
 The new password works once, within 24 hours, and only from the latest reset email. If you asked more than once, use the newest one.
 
+If you added a passkey to your account, you can use it instead: choose Log in, then \"Log in with a passkey\". A reset never removes your passkeys.
+
 If you did not ask for a new password, you can ignore this email: your current password still works, and nobody can use the new one without reading this email.
 
 Still stuck? {help}
@@ -240,6 +242,7 @@ Threshold
 <li>Choose a new password of your own when asked.</li>
 </ol>
 <p>The new password works once, within 24 hours, and only from the latest reset email. If you asked more than once, use the newest one.</p>
+<p>If you added a passkey to your account, you can use it instead: choose <strong>Log in</strong>, then <strong>Log in with a passkey</strong>. A reset never removes your passkeys.</p>
 <p>If you did not ask for a new password, you can ignore this email: your current password still works, and nobody can use the new one without reading this email.</p>
 <p>Still stuck? <a href="{help}">Help with logging in</a></p>
 <p>Threshold</p>
