@@ -136,7 +136,8 @@ mod browser {
         if let Some(signal) = signal {
             set("signal", signal.as_ref());
         }
-        let navigator = get(&js_sys::global(), "navigator").ok_or(PasskeyClientError::Unsupported)?;
+        let navigator =
+            get(&js_sys::global(), "navigator").ok_or(PasskeyClientError::Unsupported)?;
         let credentials = get(&navigator, "credentials").ok_or(PasskeyClientError::Unsupported)?;
         let promise = function(&credentials, method)
             .ok_or(PasskeyClientError::Unsupported)?
@@ -188,7 +189,14 @@ pub async fn autofill_supported() -> bool {
 pub async fn create(options: &str) -> Result<String, PasskeyClientError> {
     #[cfg(feature = "hydrate")]
     {
-        browser::ceremony("create", "parseCreationOptionsFromJSON", options, None, None).await
+        browser::ceremony(
+            "create",
+            "parseCreationOptionsFromJSON",
+            options,
+            None,
+            None,
+        )
+        .await
     }
     #[cfg(not(feature = "hydrate"))]
     {

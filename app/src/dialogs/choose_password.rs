@@ -9,6 +9,7 @@ use threshold_core::{
     reset::{ChoosePasswordError, ChoosePasswordForm},
 };
 
+use super::passkey_login::PasskeyOffer;
 use super::{password_rules::PasswordRules, DialogKind, Dialogs, Modal};
 use crate::auth::{Auth, Logout};
 use crate::errors::{choose_password_messages, ChoosePasswordMessages, ServiceError};
@@ -170,6 +171,7 @@ fn PasswordChanged(saved: RwSignal<bool>) -> impl IntoView {
             </h3>
             <p>"You are still logged in here. Use your new password the next time you log in, on this device or any other: no earlier password works now."</p>
         </div>
+        <PasskeyOffer/>
         // A link, so it leads on without JavaScript too.
         <a href="/" class="button button--primary button--block" id="password-changed-continue"
             on:click=move |ev| {

@@ -6,11 +6,11 @@ use leptos_router::hooks::use_navigate;
 use super::{DialogKind, Dialogs, Modal};
 use threshold_core::auth::CurrentUser;
 
+use super::passkey_login::PasskeyLogin;
 use crate::auth::{Auth, Login};
 use crate::errors::{login_messages, login_wait_message, LoginMessages, LoginWait};
 use crate::field::{ErrorSummary, Field, FormProgress, ShowPassword, SummaryItem};
 use crate::posted::answered_without_script;
-use super::passkey_login::PasskeyLogin;
 
 #[component]
 pub fn LoginDialog() -> impl IntoView {

@@ -102,3 +102,25 @@ pub fn PasskeyLogin(
         </div>
     }
 }
+
+/// "Log in faster next time": the offer of a passkey, made once where a
+/// person has just proven who they are (a new account, a new password).
+/// A link to My account's Passkeys section, where it is named and added:
+/// a link works before and without the WASM.
+#[component]
+pub fn PasskeyOffer() -> impl IntoView {
+    let dialogs = expect_context::<Dialogs>();
+    view! {
+        <div class="passkey-offer" id="passkey-offer">
+            <p class="passkey-offer__title"><strong>"Log in faster next time"</strong></p>
+            <p>
+                "Add a passkey and log in with your fingerprint, face or screen lock: no password \
+                 to type. "
+                <a href="/account#passkeys-title" id="passkey-offer-link"
+                    on:click=move |_| dialogs.close_onward()>
+                    "Add a passkey in My account"
+                </a>
+            </p>
+        </div>
+    }
+}

@@ -7,6 +7,7 @@ use threshold_core::{
 };
 
 use super::email_suggestion::{DomainCheck, EmailSuggestion};
+use super::passkey_login::PasskeyOffer;
 use super::{password_rules::PasswordRules, DialogKind, Dialogs, Modal};
 use crate::errors::{registration_messages, FieldMessage, RegistrationMessages, ServiceError};
 use crate::field::{
@@ -103,6 +104,7 @@ fn Welcome(registered: Registered) -> impl IntoView {
                 }}
             </p>
             <p>"You are now logged in."</p>
+            <PasskeyOffer/>
             <button
                 type="button"
                 class="button button--primary button--block"

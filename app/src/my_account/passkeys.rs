@@ -212,7 +212,10 @@ fn PasskeyItem(passkey: PasskeySummary) -> impl IntoView {
 /// Removing a passkey: which one, and the current password (a plain form,
 /// so it works without JavaScript).
 #[component]
-fn RemovePasskey(remove: ServerAction<RemovePasskey>, passkeys: Vec<PasskeySummary>) -> impl IntoView {
+fn RemovePasskey(
+    remove: ServerAction<RemovePasskey>,
+    passkeys: Vec<PasskeySummary>,
+) -> impl IntoView {
     provide_context(FormProgress::of(remove));
     let messages = Memo::new(move |_| match remove.value().get() {
         Some(Err(error)) => my_account_messages(&error),

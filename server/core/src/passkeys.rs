@@ -81,7 +81,11 @@ pub fn relying_party(site_url: &str) -> Result<Webauthn, String> {
     let mut origin = Url::parse(site_url).map_err(|error| format!("{site_url}: {error}"))?;
     let loopback_ip = origin
         .host_str()
-        .and_then(|host| host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().ok())
+        .and_then(|host| {
+            host.trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .ok()
+        })
         .is_some_and(|ip| ip.is_loopback());
     if loopback_ip {
         origin

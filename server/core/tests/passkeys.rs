@@ -10,9 +10,7 @@ mod support;
 use support::authenticator::{SoftPasskey, ORIGIN};
 use support::TestDb;
 use threshold_core::{
-    auth::{
-        login, passkey_login, start_passkey_login, LoginError, LoginForm, PasskeyLoginForm,
-    },
+    auth::{login, passkey_login, start_passkey_login, LoginError, LoginForm, PasskeyLoginForm},
     my_account::{
         add_passkey, my_account, remove_passkey, start_adding_passkey, AddPasskeyForm,
         MyAccountError, RemovePasskeyForm,
@@ -66,8 +64,10 @@ async fn answered(db: &TestDb, passkey: &mut SoftPasskey) -> PasskeyLoginForm {
 }
 
 async fn events(db: &TestDb, kind: &str) -> i64 {
-    db.scalar(&format!("SELECT COUNT(*) FROM events WHERE kind = '{kind}'"))
-        .await
+    db.scalar(&format!(
+        "SELECT COUNT(*) FROM events WHERE kind = '{kind}'"
+    ))
+    .await
 }
 
 #[tokio::test]
@@ -109,7 +109,9 @@ async fn a_login_answer_works_once_and_not_after_its_ceremony_expired() {
     let form = answered(&db, &mut passkey).await;
     passkey_login(&db.services, &form, CLIENT).await.unwrap();
     assert_eq!(
-        passkey_login(&db.services, &form, CLIENT).await.unwrap_err(),
+        passkey_login(&db.services, &form, CLIENT)
+            .await
+            .unwrap_err(),
         LoginError::PasskeyExpired,
         "a replayed answer"
     );
@@ -117,7 +119,9 @@ async fn a_login_answer_works_once_and_not_after_its_ceremony_expired() {
     let late = answered(&db, &mut passkey).await;
     db.clock.advance(std::time::Duration::from_secs(331));
     assert_eq!(
-        passkey_login(&db.services, &late, CLIENT).await.unwrap_err(),
+        passkey_login(&db.services, &late, CLIENT)
+            .await
+            .unwrap_err(),
         LoginError::PasskeyExpired,
         "an answer after the ceremony expired"
     );
@@ -126,7 +130,10 @@ async fn a_login_answer_works_once_and_not_after_its_ceremony_expired() {
     start_passkey_login(&db.services, CLIENT).await.unwrap();
     db.clock.advance(std::time::Duration::from_secs(331));
     assert_eq!(retention::sweep(&db.services).await.unwrap().ceremonies, 1);
-    assert_eq!(db.scalar("SELECT COUNT(*) FROM passkey_ceremonies").await, 0);
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM passkey_ceremonies").await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -164,7 +171,10 @@ async fn a_registration_is_finished_only_by_the_session_that_began_it_and_only_o
         MyAccountError::PasskeyNameMissing,
         "the name is checked before any ceremony"
     );
-    assert_eq!(db.scalar("SELECT COUNT(*) FROM passkey_ceremonies").await, 0);
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM passkey_ceremonies").await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -188,7 +198,9 @@ async fn a_credential_belongs_to_one_account() {
         ceremony: ceremony.ceremony,
     };
     assert_eq!(
-        passkey_login(&db.services, &form, CLIENT).await.unwrap_err(),
+        passkey_login(&db.services, &form, CLIENT)
+            .await
+            .unwrap_err(),
         LoginError::PasskeyNotAccepted
     );
 
@@ -241,7 +253,9 @@ async fn a_counter_gone_backwards_a_foreign_origin_and_a_disabled_account_are_re
     passkey.counter = 1;
     let form = answered(&db, &mut passkey).await;
     assert_eq!(
-        passkey_login(&db.services, &form, CLIENT).await.unwrap_err(),
+        passkey_login(&db.services, &form, CLIENT)
+            .await
+            .unwrap_err(),
         LoginError::PasskeyNotAccepted
     );
     let reason: String = sqlx::query_scalar(
@@ -274,7 +288,9 @@ async fn a_counter_gone_backwards_a_foreign_origin_and_a_disabled_account_are_re
         .unwrap();
     let form = answered(&db, &mut passkey).await;
     assert_eq!(
-        passkey_login(&db.services, &form, CLIENT).await.unwrap_err(),
+        passkey_login(&db.services, &form, CLIENT)
+            .await
+            .unwrap_err(),
         LoginError::PasskeyNotAccepted
     );
     assert_eq!(events(&db, "login_passkey").await, 1);
@@ -283,14 +299,22 @@ async fn a_counter_gone_backwards_a_foreign_origin_and_a_disabled_account_are_re
 #[tokio::test]
 async fn garbage_answers_change_nothing_and_ceremonies_are_limited_per_address() {
     let db = support::test_db().await;
-    for credential in ["", "{", "null", &"x".repeat(70_000), r#"{"id":"AA","rawId":"AA"}"#] {
+    for credential in [
+        "",
+        "{",
+        "null",
+        &"x".repeat(70_000),
+        r#"{"id":"AA","rawId":"AA"}"#,
+    ] {
         let ceremony = start_passkey_login(&db.services, CLIENT).await.unwrap();
         let form = PasskeyLoginForm {
             ceremony: ceremony.ceremony,
             credential: credential.into(),
         };
         assert_eq!(
-            passkey_login(&db.services, &form, CLIENT).await.unwrap_err(),
+            passkey_login(&db.services, &form, CLIENT)
+                .await
+                .unwrap_err(),
             LoginError::PasskeyNotAccepted
         );
     }
@@ -367,7 +391,9 @@ async fn removing_a_passkey_needs_the_password_and_a_reset_removes_none() {
     );
     let form = answered(&db, &mut passkey).await;
     assert_eq!(
-        passkey_login(&db.services, &form, CLIENT).await.unwrap_err(),
+        passkey_login(&db.services, &form, CLIENT)
+            .await
+            .unwrap_err(),
         LoginError::PasskeyNotAccepted
     );
 }

@@ -824,22 +824,28 @@ async fn support_sees_an_accounts_passkeys_and_removes_a_lost_one_audited() {
     assert!(detail.passkeys.is_empty());
     assert_eq!(detail.audit[0].action, "remove_passkey");
     assert_eq!(detail.audit[0].actor, "sam.support");
-    assert!(detail.audit[0].before.contains("Phone"), "{}", detail.audit[0].before);
+    assert!(
+        detail.audit[0].before.contains("Phone"),
+        "{}",
+        detail.audit[0].before
+    );
     assert_eq!(
-        db.scalar(
-            "SELECT COUNT(*) FROM outbox WHERE kind = 'notice_passkey_removed_by_support'"
-        )
-        .await,
+        db.scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'notice_passkey_removed_by_support'")
+            .await,
         1
     );
     // Her session was not ended: the password still works.
     assert_eq!(
-        db.scalar(&format!("SELECT COUNT(*) FROM sessions WHERE account_id = {ada}"))
-            .await,
+        db.scalar(&format!(
+            "SELECT COUNT(*) FROM sessions WHERE account_id = {ada}"
+        ))
+        .await,
         1
     );
     assert_eq!(
-        perform(&db.services, &staff, ada, &remove).await.unwrap_err(),
+        perform(&db.services, &staff, ada, &remove)
+            .await
+            .unwrap_err(),
         SupportError::PasskeyGone
     );
 }

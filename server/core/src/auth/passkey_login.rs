@@ -10,7 +10,9 @@
 //! cannot be guessed, and the lock is there to stop guessing.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
-use webauthn_rs::prelude::{DiscoverableAuthentication, DiscoverableKey, PublicKeyCredential, WebauthnError};
+use webauthn_rs::prelude::{
+    DiscoverableAuthentication, DiscoverableKey, PublicKeyCredential, WebauthnError,
+};
 
 use super::login::{unavailable, user_of};
 use super::{sessions, LoggedIn, LoginError, PasskeyCeremony, PasskeyLoginForm};
@@ -120,7 +122,10 @@ pub async fn passkey_login(
             return Err(refused(services, Some(account.id), "counter_regressed").await);
         }
         Err(error) => {
-            tracing::info!(account_id = account.id, "passkey assertion refused: {error}");
+            tracing::info!(
+                account_id = account.id,
+                "passkey assertion refused: {error}"
+            );
             return Err(refused(services, Some(account.id), "not_verified").await);
         }
     };

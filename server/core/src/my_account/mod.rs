@@ -40,7 +40,7 @@ pub(crate) use password::notice_from_session;
 #[cfg(feature = "server")]
 pub use sessions::{end_other_sessions, end_session, my_account};
 pub use types::{
-    AddPasskeyForm, PasskeySummary, RemovePasskeyForm, ChangeEmailForm, ChangePasswordForm, ConfirmEmailError, ConfirmationSent, EmailConfirmed,
-    MyAccount, MyAccountError, MyAccountField, OpenSession, PasswordChanged, PendingEmail,
-    SessionsEnded,
+    AddPasskeyForm, ChangeEmailForm, ChangePasswordForm, ConfirmEmailError, ConfirmationSent,
+    EmailConfirmed, MyAccount, MyAccountError, MyAccountField, OpenSession, PasskeySummary,
+    PasswordChanged, PendingEmail, RemovePasskeyForm, SessionsEnded,
 };

@@ -150,7 +150,11 @@ pub async fn add_passkey(
             &name,
             &stored,
             now,
-            &notice.queued(NoticeKind::PasskeyAdded, owner.user.account_id, &owner.user.email),
+            &notice.queued(
+                NoticeKind::PasskeyAdded,
+                owner.user.account_id,
+                &owner.user.email,
+            ),
         )
         .await
         .map_err(|error| unavailable("storing a passkey", error))?

@@ -151,9 +151,9 @@ impl Store {
             LoginRow::COLUMNS
         );
         let row = sqlx::query_as::<_, LoginRow>(&sql)
-        .bind(name_key)
-        .fetch_optional(&self.pool)
-        .await?;
+            .bind(name_key)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(LoginAccount::from))
     }
 

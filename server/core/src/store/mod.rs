@@ -58,8 +58,8 @@ pub use email_confirmation::{
 };
 pub use login_names::{CompletedNames, NameClash};
 pub use my_account::SessionListing;
-pub use passkeys::{NewCeremony, PasskeyRow, TakenCeremony};
 pub use outbox::{ClaimedMessage, DeliveryRecord, DevMailboxMessage, QueuedNotice};
+pub use passkeys::{NewCeremony, PasskeyRow, TakenCeremony};
 pub use resets::{QueuedReset, ResetIssue, ResetIssued, ResetRecipient};
 pub use staff::{AuditRecord, EmailChange, StaffChange, StaffTarget};
 

@@ -110,9 +110,7 @@ impl Store {
         &self,
         credential_id: &str,
     ) -> Result<Option<(PasskeyRow, LoginAccount, Option<String>)>, StoreError> {
-        let sql = format!(
-            "SELECT {PASSKEY_COLUMNS} FROM passkeys p WHERE p.credential_id = $1"
-        );
+        let sql = format!("SELECT {PASSKEY_COLUMNS} FROM passkeys p WHERE p.credential_id = $1");
         let Some(passkey) = sqlx::query_as::<_, PasskeyRow>(&sql)
             .bind(credential_id)
             .fetch_optional(&self.pool)
@@ -132,7 +130,10 @@ impl Store {
             .await?
             .map(|row| -> Result<_, sqlx::Error> {
                 use sqlx::{FromRow, Row};
-                Ok((LoginRow::from_row(&row)?, row.try_get("passkey_user_handle")?))
+                Ok((
+                    LoginRow::from_row(&row)?,
+                    row.try_get("passkey_user_handle")?,
+                ))
             })
             .transpose()?;
         Ok(row.map(|(account, handle)| (passkey, account.into(), handle)))

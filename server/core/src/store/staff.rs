@@ -192,7 +192,10 @@ impl StaffChange {
 
     /// Deletes one of the account's passkeys: its name and when it was
     /// added, or `None` when the account has no such passkey.
-    pub async fn remove_passkey(&mut self, id: i64) -> Result<Option<(String, Millis)>, StoreError> {
+    pub async fn remove_passkey(
+        &mut self,
+        id: i64,
+    ) -> Result<Option<(String, Millis)>, StoreError> {
         Ok(sqlx::query_as(
             "DELETE FROM passkeys WHERE account_id = $1 AND id = $2 RETURNING name, created_at",
         )

@@ -309,8 +309,13 @@ async fn remove_passkey(
         passkey_name: Some(name.clone()),
         ..NoticeData::new(&target.first_name, told.at)
     };
-    told.notice(change, NoticeKind::PasskeyRemovedBySupport, data, &target.email)
-        .await?;
+    told.notice(
+        change,
+        NoticeKind::PasskeyRemovedBySupport,
+        data,
+        &target.email,
+    )
+    .await?;
     Ok(Some(Audit::new(
         json!({ "passkey": passkey, "name": name, "created_at": created_at }),
         json!({ "passkey": null }),

@@ -137,14 +137,15 @@ impl SoftPasskey {
     /// Answers another registration's options with this credential (its
     /// id as it is now).
     pub fn attest_again(&self, options_json: &str) -> String {
-        self.attest(options(options_json)["challenge"].as_str().expect("challenge"))
+        self.attest(
+            options(options_json)["challenge"]
+                .as_str()
+                .expect("challenge"),
+        )
     }
 
     fn attest(&self, challenge: &str) -> String {
-        let auth_data = self.authenticator_data(
-            USER_PRESENT | USER_VERIFIED | ATTESTED_DATA,
-            true,
-        );
+        let auth_data = self.authenticator_data(USER_PRESENT | USER_VERIFIED | ATTESTED_DATA, true);
         let mut attestation = vec![0xa3];
         attestation.extend(cbor_text("fmt"));
         attestation.extend(cbor_text("none"));
@@ -177,7 +178,10 @@ impl SoftPasskey {
         let mut signed = auth_data.clone();
         signed.extend_from_slice(&Sha256::digest(&client_data));
         let digest = Sha256::digest(&signed);
-        let signature = EcdsaSig::sign(&digest, &self.key).unwrap().to_der().unwrap();
+        let signature = EcdsaSig::sign(&digest, &self.key)
+            .unwrap()
+            .to_der()
+            .unwrap();
         json!({
             "id": b64(&self.credential_id),
             "rawId": b64(&self.credential_id),
