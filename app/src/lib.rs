@@ -114,6 +114,7 @@ pub fn App() -> impl IntoView {
                     // Async: the page is rendered whole before the head is
                     // sent, so a refusal carries its status (401, 403).
                     <Route path=StaticSegment("support") view=support::SupportPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("support"), StaticSegment("enrol")) view=support::EnrolPage/>
                     <Route
                         path=(StaticSegment("support"), StaticSegment("accounts"), ParamSegment("id"))
                         view=support::SupportAccountPage

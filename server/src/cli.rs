@@ -6,6 +6,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use clap::{Parser, Subcommand};
 use threshold_core::{
     accounts::{create_support_user, RegistrationError, RegistrationForm},
+    rules::{login_name::login_key, AccountType},
+    second_factor::issue_enrolment_link,
     store::Store,
     Services,
 };
@@ -37,6 +39,13 @@ pub enum Command {
         #[arg(long)]
         surname: String,
     },
+    /// Prints a new one-time enrolment link for an existing support user
+    /// (their second factor lost, and no other support user to reset it):
+    /// the links before it stop working.
+    EnrolSupportUser {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 pub async fn run(command: Command) -> Result<(), String> {
@@ -48,12 +57,7 @@ pub async fn run(command: Command) -> Result<(), String> {
             surname,
         } => {
             let password = read_password(&username)?;
-            let config = Config::from_env().map_err(|error| error.to_string())?;
-            let store = Store::connect(&config.database_url)
-                .await
-                .map_err(|error| format!("cannot open the database: {error}"))?;
-            let services = Services::new(store, config.hash_cost)
-                .map_err(|error| format!("cannot set up password hashing: {error}"))?;
+            let services = services().await?;
             let form = RegistrationForm {
                 first_name,
                 surname,
@@ -69,9 +73,44 @@ pub async fn run(command: Command) -> Result<(), String> {
                 "Support user {} created (account {}).",
                 created.username, created.account_id
             );
-            Ok(())
+            print_enrolment_link(&services, created.account_id).await
+        }
+        Command::EnrolSupportUser { username } => {
+            let services = services().await?;
+            let account = services
+                .store
+                .login_account(&login_key(&username))
+                .await
+                .map_err(|error| format!("cannot read the database: {error}"))?
+                .filter(|account| account.account_type == AccountType::Support.as_str())
+                .ok_or_else(|| format!("there is no support user {username}"))?;
+            print_enrolment_link(&services, account.id).await
         }
     }
+}
+
+/// The services the commands use, on the configured database, with links
+/// pointing at the configured site.
+async fn services() -> Result<Services, String> {
+    let config = Config::from_env().map_err(|error| error.to_string())?;
+    let store = Store::connect(&config.database_url)
+        .await
+        .map_err(|error| format!("cannot open the database: {error}"))?;
+    let mut services = Services::new(store, config.hash_cost)
+        .map_err(|error| format!("cannot set up password hashing: {error}"))?;
+    services.site_url = config.site_url;
+    Ok(services)
+}
+
+async fn print_enrolment_link(services: &Services, account_id: i64) -> Result<(), String> {
+    let link = issue_enrolment_link(services, account_id, None)
+        .await
+        .map_err(|error| format!("cannot make the enrolment link: {error}"))?;
+    println!(
+        "Before the support console opens, they set up a second step (a passkey or an \
+         authenticator app): they log in, then open this link. It works once, within 24 hours.\n{link}"
+    );
+    Ok(())
 }
 
 /// One line from standard input, without its line ending; unseen when

@@ -4,10 +4,12 @@
 //! sent).
 
 use leptos::prelude::*;
+use threshold_core::auth::SecondStep;
 use threshold_core::refusal::RefusalKind;
 
 use crate::auth::Auth;
 use crate::dialogs::{DialogKind, Dialogs};
+use super::second_step::{EnrolFirstPage, SecondStepPage};
 use crate::errors::mark_response;
 
 #[component]
@@ -19,7 +21,18 @@ pub fn SupportGate(children: ChildrenFn) -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || auth.user.get().map(|user| match user {
                 Ok(Some(user)) if user.is_support() && !user.must_change_password => {
-                    children.with_value(|children| children()).into_any()
+                    match user.second_step() {
+                        SecondStep::Done => children.with_value(|children| children()).into_any(),
+                        // A password alone opens nothing here (AAL2).
+                        SecondStep::Needed => {
+                            mark_response(RefusalKind::Forbidden);
+                            view! { <SecondStepPage/> }.into_any()
+                        }
+                        SecondStep::EnrolFirst | SecondStep::NotNeeded => {
+                            mark_response(RefusalKind::Forbidden);
+                            view! { <EnrolFirstPage/> }.into_any()
+                        }
+                    }
                 }
                 Ok(Some(_)) => {
                     mark_response(RefusalKind::Forbidden);

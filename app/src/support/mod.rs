@@ -10,11 +10,13 @@ mod live;
 mod names;
 mod requests;
 mod search_page;
+mod second_step;
 pub(crate) mod time;
 
 pub use account_page::SupportAccountPage;
 pub use requests::SupportRequestPage;
 pub use search_page::SupportPage;
+pub use second_step::EnrolPage;
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;

@@ -15,6 +15,7 @@ pub mod passwords;
 pub mod refusal;
 pub mod reset;
 pub mod rules;
+pub mod second_factor;
 pub mod support;
 
 #[cfg(feature = "server")]

@@ -52,7 +52,9 @@ async fn staff(db: &TestDb) -> SupportUser {
     .await
     .unwrap()
     .account_id;
-    let token = sessions::start(&db.services, id, false).await.unwrap();
+    let token = sessions::start_with_second_factor(&db.services, id)
+        .await
+        .unwrap();
     require_support(&db.services, Some(&token)).await.unwrap()
 }
 

@@ -42,7 +42,7 @@ async fn console() -> Console {
     .unwrap()
     .account_id;
     let ada = db.create(ADA, "dr.okafor", PASSWORD).await;
-    let token = sessions::start(&db.services, staff_id, false)
+    let token = sessions::start_with_second_factor(&db.services, staff_id)
         .await
         .unwrap();
     let staff = require_support(&db.services, Some(&token)).await.unwrap();

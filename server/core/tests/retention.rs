@@ -139,7 +139,7 @@ async fn the_support_page_counts_only_sessions_that_still_let_someone_in() {
     .await
     .unwrap()
     .account_id;
-    let token = sessions::start(&db.services, staff_id, false)
+    let token = sessions::start_with_second_factor(&db.services, staff_id)
         .await
         .unwrap();
     let staff = require_support(&db.services, Some(&token)).await.unwrap();
@@ -475,7 +475,7 @@ async fn events_past_their_retention_are_swept_and_the_audit_trail_is_kept() {
     .await
     .unwrap()
     .account_id;
-    let token = sessions::start(&db.services, staff_id, false)
+    let token = sessions::start_with_second_factor(&db.services, staff_id)
         .await
         .unwrap();
     let staff = require_support(&db.services, Some(&token)).await.unwrap();

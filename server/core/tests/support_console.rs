@@ -49,7 +49,7 @@ async fn console() -> Console {
     .unwrap()
     .account_id;
     db.drop_welcome(ada).await;
-    let token = sessions::start(&db.services, staff_id, false)
+    let token = sessions::start_with_second_factor(&db.services, staff_id)
         .await
         .unwrap();
     let staff = require_support(&db.services, Some(&token)).await.unwrap();
@@ -741,7 +741,7 @@ async fn a_failing_role_check_refuses() {
     use sqlx::Executor;
     let c = console().await;
     let services = &c.db.services;
-    let staff = sessions::start(services, c.staff.account_id, false)
+    let staff = sessions::start_with_second_factor(services, c.staff.account_id)
         .await
         .unwrap();
     assert!(require_support(services, Some(&staff)).await.is_ok());

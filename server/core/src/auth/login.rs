@@ -310,6 +310,9 @@ pub(super) fn user_of(
         must_change_password: must_change_reason.is_some(),
         must_change_reason,
         email_confirmed: account.email_confirmed,
+        // A password alone: a second factor is proved separately.
+        second_factor: false,
+        has_second_factor: account.has_second_factor,
     })
 }
 

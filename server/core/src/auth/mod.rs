@@ -23,5 +23,5 @@ pub use login::{login, LoggedIn};
 pub use passkey_login::{passkey_login, start_passkey_login};
 pub use types::{
     wait_text, CurrentUser, LoginError, LoginField, LoginForm, MustChangeReason, PasskeyCeremony,
-    PasskeyLoginForm,
+    PasskeyLoginForm, SecondStep,
 };

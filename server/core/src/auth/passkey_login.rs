@@ -3,11 +3,14 @@
 //! credentials); the one chosen names its account by the user handle it
 //! stores, and proves itself by signing the challenge.
 //!
-//! A passkey login is a full login: a session like a password login's, the
-//! event `login_passkey`, and throttling by client address (the same bucket
-//! password logins draw from). It is not charged to the account's password
-//! throttling and works on an account whose password is locked: a passkey
-//! cannot be guessed, and the lock is there to stop guessing.
+//! A passkey login is a full login, and more: the session counts as having
+//! proved a second factor (the device verified the person and holds the
+//! key), which is what the support console asks for. Like a password
+//! login, it records an event (`login_passkey`) and is throttled by client
+//! address (the same bucket password logins draw from). It is not charged
+//! to the account's password throttling and works on an account whose
+//! password is locked: a passkey cannot be guessed, and the lock is there
+//! to stop guessing.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use webauthn_rs::prelude::{
@@ -15,7 +18,7 @@ use webauthn_rs::prelude::{
 };
 
 use super::login::{unavailable, user_of};
-use super::{sessions, LoggedIn, LoginError, PasskeyCeremony, PasskeyLoginForm};
+use super::{sessions, CurrentUser, LoggedIn, LoginError, PasskeyCeremony, PasskeyLoginForm};
 use crate::events::record;
 use crate::passkeys::{self, CeremonyError, Purpose, MAX_CREDENTIAL_BYTES};
 use crate::Services;
@@ -141,7 +144,7 @@ pub async fn passkey_login(
         .passkey_used(&stored, credential.as_deref(), now)
         .await
         .map_err(|error| unavailable("recording a passkey login", error))?;
-    let session_token = sessions::start(services, account.id, false)
+    let session_token = sessions::start_with_second_factor(services, account.id)
         .await
         .map_err(|error| unavailable("starting a session", error))?;
     record(
@@ -153,7 +156,10 @@ pub async fn passkey_login(
     .await;
     Ok(LoggedIn {
         session_token,
-        user: user_of(&account, None)?,
+        user: CurrentUser {
+            second_factor: true,
+            ..user_of(&account, None)?
+        },
         correction: None,
     })
 }

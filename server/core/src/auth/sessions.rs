@@ -96,6 +96,25 @@ pub async fn start(
     account_id: i64,
     must_change_password: bool,
 ) -> Result<String, StoreError> {
+    insert(services, account_id, must_change_password, false).await
+}
+
+/// Starts a session that has proved a second factor from its first
+/// request: a passkey login (the device checked the person, and holds the
+/// key), which the support console accepts as AAL2.
+pub async fn start_with_second_factor(
+    services: &Services,
+    account_id: i64,
+) -> Result<String, StoreError> {
+    insert(services, account_id, false, true).await
+}
+
+async fn insert(
+    services: &Services,
+    account_id: i64,
+    must_change_password: bool,
+    second_factor: bool,
+) -> Result<String, StoreError> {
     let token = new_token();
     services
         .store
@@ -103,6 +122,7 @@ pub async fn start(
             &token_hash(&token),
             account_id,
             must_change_password,
+            second_factor,
             services.clock.now(),
         )
         .await?;
@@ -189,6 +209,8 @@ pub async fn current_session(
         surname: session.surname,
         account_type,
         email_confirmed: session.email_confirmed_at.is_some(),
+        second_factor: session.second_factor_at.is_some(),
+        has_second_factor: session.has_second_factor,
         must_change_password: session.must_change_password,
         must_change_reason: session.must_change_password.then_some(
             // A session that must change is one started with a reset

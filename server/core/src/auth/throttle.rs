@@ -83,6 +83,52 @@ pub(crate) fn lock_notice<'a>(
     Some(data.queued(NoticeKind::Locked, account_id, &owner.email))
 }
 
+/// Why an attempt against an account's secret was not heard.
+#[cfg(feature = "server")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Held {
+    /// Delayed: try again in this many seconds.
+    Throttled { retry_after_seconds: u64 },
+    Locked,
+}
+
+/// Charges one attempt at the account's secret (its current password
+/// typed on My account, a second-step code) to its login throttling
+/// before it is checked, as a login is: `Err(held)` when a delay or the
+/// lock runs and the attempt may not be heard. The caller clears the
+/// charge (`Store::clear_login_failures`) when the attempt succeeds.
+#[cfg(feature = "server")]
+pub(crate) async fn charge_attempt(
+    services: &crate::Services,
+    account_id: i64,
+    client_address: Option<&str>,
+) -> Result<Result<(), Held>, crate::store::StoreError> {
+    let now = services.clock.now();
+    let reservation = services
+        .store
+        .reserve_login_attempt(
+            account_id,
+            now,
+            |failures| state_after(failures, now),
+            |locked| lock_notice(locked, account_id, client_address, now),
+        )
+        .await?;
+    Ok(match reservation {
+        Ok(state) => {
+            if state.locked_at.is_some() {
+                services.outbox_wakeup.notify_one();
+            }
+            Ok(())
+        }
+        Err(held) => Err(match held.throttled_until {
+            Some(until) if held.locked_at.is_none() => Held::Throttled {
+                retry_after_seconds: u64::try_from(until - now).unwrap_or(0).div_ceil(1000),
+            },
+            _ => Held::Locked,
+        }),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

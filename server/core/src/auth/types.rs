@@ -54,6 +54,28 @@ pub struct CurrentUser {
     /// or a reset password sent to it used); until then the pages ask.
     #[serde(default)]
     pub email_confirmed: bool,
+    /// This session proved a second factor: it was started by a passkey,
+    /// or a code was given after the password.
+    #[serde(default)]
+    pub second_factor: bool,
+    /// The account has a second factor to prove: a passkey, or a
+    /// confirmed authenticator app.
+    #[serde(default)]
+    pub has_second_factor: bool,
+}
+
+/// Where a session stands on the second factor the support console needs
+/// (NIST SP 800-63B-4 AAL2). Anyone else needs none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SecondStep {
+    NotNeeded,
+    /// The session proved one.
+    Done,
+    /// The account has one; this session has not proved it yet.
+    Needed,
+    /// A support user without any: only enrolling (with the link they
+    /// were given) is open to them.
+    EnrolFirst,
 }
 
 /// Why a session must choose a new password before anything else.
@@ -91,6 +113,18 @@ impl MustChangeReason {
 }
 
 impl CurrentUser {
+    pub fn second_step(&self) -> SecondStep {
+        if !self.is_support() {
+            SecondStep::NotNeeded
+        } else if self.second_factor {
+            SecondStep::Done
+        } else if self.has_second_factor {
+            SecondStep::Needed
+        } else {
+            SecondStep::EnrolFirst
+        }
+    }
+
     pub fn is_support(&self) -> bool {
         self.account_type.is_support()
     }

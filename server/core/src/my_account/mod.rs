@@ -34,6 +34,10 @@ pub use export::{export, AccountExport};
 #[cfg(feature = "server")]
 pub use passkeys::{add_passkey, remove_passkey, start_adding_passkey, summary as passkey_summary};
 #[cfg(feature = "server")]
+pub(crate) use owner::{session_owner, Owner};
+#[cfg(feature = "server")]
+pub(crate) use passkeys::{begin_adding, finish_adding};
+#[cfg(feature = "server")]
 pub use password::change_password;
 #[cfg(feature = "server")]
 pub(crate) use password::notice_from_session;

@@ -60,7 +60,16 @@ pub async fn start_adding_passkey(
     token: &str,
     name: &str,
 ) -> Result<PasskeyCeremony, MyAccountError> {
-    let owner = owner(services, token).await?;
+    begin_adding(services, &owner(services, token).await?, name).await
+}
+
+/// [`start_adding_passkey`] for an owner found by the caller (enrolling a
+/// support user's first factor goes through its link instead).
+pub(crate) async fn begin_adding(
+    services: &Services,
+    owner: &Owner,
+    name: &str,
+) -> Result<PasskeyCeremony, MyAccountError> {
     let name = passkey_name(name)?;
     let user = &owner.user;
     let handle = services
@@ -108,7 +117,15 @@ pub async fn add_passkey(
     token: &str,
     form: &AddPasskeyForm,
 ) -> Result<PasskeySummary, MyAccountError> {
-    let owner = owner(services, token).await?;
+    finish_adding(services, &owner(services, token).await?, form).await
+}
+
+/// [`add_passkey`] for an owner found by the caller.
+pub(crate) async fn finish_adding(
+    services: &Services,
+    owner: &Owner,
+    form: &AddPasskeyForm,
+) -> Result<PasskeySummary, MyAccountError> {
     let Adding { name, registration } = passkeys::take(
         services,
         Purpose::Register,
@@ -141,7 +158,7 @@ pub async fn add_passkey(
     let credential_id = URL_SAFE_NO_PAD.encode(passkey.cred_id());
     let stored = passkeys::encode(&passkey).map_err(|error| unavailable("encoding", error))?;
     let now = services.clock.now();
-    let notice = notice(&owner, &name, now);
+    let notice = notice(owner, &name, now);
     let id = services
         .store
         .insert_passkey(

@@ -3,7 +3,7 @@
 
 use super::owner::{owner, unavailable, Owner};
 use super::{describe_browser, ChangePasswordForm, MyAccountError, PasswordChanged};
-use crate::auth::throttle::{lock_notice, state_after};
+use crate::auth::throttle::{charge_attempt, Held};
 use crate::events::record;
 use crate::hashing::{Attempt, HashError};
 use crate::mail::notices::{NoticeData, NoticeKind};
@@ -110,29 +110,17 @@ pub(super) async fn verify_current_password(
     }
     // A place in the hashing queue before the attempt is charged.
     let slot = services.hasher.admit().map_err(hashing_failed)?;
-    let now = services.clock.now();
-    let reservation = services
-        .store
-        .reserve_login_attempt(
-            account_id,
-            now,
-            |failures| state_after(failures, now),
-            |locked| lock_notice(locked, account_id, client_address, now),
-        )
+    if let Err(held) = charge_attempt(services, account_id, client_address)
         .await
-        .map_err(|error| unavailable("charging an attempt", error))?;
-    if reservation
-        .as_ref()
-        .is_ok_and(|state| state.locked_at.is_some())
+        .map_err(|error| unavailable("charging an attempt", error))?
     {
-        services.outbox_wakeup.notify_one();
-    }
-    if let Err(held) = reservation {
-        return Err(match held.throttled_until {
-            Some(until) if held.locked_at.is_none() => MyAccountError::Throttled {
-                retry_after_seconds: u64::try_from(until - now).unwrap_or(0).div_ceil(1000),
+        return Err(match held {
+            Held::Throttled {
+                retry_after_seconds,
+            } => MyAccountError::Throttled {
+                retry_after_seconds,
             },
-            _ => MyAccountError::Locked,
+            Held::Locked => MyAccountError::Locked,
         });
     }
     let stored = services

@@ -163,6 +163,12 @@ pub enum MyAccountError {
     /// choose a new one.
     #[error("Choose your new password first: until then, your account can do nothing else.")]
     MustChooseFirst,
+    /// A support user's session that has not given its second step.
+    #[error(
+        "Support accounts need their second step first: open the support console to give it \
+         (or to set one up with your enrolment link)."
+    )]
+    SecondStepFirst,
     #[error("Enter your current password.")]
     CurrentPasswordMissing,
     /// Counted like a failed login: repeated guesses from a borrowed
@@ -240,6 +246,7 @@ impl Refusal for MyAccountError {
             MyAccountError::Busy { .. } => RefusalKind::Busy,
             MyAccountError::Unavailable => RefusalKind::Unavailable,
             MyAccountError::MustChooseFirst
+            | MyAccountError::SecondStepFirst
             | MyAccountError::CurrentPasswordMissing
             | MyAccountError::WrongPassword
             | MyAccountError::Invalid { .. }

@@ -113,6 +113,8 @@ pub async fn choose_password(
         user: CurrentUser {
             must_change_password: false,
             must_change_reason: None,
+            // The new session has proved no second factor.
+            second_factor: false,
             ..user
         },
     })

@@ -20,6 +20,8 @@ pub struct LoginAccount {
     pub throttle: ThrottleState,
     /// The reset password waiting to be used, if any.
     pub pending_reset: Option<PendingReset>,
+    /// A passkey or a confirmed authenticator app.
+    pub has_second_factor: bool,
 }
 
 /// An account's pending reset password.
@@ -73,6 +75,11 @@ pub struct SessionRow {
     pub user_agent: Option<String>,
     pub client_address: Option<String>,
     pub email_confirmed_at: Option<Millis>,
+    /// When this session proved a second factor (see `sessions::start`).
+    pub second_factor_at: Option<Millis>,
+    /// The account has a passkey or a confirmed authenticator app.
+    #[sqlx(try_from = "Flag")]
+    pub has_second_factor: bool,
 }
 
 /// A rate-limit bucket as stored.
@@ -83,6 +90,17 @@ pub struct BucketLevel {
     /// When the bucket holds its whole burst again: from then on the row
     /// means no more than no row, and the sweeper deletes it.
     pub full_at: Millis,
+}
+
+/// The column `has_second_factor` of an account `a`: it has a passkey or a
+/// confirmed authenticator app (what the support console asks for).
+macro_rules! has_second_factor {
+    () => {
+        "CASE WHEN EXISTS (SELECT 1 FROM passkeys p WHERE p.account_id = a.id)
+                OR EXISTS (SELECT 1 FROM totp_factors t
+                            WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL)
+              THEN 1 ELSE 0 END AS has_second_factor"
+    };
 }
 
 /// [`LoginAccount`] as the query reads it.
@@ -103,17 +121,21 @@ pub(super) struct LoginRow {
     throttle: ThrottleState,
     reset_hash: Option<String>,
     reset_expires_at: Option<Millis>,
+    #[sqlx(try_from = "Flag")]
+    has_second_factor: bool,
 }
 
 impl LoginRow {
     /// The columns a [`LoginRow`] is read from: an account `a` with its
     /// pending reset `r` left-joined.
-    pub(super) const COLUMNS: &'static str =
+    pub(super) const COLUMNS: &'static str = concat!(
         "a.id, a.username, a.email, a.first_name, a.surname, a.account_type, a.password_hash,
          CASE WHEN a.status = 'active' THEN 1 ELSE 0 END AS active,
          CASE WHEN a.email_confirmed_at IS NULL THEN 0 ELSE 1 END AS email_confirmed,
          a.failed_logins, a.throttled_until, a.locked_at,
-         r.password_hash AS reset_hash, r.expires_at AS reset_expires_at";
+         r.password_hash AS reset_hash, r.expires_at AS reset_expires_at, ",
+        has_second_factor!()
+    );
 }
 
 impl From<LoginRow> for LoginAccount {
@@ -137,6 +159,7 @@ impl From<LoginRow> for LoginAccount {
             email_confirmed: row.email_confirmed,
             throttle: row.throttle,
             pending_reset,
+            has_second_factor: row.has_second_factor,
         }
     }
 }
@@ -314,31 +337,49 @@ impl Store {
         token_hash: &str,
         account_id: i64,
         must_change_password: bool,
+        second_factor: bool,
         now: Millis,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO sessions (token_hash, account_id, must_change_password, created_at, last_seen_at)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO sessions (token_hash, account_id, must_change_password, created_at, last_seen_at,
+                                   second_factor_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(token_hash)
         .bind(account_id)
         .bind(i64::from(must_change_password))
         .bind(now)
         .bind(now)
+        .bind(second_factor.then_some(now))
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
+    /// The session proved a second factor at `now` (a code after the
+    /// password): the support console opens to it from now on.
+    pub async fn mark_second_factor(&self, token_hash: &str, now: Millis) -> Result<bool, StoreError> {
+        Ok(sqlx::query("UPDATE sessions SET second_factor_at = $1 WHERE token_hash = $2")
+            .bind(now)
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            > 0)
+    }
+
     /// The session and its account, if the account is still active.
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>, StoreError> {
         Ok(sqlx::query_as::<_, SessionRow>(
+            concat!(
             "SELECT s.account_id, s.created_at, s.last_seen_at, s.must_change_password,
                     a.username, a.email, a.first_name, a.surname, a.account_type,
                     a.password_breached_at, s.user_agent, s.client_address,
-                    a.email_confirmed_at
-               FROM sessions s JOIN accounts a ON a.id = s.account_id
-              WHERE s.token_hash = $1 AND a.status = 'active'",
+                    a.email_confirmed_at, s.second_factor_at, ",
+            has_second_factor!(),
+            " FROM sessions s JOIN accounts a ON a.id = s.account_id
+              WHERE s.token_hash = $1 AND a.status = 'active'"
+        ),
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)

@@ -43,6 +43,7 @@ mod resets;
 mod retention;
 pub(crate) mod rows;
 mod search;
+mod second_factor;
 mod search_index;
 mod staff;
 
@@ -60,6 +61,7 @@ pub use login_names::{CompletedNames, NameClash};
 pub use my_account::SessionListing;
 pub use outbox::{ClaimedMessage, DeliveryRecord, DevMailboxMessage, QueuedNotice};
 pub use passkeys::{NewCeremony, PasskeyRow, TakenCeremony};
+pub use second_factor::{OpenEnrolment, RecoveryCodeRow, TotpRow};
 pub use resets::{QueuedReset, ResetIssue, ResetIssued, ResetRecipient};
 pub use staff::{AuditRecord, EmailChange, StaffChange, StaffTarget};
 

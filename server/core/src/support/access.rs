@@ -2,7 +2,7 @@
 //! function, page and the live feed go through.
 
 use super::SupportError;
-use crate::auth::sessions;
+use crate::auth::{sessions, SecondStep};
 use crate::Services;
 
 /// A logged-in support user, proven by their session.
@@ -15,7 +15,9 @@ pub struct SupportUser {
 /// The support user behind `session_token`, or why there is none:
 /// no session is [`SupportError::NotLoggedIn`], any other account type
 /// (or a session that must first choose a new password) is
-/// [`SupportError::Forbidden`].
+/// [`SupportError::Forbidden`], and a support session that has not proved
+/// its second factor is [`SupportError::SecondStepNeeded`] (or
+/// [`SupportError::EnrolFirst`] when the account has none yet).
 pub async fn require_support(
     services: &Services,
     session_token: Option<&str>,
@@ -36,6 +38,14 @@ pub async fn require_support(
             "a non-support session asked for the support console"
         );
         return Err(SupportError::Forbidden);
+    }
+    // AAL2: a password alone opens nothing here.
+    match user.second_step() {
+        SecondStep::Done => {}
+        SecondStep::Needed => return Err(SupportError::SecondStepNeeded),
+        SecondStep::EnrolFirst | SecondStep::NotNeeded => {
+            return Err(SupportError::EnrolFirst)
+        }
     }
     Ok(SupportUser {
         account_id: user.account_id,

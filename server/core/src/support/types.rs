@@ -262,6 +262,12 @@ pub enum SupportError {
     NotLoggedIn,
     #[error("The support console is for support staff only.")]
     Forbidden,
+    /// Logged in with the password only: a code or a passkey is needed.
+    #[error("Give your second step (a code from your authenticator app, a recovery code, or your passkey) to open the support console.")]
+    SecondStepNeeded,
+    /// A support user with no second factor yet.
+    #[error("Set up your second step with the enrolment link you were given before using the support console.")]
+    EnrolFirst,
     #[error("There is no such account.")]
     NotFound,
     #[error("{message}")]
@@ -332,7 +338,9 @@ impl Refusal for SupportError {
     fn kind(&self) -> RefusalKind {
         match self {
             SupportError::NotLoggedIn => RefusalKind::NotLoggedIn,
-            SupportError::Forbidden => RefusalKind::Forbidden,
+            SupportError::Forbidden
+            | SupportError::SecondStepNeeded
+            | SupportError::EnrolFirst => RefusalKind::Forbidden,
             SupportError::NotFound => RefusalKind::NotFound,
             SupportError::Unavailable => RefusalKind::Unavailable,
             SupportError::Busy { .. } => RefusalKind::Busy,
