@@ -11,7 +11,9 @@ mod database;
 
 use std::time::Duration;
 
-use common::{client, create_support_user, register, server_command, ServerProcess, PASSWORD};
+use common::{
+    client, create_support_user, enrol_app, register, server_command, ServerProcess, PASSWORD,
+};
 use reqwest::{Client, StatusCode};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -31,6 +33,7 @@ async fn two_instances_share_sessions_throttling_and_the_live_feed() {
         log_in(&a, &support, "sam.support", PASSWORD).await,
         StatusCode::OK
     );
+    enrol_app(&a, &support, &String::from_utf8_lossy(&created.stdout)).await;
     let mut feed = support.get(a.url("/support/events")).send().await.unwrap();
     assert_eq!(feed.status(), StatusCode::OK);
     let mut seen = String::new();

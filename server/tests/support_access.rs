@@ -1,14 +1,17 @@
 //! Who gets into the support console, over HTTP against the real server:
 //! every support server function, page and the live feed, for an anonymous
-//! visitor (401), a practitioner and a practice admin (403) and a support
-//! user (200). The support user is made with the command line. On SQLite
+//! visitor (401), a practitioner and a practice admin (403), a support
+//! user's session with only the password (403: no second factor) and a
+//! support user past the second step (200). The support user is made with the command line. On SQLite
 //! and, with `THRESHOLD_TEST_POSTGRES` set, on PostgreSQL.
 
 mod common;
 #[path = "../core/tests/support/database.rs"]
 mod database;
 
-use common::{client, create_support_user, register, server_command, ServerProcess, PASSWORD};
+use common::{
+    client, create_support_user, enrol_app, register, server_command, ServerProcess, PASSWORD,
+};
 use reqwest::StatusCode;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -49,6 +52,28 @@ async fn every_support_endpoint_answers_only_support_users() {
         .await
         .unwrap();
     assert_eq!(login.status(), StatusCode::OK);
+    // Before enrolling, the password alone opens nothing.
+    let before = support
+        .post(server.url("/api/support_search"))
+        .form(&[("query", "okafor")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(before.status(), StatusCode::FORBIDDEN);
+    assert!(before.text().await.unwrap().contains("EnrolFirst"));
+    enrol_app(&server, &support, &String::from_utf8_lossy(&created.stdout)).await;
+    // Another session of the same support user, with only the password.
+    let password_only = client();
+    let login = password_only
+        .post(server.url("/api/login"))
+        .form(&[
+            ("form[identifier]", "sam.support"),
+            ("form[password]", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
 
     // Someone who cannot get in asks for help: access request 1.
     let asked = anonymous
@@ -80,6 +105,7 @@ async fn every_support_endpoint_answers_only_support_users() {
         ("anonymous", &anonymous, StatusCode::UNAUTHORIZED),
         ("practitioner", &practitioner, StatusCode::FORBIDDEN),
         ("practice admin", &admin, StatusCode::FORBIDDEN),
+        ("support, password only", &password_only, StatusCode::FORBIDDEN),
         ("support", &support, StatusCode::OK),
     ] {
         let search = client
@@ -197,7 +223,12 @@ async fn every_support_endpoint_answers_only_support_users() {
         .await
         .unwrap();
     assert!(request.contains("closed by support"), "{request}");
-    for intruder in ["anonymous", "practitioner", "practice admin"] {
+    for intruder in [
+        "anonymous",
+        "practitioner",
+        "practice admin",
+        "support, password only",
+    ] {
         assert!(
             !request.contains(&format!("closed by {intruder}")),
             "{request}"

@@ -205,3 +205,37 @@ pub fn create_support_user(
     writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
     child.wait_with_output().unwrap()
 }
+
+/// Sets up the support user's authenticator app with the enrolment link
+/// that `create-support-user` printed (`cli_stdout`), in `client`'s
+/// password session, as the enrol page does: that session is then past
+/// its second step. Returns the app's secret (base32).
+pub async fn enrol_app(server: &ServerProcess, client: &Client, cli_stdout: &str) -> String {
+    let link = cli_stdout
+        .split_whitespace()
+        .find_map(|word| word.split_once("link=").map(|(_, token)| token.to_owned()))
+        .unwrap_or_else(|| panic!("no enrolment link in {cli_stdout:?}"));
+    let setup: serde_json::Value = client
+        .post(server.url("/api/start_enrolling_app"))
+        .form(&[("link", link.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = setup["secret"].as_str().unwrap().replace(' ', "");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let code = threshold_core::second_factor::codes::totp_code_at(&secret, now).unwrap();
+    let confirmed = client
+        .post(server.url("/api/confirm_enrolling_app"))
+        .form(&[("link", link.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), StatusCode::OK, "confirming the app");
+    secret
+}
