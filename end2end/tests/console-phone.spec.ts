@@ -1,6 +1,6 @@
 import { APIRequestContext, Browser, BrowserContextOptions, expect, Page, test } from "@playwright/test";
 import { expectAccessible } from "./a11y";
-import { createSupportUser } from "./operator";
+import { enrolledSupportUser, nextCode, Staff } from "./operator";
 import { hydrated } from "./pages";
 
 // The support console on a phone (SPEC.md §9): no page scrolls sideways
@@ -33,6 +33,7 @@ async function register(request: APIRequestContext, fields: Record<string, strin
 
 /// The support user's session, logged in once: logins are rate-limited
 /// per address, and every test here comes from the same one.
+let staff: Staff;
 let staffSession: Awaited<ReturnType<Page["context"]>["storageState"]> | undefined;
 
 async function supportContext(browser: Browser, options: BrowserContextOptions = {}) {
@@ -43,13 +44,15 @@ async function supportContext(browser: Browser, options: BrowserContextOptions =
       form: { "form[identifier]": STAFF.username, "form[password]": STAFF.password },
     });
     expect(response.ok(), await response.text()).toBe(true);
+    const second = await page.request.post("/api/give_second_step", { form: { "form[code]": nextCode(staff) } });
+    expect(second.ok(), await second.text()).toBe(true);
     staffSession = await context.storageState();
   }
   return page;
 }
 
 test.beforeAll(async ({ browser }) => {
-  createSupportUser(STAFF.username, STAFF.password);
+  staff = await enrolledSupportUser(STAFF.username, STAFF.password);
   const context = await browser.newContext();
   const request = context.request;
   // Two accounts with one GMC number: possible duplicates. Long values:

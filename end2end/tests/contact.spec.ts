@@ -1,5 +1,5 @@
 import { Browser, expect, Page, test } from "@playwright/test";
-import { createSupportUser } from "./operator";
+import { enrolledSupportUser, giveSecondStep, Staff } from "./operator";
 import { hydrated, logIn, readResetEmail } from "./pages";
 
 // "Contact support": a person whose email changed asks for help without
@@ -10,12 +10,17 @@ const run = Date.now().toString(36);
 const PASSWORD = "violet kettle harbour";
 const STAFF = { username: `kim.${run}`, password: "harbour lantern orchard" };
 
-test.beforeAll(() => createSupportUser(STAFF.username, STAFF.password));
+let staff: Staff;
+
+test.beforeAll(async () => {
+  staff = await enrolledSupportUser(STAFF.username, STAFF.password);
+});
 
 async function supportConsole(browser: Browser) {
   const page = await (await browser.newContext()).newPage();
   const dialog = await logIn(page, STAFF.username, STAFF.password);
   await expect(dialog).toBeHidden();
+  await giveSecondStep(page, staff);
   await hydrated(page, "/support");
   await expect(page.locator(".live-state")).toHaveText("Live");
   return page;

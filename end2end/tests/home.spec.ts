@@ -1,6 +1,6 @@
 import { expect, Page, test, TestInfo } from "@playwright/test";
 import { expectAccessible } from "./a11y";
-import { createSupportUser } from "./operator";
+import { enrolledSupportUser, giveSecondStep } from "./operator";
 import { hydrated, logIn, registered } from "./pages";
 
 // The home page in both states, the footer, the two pages it links to, and
@@ -145,9 +145,10 @@ test("logged in, the home page says who you are and the username to log in with"
 });
 
 test("support staff get a link to the Support console on the home page", async ({ page }) => {
-  createSupportUser(STAFF.username, STAFF.password);
+  const staff = await enrolledSupportUser(STAFF.username, STAFF.password);
   const dialog = await logIn(page, STAFF.username, STAFF.password);
   await expect(dialog).toBeHidden();
+  await giveSecondStep(page, staff);
   await expect(page.locator("#signed-in-title")).toHaveText("You're logged in as Sam Staff");
   await page.getByRole("main").getByRole("link", { name: "Go to the Support console" }).click();
   await expect(page.getByRole("heading", { name: "Support console" })).toBeVisible();

@@ -1,6 +1,6 @@
 import { expect, Page, test, TestInfo } from "@playwright/test";
 import { expectAccessible } from "./a11y";
-import { createSupportUser } from "./operator";
+import { enrolledSupportUser, giveSecondStep } from "./operator";
 import { hydrated } from "./pages";
 
 // Accessibility (axe-core: no serious or critical violation of WCAG 2.x A/AA)
@@ -61,7 +61,7 @@ for (const size of WIDTHS) {
 }
 
 test("the support console is accessible and captured at both widths", async ({ page }, testInfo) => {
-  createSupportUser(STAFF.username, STAFF.password);
+  const staff = await enrolledSupportUser(STAFF.username, STAFF.password);
   await hydrated(page, "/");
   await page.locator("#open-login").click();
   const dialog = page.getByRole("dialog", { name: "Log in" });
@@ -69,6 +69,7 @@ test("the support console is accessible and captured at both widths", async ({ p
   await dialog.getByLabel("Password", { exact: true }).fill(STAFF.password);
   await dialog.getByRole("button", { name: "Log in", exact: true }).click();
   await expect(dialog).toBeHidden();
+  await giveSecondStep(page, staff);
   for (const size of WIDTHS) {
     await page.setViewportSize({ width: size.width, height: size.height });
     await hydrated(page, `/support?q=${encodeURIComponent(STAFF.username)}`);

@@ -1,6 +1,6 @@
 import { Browser, expect, Page, test } from "@playwright/test";
 import path from "node:path";
-import { createSupportUser, serverBinary } from "./operator";
+import { enrolledSupportUser, giveSecondStep, serverBinary, Staff } from "./operator";
 import { hydrated, logIn, readResetEmail } from "./pages";
 
 // Two people at once: a support user watching an account page, and the
@@ -11,9 +11,12 @@ const PASSWORD = "violet kettle harbour";
 const STAFF = { username: `sam.${run}`, password: "harbour lantern orchard" };
 const repo = path.resolve(__dirname, "../..");
 
-test.beforeAll(() => {
-  // As an operator would: the server's command line, the password on stdin.
-  createSupportUser(STAFF.username, STAFF.password);
+let staff: Staff;
+
+test.beforeAll(async () => {
+  // As an operator would: the server's command line, the password on
+  // stdin; then the support user sets up an authenticator app.
+  staff = await enrolledSupportUser(STAFF.username, STAFF.password);
 });
 
 async function newPerson(browser: Browser, who: string) {
@@ -44,6 +47,7 @@ async function supportWatching(browser: Browser, username: string) {
   const page = await context.newPage();
   const dialog = await logIn(page, STAFF.username, STAFF.password);
   await expect(dialog).toBeHidden();
+  await giveSecondStep(page, staff);
   await page.getByRole("navigation", { name: "Account" }).getByRole("link", { name: "Support console" }).click();
   await expect(page.getByRole("heading", { name: "Support console" })).toBeVisible();
   await expect(page.locator("html[data-hydrated=true]")).toHaveCount(1);
@@ -167,7 +171,6 @@ test("the live feed reconnects by itself after the server restarts", async ({ br
     DATABASE_URL: `sqlite://${dir}/restart.db`,
     RUST_LOG: "warn",
   };
-  createSupportUser("kim.support", STAFF.password, env.DATABASE_URL, dir);
   const base = `http://127.0.0.1:${port}`;
   const start = async () => {
     const child = spawn(serverBinary, [], { cwd: dir, env, stdio: "ignore" });
@@ -180,10 +183,16 @@ test("the live feed reconnects by itself after the server restarts", async ({ br
 
   let server = await start();
   try {
+    const kim = await enrolledSupportUser("kim.support", STAFF.password, {
+      baseURL: base,
+      databaseUrl: env.DATABASE_URL,
+      cwd: dir,
+    });
     const context = await browser.newContext({ baseURL: base });
     const page = await context.newPage();
     const dialog = await logIn(page, "kim.support", STAFF.password);
     await expect(dialog).toBeHidden();
+    await giveSecondStep(page, kim);
     await hydrated(page, "/support");
     const state = page.locator(".live-state");
     await expect(state).toHaveText("Live");
