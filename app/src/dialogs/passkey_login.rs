@@ -11,16 +11,22 @@ use super::{DialogKind, Dialogs};
 use crate::auth::{passkey_login, start_passkey_login};
 use crate::passkey::{self, AutofillRequest, PasskeyClientError};
 
-/// One passkey login, from challenge to session. `Err(None)` when the
-/// person cancelled the prompt (nothing to say), `Err(Some(words))` for a
-/// refusal.
+/// One passkey login, from challenge to session. `Err(None)` when there
+/// is nothing to say (the person cancelled the prompt; the autofill offer
+/// could not be made), `Err(Some(words))` for a refusal.
 async fn log_in(autofill: Option<&AutofillRequest>) -> Result<CurrentUser, Option<String>> {
     let ceremony = start_passkey_login()
         .await
-        .map_err(|error| Some(error.to_string()))?;
+        .map_err(|error| autofill.is_none().then(|| error.to_string()))?;
+    // The autofill offer waits in the background: when the browser cannot
+    // make it (no passkeys at this address, an old browser), nobody asked
+    // for anything, so nothing is said. Only the button's failures are.
     let credential = passkey::assert(&ceremony.options, autofill)
         .await
-        .map_err(|error| error.message().map(str::to_owned))?;
+        .map_err(|error| match autofill {
+            Some(_) => None,
+            None => error.message().map(str::to_owned),
+        })?;
     passkey_login(PasskeyLoginForm {
         ceremony: ceremony.ceremony,
         credential,
