@@ -959,8 +959,9 @@ mod every_refusal {
             E::Locked, E::NoSuchSession, E::Busy { .. }, E::Unavailable,
             E::InvalidEmail { .. }, E::SameEmail, E::AlreadyConfirmed, E::TooManyEmails { .. },
             E::PasskeyNameMissing, E::PasskeyNameTooLong, E::PasskeyExpired,
-            E::PasskeyNotAccepted, E::PasskeyAlreadyAdded, E::NoSuchPasskey);
+            E::PasskeyNotAccepted, E::PasskeyAlreadyAdded, E::NoSuchPasskey, E::SecondStepFirst);
         let all = [
+            (E::SecondStepFirst, StatusCode::UNPROCESSABLE_ENTITY),
             (E::PasskeyNameMissing, StatusCode::UNPROCESSABLE_ENTITY),
             (E::PasskeyNameTooLong, StatusCode::UNPROCESSABLE_ENTITY),
             (E::PasskeyExpired, StatusCode::UNPROCESSABLE_ENTITY),
@@ -1040,6 +1041,49 @@ mod every_refusal {
                 [] => assert_words(messages.form.as_deref().expect("a form-level message")),
                 other => panic!("{error:?}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn every_second_step_refusal_has_its_status_and_words() {
+        use threshold_core::second_factor::SecondFactorError as E;
+        let check = listed!(E: E::NotLoggedIn, E::NotSupport, E::MustChooseFirst,
+            E::LinkNotValid, E::AlreadyEnrolled, E::NotEnrolled, E::CodeMissing, E::WrongCode,
+            E::Throttled { .. }, E::Locked, E::Passkey { .. }, E::Busy { .. }, E::Unavailable);
+        let refused = StatusCode::UNPROCESSABLE_ENTITY;
+        for (error, expected) in [
+            (E::NotLoggedIn, StatusCode::UNAUTHORIZED),
+            (E::NotSupport, StatusCode::FORBIDDEN),
+            (E::MustChooseFirst, refused),
+            (E::LinkNotValid, refused),
+            (E::AlreadyEnrolled, refused),
+            (E::NotEnrolled, refused),
+            (E::CodeMissing, refused),
+            (E::WrongCode, refused),
+            (
+                E::Throttled {
+                    retry_after_seconds: 60,
+                },
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
+            (E::Locked, refused),
+            (
+                E::Passkey {
+                    message: "Give the passkey a name, such as the device it is on.".into(),
+                },
+                refused,
+            ),
+            (
+                E::Busy {
+                    retry_after_seconds: 3,
+                },
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            (E::Unavailable, StatusCode::SERVICE_UNAVAILABLE),
+        ] {
+            check(&error);
+            assert_eq!(status(&error), expected, "{error:?}");
+            assert_words(&error.to_string());
         }
     }
 
@@ -1125,7 +1169,9 @@ mod every_refusal {
             SupportError::EmailLooksTaken, SupportError::SameEmail,
             SupportError::LooksLikeKnownAddress { .. }, SupportError::SupportAccount, SupportError::AccountDisabled,
             SupportError::NotLocked, SupportError::AlreadyDisabled, SupportError::AlreadyEnabled,
-            SupportError::PasskeyGone,
+            SupportError::PasskeyGone, SupportError::SecondStepNeeded, SupportError::EnrolFirst,
+            SupportError::NotSupportAccount, SupportError::OwnAccount,
+            SupportError::LastSupportUser, SupportError::InvalidStaff { .. },
             SupportError::EmptyQuery, SupportError::InvalidQuery { .. },
             SupportError::NoteTooLong { .. }, SupportError::Busy { .. },
             SupportError::Unavailable);
@@ -1157,6 +1203,17 @@ mod every_refusal {
             (SupportError::AlreadyDisabled, refused),
             (SupportError::AlreadyEnabled, refused),
             (SupportError::PasskeyGone, refused),
+            (SupportError::SecondStepNeeded, StatusCode::FORBIDDEN),
+            (SupportError::EnrolFirst, StatusCode::FORBIDDEN),
+            (SupportError::NotSupportAccount, refused),
+            (SupportError::OwnAccount, refused),
+            (SupportError::LastSupportUser, refused),
+            (
+                SupportError::InvalidStaff {
+                    message: "Enter an email address, like name@example.org.".into(),
+                },
+                refused,
+            ),
             (SupportError::EmptyQuery, refused),
             (SupportError::InvalidQuery { max: 200 }, refused),
             (SupportError::NoteTooLong { max: 2000 }, refused),

@@ -105,7 +105,11 @@ async fn every_support_endpoint_answers_only_support_users() {
         ("anonymous", &anonymous, StatusCode::UNAUTHORIZED),
         ("practitioner", &practitioner, StatusCode::FORBIDDEN),
         ("practice admin", &admin, StatusCode::FORBIDDEN),
-        ("support, password only", &password_only, StatusCode::FORBIDDEN),
+        (
+            "support, password only",
+            &password_only,
+            StatusCode::FORBIDDEN,
+        ),
         ("support", &support, StatusCode::OK),
     ] {
         let search = client

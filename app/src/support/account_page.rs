@@ -327,9 +327,12 @@ fn AccountActions(
         <section aria-labelledby="actions-title" class="account__section account__actions">
             <h2 id="actions-title">"Restore access"</h2>
             {is_support.then(|| view! {
-                <p class="field__hint">"Support accounts are managed from the server's command line."</p>
+                <p class="field__hint">
+                    "A support account: its email and passkeys are its owner's to change. If they \
+                     lost their device, reset their second step: they are emailed a new enrolment link."
+                </p>
             })}
-            <div class="actions" hidden=is_support>
+            <div class="actions">
                 {offers(SupportAction::SendReset).then(|| view! {
                     <button type="button" class="button"
                         on:click=move |_| ask(SupportAction::SendReset)>"Send reset email"</button>
@@ -346,8 +349,12 @@ fn AccountActions(
                     <button type="button" class="button button--danger"
                         on:click=move |_| ask(SupportAction::Disable)>"Disable account"</button>
                 })}
+                {is_support.then(|| view! {
+                    <button type="button" class="button button--danger" id="reset-second-step"
+                        on:click=move |_| ask(SupportAction::ResetSecondFactor)>"Reset second step"</button>
+                })}
             </div>
-            {(!is_support && !offers(SupportAction::SendReset)).then(|| view! {
+            {(!offers(SupportAction::SendReset)).then(|| view! {
                 <p class="field__hint">"A reset email can be sent once the account is enabled."</p>
             })}
             <form class="change-email" hidden=is_support

@@ -53,6 +53,15 @@ pub fn event_text(event: &FeedEvent) -> String {
             }
             _ => "Passkey login refused".to_owned(),
         },
+        "second_step" => match field("method") {
+            "recovery_code" => "Gave the second step with a recovery code".to_owned(),
+            _ => "Gave the second step with the authenticator app".to_owned(),
+        },
+        "second_step_failed" => "Wrong second-step code".to_owned(),
+        "second_factor_enrolled" => match field("method") {
+            "passkey" => "Set up the second step with a passkey".to_owned(),
+            _ => "Set up the second step with an authenticator app".to_owned(),
+        },
         "passkey_added" => format!("Added the passkey \u{201c}{}\u{201d}", field("passkey")),
         "passkey_removed" => format!("Removed the passkey \u{201c}{}\u{201d}", field("passkey")),
         "password_changed" => match field("after") {
@@ -103,6 +112,8 @@ pub fn action_done(action: &str) -> &'static str {
         "disable" => "disabled the account",
         "enable" => "enabled the account",
         "remove_passkey" => "removed a passkey",
+        "reset_second_factor" => "reset the second step and sent an enrolment link",
+        "create_support_user" => "created this support account",
         _ => "changed the account",
     }
 }
@@ -125,6 +136,11 @@ pub fn confirm_text(action: &SupportAction, email: &str) -> String {
                 .to_owned()
         }
         SupportAction::Enable => "Enable this account again?".to_owned(),
+        SupportAction::ResetSecondFactor => "Reset this support user's second step? Their \
+            passkeys, authenticator app and recovery codes stop working and they are logged out \
+            at once. A new enrolment link is emailed to them; until they use it, their password \
+            opens nothing in the console."
+            .to_owned(),
         SupportAction::RemovePasskey { name, .. } => format!(
             "Remove the passkey \u{201c}{name}\u{201d}? It stops logging in to this account at \
              once; their password and any other passkeys still work. They are emailed to say so."
@@ -141,6 +157,7 @@ pub fn confirm_button_text(action: &SupportAction) -> &'static str {
         SupportAction::Disable => "Yes, disable account",
         SupportAction::Enable => "Yes, enable account",
         SupportAction::RemovePasskey { .. } => "Yes, remove the passkey",
+        SupportAction::ResetSecondFactor => "Yes, reset the second step",
     }
 }
 
@@ -156,6 +173,7 @@ pub fn is_destructive(action: &SupportAction) -> bool {
         SupportAction::Disable
             | SupportAction::ChangeEmail { .. }
             | SupportAction::RemovePasskey { .. }
+            | SupportAction::ResetSecondFactor
     )
 }
 
@@ -169,6 +187,9 @@ pub fn done_text(action: &SupportAction) -> String {
         SupportAction::Enable => "Account enabled.".to_owned(),
         SupportAction::RemovePasskey { name, .. } => {
             format!("Passkey \u{201c}{name}\u{201d} removed; the owner has been emailed.")
+        }
+        SupportAction::ResetSecondFactor => {
+            "Second step reset; an enrolment link has been emailed to them.".to_owned()
         }
     }
 }

@@ -7,9 +7,9 @@ use leptos::prelude::*;
 use threshold_core::auth::SecondStep;
 use threshold_core::refusal::RefusalKind;
 
+use super::second_step::{EnrolFirstPage, SecondStepPage};
 use crate::auth::Auth;
 use crate::dialogs::{DialogKind, Dialogs};
-use super::second_step::{EnrolFirstPage, SecondStepPage};
 use crate::errors::mark_response;
 
 #[component]

@@ -4,6 +4,7 @@
 //! the live stream go through it.
 
 mod account_page;
+mod add_staff;
 mod describe;
 mod gate;
 mod live;
@@ -46,6 +47,16 @@ pub async fn support_act(
 ) -> Result<(), ServiceError<SupportError>> {
     let (services, by) = server::support_user().await?;
     Ok(threshold_core::support::perform(&services, &by, account_id, &action).await?)
+}
+
+/// Creates a support user: they are emailed a reset password and their
+/// enrolment link (audited).
+#[server(endpoint = "support_create_staff")]
+pub async fn support_create_staff(
+    form: threshold_core::support::NewStaffForm,
+) -> Result<threshold_core::support::NewStaff, ServiceError<SupportError>> {
+    let (services, by) = server::support_user().await?;
+    Ok(threshold_core::support::create_staff(&services, &by, &form).await?)
 }
 
 #[cfg(feature = "ssr")]

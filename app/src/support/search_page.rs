@@ -36,6 +36,7 @@ fn SupportHome() -> impl IntoView {
                 <div>
                     <RequestQueue changed=requests_changed/>
                     <LiveActivity requests_changed/>
+                    <super::add_staff::AddStaff/>
                 </div>
             </div>
         </div>

@@ -7,9 +7,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use threshold_core::auth::PasskeyCeremony;
 use threshold_core::my_account::{AddPasskeyForm, PasskeySummary};
-use threshold_core::second_factor::{
-    RecoveryCodes, SecondFactorError, SecondStepForm, TotpSetup,
-};
+use threshold_core::second_factor::{RecoveryCodes, SecondFactorError, SecondStepForm, TotpSetup};
 
 use crate::auth::Auth;
 use crate::dialogs::{DialogKind, Dialogs};
@@ -118,7 +116,9 @@ pub fn SecondStepPage() -> impl IntoView {
     let by_passkey = Action::new_local(|_: &()| passkey_again());
     let passkey_pending = by_passkey.pending();
     Effect::new(move |_| {
-        if matches!(give.value().get(), Some(Ok(()))) || matches!(by_passkey.value().get(), Some(Ok(()))) {
+        if matches!(give.value().get(), Some(Ok(())))
+            || matches!(by_passkey.value().get(), Some(Ok(())))
+        {
             auth.changed();
         }
     });
@@ -190,7 +190,14 @@ pub fn EnrolPage() -> impl IntoView {
     let query = use_query_map();
     let link = Signal::derive(move || query.with(|q| q.get("link").unwrap_or_default()));
     let checked = Resource::new(
-        move || (link.get(), auth.user.get().map(|u| u.ok().flatten().map(|u| u.account_id))),
+        move || {
+            (
+                link.get(),
+                auth.user
+                    .get()
+                    .map(|u| u.ok().flatten().map(|u| u.account_id)),
+            )
+        },
         |(link, user)| async move {
             match user {
                 Some(Some(_)) => Some(check_enrolment_link(link).await),

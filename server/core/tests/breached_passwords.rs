@@ -59,7 +59,9 @@ async fn set_up() -> (TestDb, i64, SupportUser) {
     .await
     .unwrap()
     .account_id;
-    let token = sessions::start_with_second_factor(&db.services, staff).await.unwrap();
+    let token = sessions::start_with_second_factor(&db.services, staff)
+        .await
+        .unwrap();
     let staff = require_support(&db.services, Some(&token)).await.unwrap();
     (db, ada, staff)
 }

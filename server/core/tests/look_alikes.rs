@@ -61,7 +61,9 @@ async fn staff(db: &TestDb) -> SupportUser {
     .await
     .unwrap()
     .account_id;
-    let token = sessions::start_with_second_factor(&db.services, id).await.unwrap();
+    let token = sessions::start_with_second_factor(&db.services, id)
+        .await
+        .unwrap();
     require_support(&db.services, Some(&token)).await.unwrap()
 }
 

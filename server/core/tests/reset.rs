@@ -820,7 +820,9 @@ async fn support_sends_a_reset_when_strangers_have_used_up_the_hour() {
     .await
     .unwrap()
     .account_id;
-    let token = sessions::start_with_second_factor(&db.services, staff).await.unwrap();
+    let token = sessions::start_with_second_factor(&db.services, staff)
+        .await
+        .unwrap();
     let staff = require_support(&db.services, Some(&token)).await.unwrap();
     let ada = log_in(&db, "dr.okafor", PASSWORD)
         .await

@@ -15,9 +15,9 @@ use threshold_core::{
     auth::{login, passkey_login, start_passkey_login, LoginForm, PasskeyLoginForm},
     my_account::{my_account, AddPasskeyForm, MyAccountError},
     second_factor::{
-        check_enrolment_link, codes::totp_code_at, confirm_enrolling_app,
-        finish_enrolling_passkey, give_second_step, issue_enrolment_link, start_enrolling_app,
-        start_enrolling_passkey, SecondFactorError, SecondStepForm,
+        check_enrolment_link, codes::totp_code_at, confirm_enrolling_app, finish_enrolling_passkey,
+        give_second_step, issue_enrolment_link, start_enrolling_app, start_enrolling_passkey,
+        SecondFactorError, SecondStepForm,
     },
     support::{require_support, SupportError},
 };
@@ -99,7 +99,9 @@ async fn a_password_alone_opens_nothing_until_an_app_is_enrolled_with_the_link()
     let setup = start_enrolling_app(&db.services, &session, &link)
         .await
         .unwrap();
-    assert!(setup.uri.starts_with("otpauth://totp/Threshold:sam.support?"));
+    assert!(setup
+        .uri
+        .starts_with("otpauth://totp/Threshold:sam.support?"));
     assert!(setup.qr_svg.starts_with("<svg"));
     let secret = setup.secret.replace(' ', "");
     assert_eq!(
@@ -246,9 +248,11 @@ async fn a_passkey_enrolled_with_the_link_is_the_second_step_and_logs_in_past_it
         .await
         .unwrap();
     assert!(logged_in.user.second_factor);
-    assert!(require_support(&db.services, Some(&logged_in.session_token))
-        .await
-        .is_ok());
+    assert!(
+        require_support(&db.services, Some(&logged_in.session_token))
+            .await
+            .is_ok()
+    );
     // After a password, the passkey account has no app: a code is wrong.
     let by_password = password_session(&db, "sam.support").await;
     assert_eq!(

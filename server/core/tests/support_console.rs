@@ -616,8 +616,11 @@ async fn disable_ends_sessions_and_refuses_logins_until_enabled() {
     assert_eq!(actions, ["enable", "disable"]);
 }
 
+/// A colleague's email and passkeys are theirs, one's own account is not
+/// acted on from the console, and an unknown account is not found: none
+/// of these changes anything or writes an audit record.
 #[tokio::test]
-async fn support_accounts_and_unknown_accounts_are_not_touched() {
+async fn own_accounts_colleagues_emails_and_unknown_accounts_are_not_touched() {
     let c = console().await;
     let other_staff = create_support_user(
         &c.db.services,
@@ -626,12 +629,24 @@ async fn support_accounts_and_unknown_accounts_are_not_touched() {
     .await
     .unwrap()
     .account_id;
-    for target in [other_staff, c.staff.account_id] {
-        assert_eq!(
-            perform(&c.db.services, &c.staff, target, &SupportAction::Disable).await,
-            Err(SupportError::SupportAccount)
-        );
-    }
+    let change_email = SupportAction::ChangeEmail {
+        email: "kim@elsewhere.example.org".into(),
+        look_alike_reason: None,
+    };
+    assert_eq!(
+        perform(&c.db.services, &c.staff, other_staff, &change_email).await,
+        Err(SupportError::SupportAccount)
+    );
+    assert_eq!(
+        perform(
+            &c.db.services,
+            &c.staff,
+            c.staff.account_id,
+            &SupportAction::Disable
+        )
+        .await,
+        Err(SupportError::OwnAccount)
+    );
     assert_eq!(
         perform(&c.db.services, &c.staff, 9_999, &SupportAction::Unlock).await,
         Err(SupportError::NotFound)
@@ -847,5 +862,185 @@ async fn support_sees_an_accounts_passkeys_and_removes_a_lost_one_audited() {
             .await
             .unwrap_err(),
         SupportError::PasskeyGone
+    );
+}
+
+#[tokio::test]
+async fn support_users_create_and_manage_each_other_but_never_themselves() {
+    use threshold_core::support::{create_staff, NewStaffForm};
+    let Console { db, staff, ada } = console().await;
+    let services = &db.services;
+    let form = NewStaffForm {
+        first_name: "Kim".into(),
+        surname: "Lee".into(),
+        email: "kim@threshold.test".into(),
+        username: "kim.support".into(),
+    };
+    let kim = create_staff(services, &staff, &form)
+        .await
+        .unwrap()
+        .account_id;
+    // Their username with a one-use password, and their enrolment link.
+    for kind in ["password_reset", "support_enrolment"] {
+        assert_eq!(
+            db.scalar(&format!(
+                "SELECT COUNT(*) FROM outbox WHERE account_id = {kim} AND kind = '{kind}'
+                    AND recipient = 'kim@threshold.test'"
+            ))
+            .await,
+            1,
+            "{kind}"
+        );
+    }
+    let detail = account_detail(services, &staff, kim).await.unwrap();
+    let mut actions: Vec<&str> = detail.audit.iter().map(|a| a.action.as_str()).collect();
+    actions.sort();
+    assert_eq!(
+        actions,
+        ["create_support_user", "reset_second_factor", "send_reset"]
+    );
+    assert!(detail
+        .audit
+        .iter()
+        .all(|entry| entry.actor == "sam.support"));
+    assert!(matches!(
+        create_staff(services, &staff, &form).await,
+        Err(SupportError::InvalidStaff { .. })
+    ));
+
+    assert_eq!(
+        perform(services, &staff, staff.account_id, &SupportAction::Disable).await,
+        Err(SupportError::OwnAccount)
+    );
+    let change_email = SupportAction::ChangeEmail {
+        email: "kim.elsewhere@example.org".into(),
+        look_alike_reason: None,
+    };
+    assert_eq!(
+        perform(services, &staff, kim, &change_email).await,
+        Err(SupportError::SupportAccount)
+    );
+    assert_eq!(
+        perform(services, &staff, ada, &SupportAction::ResetSecondFactor).await,
+        Err(SupportError::NotSupportAccount)
+    );
+    perform(services, &staff, kim, &SupportAction::Disable)
+        .await
+        .unwrap();
+    perform(services, &staff, kim, &SupportAction::Enable)
+        .await
+        .unwrap();
+    let detail = account_detail(services, &staff, kim).await.unwrap();
+    assert_eq!(detail.audit.len(), 5);
+}
+
+#[tokio::test]
+async fn resetting_a_colleagues_second_step_takes_every_factor_and_session_away() {
+    use threshold_core::second_factor::{
+        codes::totp_code_at, confirm_enrolling_app, issue_enrolment_link, start_enrolling_app,
+    };
+    let Console { db, staff, .. } = console().await;
+    let services = &db.services;
+    let kim = create_support_user(
+        services,
+        &person("Kim", "Lee", "kim@threshold.test", "kim.support"),
+    )
+    .await
+    .unwrap()
+    .account_id;
+    let link = issue_enrolment_link(services, kim, None).await.unwrap();
+    let link = link.split_once("link=").unwrap().1;
+    let session = login(
+        services,
+        &LoginForm {
+            identifier: "kim.support".into(),
+            password: PASSWORD.into(),
+        },
+        "192.0.2.9",
+    )
+    .await
+    .unwrap()
+    .session_token;
+    let secret = start_enrolling_app(services, &session, link)
+        .await
+        .unwrap()
+        .secret
+        .replace(' ', "");
+    let code = totp_code_at(&secret, db.clock_now()).unwrap();
+    confirm_enrolling_app(services, &session, link, &code)
+        .await
+        .unwrap();
+    assert!(require_support(services, Some(&session)).await.is_ok());
+
+    perform(services, &staff, kim, &SupportAction::ResetSecondFactor)
+        .await
+        .unwrap();
+    assert_eq!(
+        require_support(services, Some(&session)).await,
+        Err(SupportError::NotLoggedIn),
+        "their sessions ended"
+    );
+    for table in ["totp_factors", "recovery_codes", "passkeys"] {
+        assert_eq!(
+            db.scalar(&format!(
+                "SELECT COUNT(*) FROM {table} WHERE account_id = {kim}"
+            ))
+            .await,
+            0,
+            "{table}"
+        );
+    }
+    assert_eq!(
+        db.scalar(&format!(
+            "SELECT COUNT(*) FROM outbox WHERE account_id = {kim} AND kind = 'support_enrolment'
+                AND secret IS NOT NULL"
+        ))
+        .await,
+        1
+    );
+    let again = login(
+        services,
+        &LoginForm {
+            identifier: "kim.support".into(),
+            password: PASSWORD.into(),
+        },
+        "192.0.2.9",
+    )
+    .await
+    .unwrap()
+    .session_token;
+    assert_eq!(
+        require_support(services, Some(&again)).await,
+        Err(SupportError::EnrolFirst)
+    );
+}
+
+#[tokio::test]
+async fn the_last_enabled_support_user_is_never_disabled() {
+    let Console { db, staff, .. } = console().await;
+    let kim = create_support_user(
+        &db.services,
+        &person("Kim", "Lee", "kim@threshold.test", "kim.support"),
+    )
+    .await
+    .unwrap()
+    .account_id;
+    // Sam was disabled a moment ago (by Kim, say), while this request of
+    // Sam's was already past its check.
+    sqlx::query("UPDATE accounts SET status = 'disabled' WHERE id = $1")
+        .bind(staff.account_id)
+        .execute(&db.inspect)
+        .await
+        .unwrap();
+    assert_eq!(
+        perform(&db.services, &staff, kim, &SupportAction::Disable).await,
+        Err(SupportError::LastSupportUser)
+    );
+    assert_eq!(
+        db.scalar(&format!(
+            "SELECT COUNT(*) FROM accounts WHERE id = {kim} AND status = 'active'"
+        ))
+        .await,
+        1
     );
 }

@@ -88,7 +88,9 @@ pub(crate) fn lock_notice<'a>(
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Held {
     /// Delayed: try again in this many seconds.
-    Throttled { retry_after_seconds: u64 },
+    Throttled {
+        retry_after_seconds: u64,
+    },
     Locked,
 }
 

@@ -21,14 +21,18 @@ pub enum AddressMailKind {
     ChangeRequested,
     /// To the old address: the change was made.
     Changed,
+    /// To a support user: the one-time link that sets up their second
+    /// step (a new support account, or their factor reset by a colleague).
+    SupportEnrolment,
 }
 
 impl AddressMailKind {
-    pub const ALL: [AddressMailKind; 4] = [
+    pub const ALL: [AddressMailKind; 5] = [
         AddressMailKind::ConfirmNew,
         AddressMailKind::ConfirmCurrent,
         AddressMailKind::ChangeRequested,
         AddressMailKind::Changed,
+        AddressMailKind::SupportEnrolment,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,6 +41,7 @@ impl AddressMailKind {
             AddressMailKind::ConfirmCurrent => "email_confirm_current",
             AddressMailKind::ChangeRequested => "email_change_requested",
             AddressMailKind::Changed => "email_changed",
+            AddressMailKind::SupportEnrolment => "support_enrolment",
         }
     }
 
@@ -52,6 +57,9 @@ impl AddressMailKind {
                 "Someone asked to change your Threshold email address"
             }
             AddressMailKind::Changed => "Your Threshold email address was changed",
+            AddressMailKind::SupportEnrolment => {
+                "Set up your second step for the Threshold support console"
+            }
         }
     }
 
@@ -134,6 +142,14 @@ pub(super) fn words(
                 format!("If this was not you, cancel the change with the link below, then choose \"Forgotten password\" in the Log in box at {site} to get a new password, and tell support: {contact}"),
             ],
             Some(("Cancel this change".to_owned(), format!("{site}/account/cancel-email-change?token={token}"))),
+        ),
+        AddressMailKind::SupportEnrolment => (
+            vec![
+                format!("Another member of Threshold support set up a support account for you, or reset its second step, on {when}."),
+                format!("The support console asks for a second step after your password: a passkey, or a code from an authenticator app. Log in at {site}, then open the link below to set it up. It works once, until {until}."),
+                format!("Did not expect this? Do not open the link; tell support: {contact}"),
+            ],
+            Some(("Set up your second step".to_owned(), format!("{site}/support/enrol?link={token}"))),
         ),
         AddressMailKind::Changed => (
             vec![

@@ -32,9 +32,9 @@ pub use email::{
 #[cfg(feature = "server")]
 pub use export::{export, AccountExport};
 #[cfg(feature = "server")]
-pub use passkeys::{add_passkey, remove_passkey, start_adding_passkey, summary as passkey_summary};
-#[cfg(feature = "server")]
 pub(crate) use owner::{session_owner, Owner};
+#[cfg(feature = "server")]
+pub use passkeys::{add_passkey, remove_passkey, start_adding_passkey, summary as passkey_summary};
 #[cfg(feature = "server")]
 pub(crate) use passkeys::{begin_adding, finish_adding};
 #[cfg(feature = "server")]

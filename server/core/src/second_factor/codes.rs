@@ -53,10 +53,8 @@ pub fn totp_uri(secret: &str, account: &str) -> Option<String> {
 pub fn totp_step(secret: &str, code: &str, now: Millis) -> Option<i64> {
     let totp = totp(secret, "")?;
     let current = now.div_euclid(1000) / STEP_SECONDS as i64;
-    (current - SKEW_STEPS..=current + SKEW_STEPS).find(|step| {
-        u64::try_from(*step)
-            .is_ok_and(|step| totp.check(code, step * STEP_SECONDS))
-    })
+    (current - SKEW_STEPS..=current + SKEW_STEPS)
+        .find(|step| u64::try_from(*step).is_ok_and(|step| totp.check(code, step * STEP_SECONDS)))
 }
 
 /// The code an app shows at `now` (for tests, and for nothing else).
@@ -152,7 +150,10 @@ mod tests {
         assert_eq!(totp_step(&secret, &code, NOW + 30_000), Some(step));
         assert_eq!(totp_step(&secret, &code, NOW - 30_000), Some(step));
         assert_eq!(totp_step(&secret, &code, NOW + 61_000), None);
-        assert_eq!(totp_step(&secret, "000000", NOW).is_some(), code == "000000");
+        assert_eq!(
+            totp_step(&secret, "000000", NOW).is_some(),
+            code == "000000"
+        );
     }
 
     #[test]
@@ -165,7 +166,11 @@ mod tests {
         let (normal, lookup) = as_recovery_code(&code.to_lowercase().replace('-', " ")).unwrap();
         assert_eq!(normal, code);
         assert_eq!(lookup, &code[..4]);
-        assert_eq!(as_recovery_code("ABCD-EFGH-JKMN-PQR0"), None, "0 is never issued");
+        assert_eq!(
+            as_recovery_code("ABCD-EFGH-JKMN-PQR0"),
+            None,
+            "0 is never issued"
+        );
         assert_eq!(as_recovery_code("ABCD"), None);
     }
 

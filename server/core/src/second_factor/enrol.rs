@@ -8,7 +8,7 @@
 //! cannot enrol a device of their own.
 
 use super::codes::{
-    grouped, new_recovery_code, new_totp_secret, qr_svg, totp_step, totp_uri, as_app_code,
+    as_app_code, grouped, new_recovery_code, new_totp_secret, qr_svg, totp_step, totp_uri,
     RECOVERY_CODES,
 };
 use super::{RecoveryCodes, SecondFactorError, TotpSetup};

@@ -19,8 +19,8 @@ mod step;
 
 #[cfg(feature = "server")]
 pub use enrol::{
-    check_enrolment_link, confirm_enrolling_app, finish_enrolling_passkey,
-    issue_enrolment_link, start_enrolling_app, start_enrolling_passkey, ENROLMENT_VALID_MS,
+    check_enrolment_link, confirm_enrolling_app, finish_enrolling_passkey, issue_enrolment_link,
+    start_enrolling_app, start_enrolling_passkey, ENROLMENT_VALID_MS,
 };
 #[cfg(feature = "server")]
 pub use step::give_second_step;

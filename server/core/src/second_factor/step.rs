@@ -44,12 +44,15 @@ pub async fn give_second_step(
     let account_id = user.account_id;
     // A place in the hashing queue first (a recovery code is checked with
     // Argon2), then the charge.
-    let slot = services.hasher.admit().map_err(|error| match error.busy_seconds() {
-        Some(retry_after_seconds) => SecondFactorError::Busy {
-            retry_after_seconds,
-        },
-        None => unavailable("admitting a check", error),
-    })?;
+    let slot = services
+        .hasher
+        .admit()
+        .map_err(|error| match error.busy_seconds() {
+            Some(retry_after_seconds) => SecondFactorError::Busy {
+                retry_after_seconds,
+            },
+            None => unavailable("admitting a check", error),
+        })?;
     if let Err(held) = charge_attempt(services, account_id, origin.client_address.as_deref())
         .await
         .map_err(|error| unavailable("charging an attempt", error))?

@@ -358,20 +358,25 @@ impl Store {
 
     /// The session proved a second factor at `now` (a code after the
     /// password): the support console opens to it from now on.
-    pub async fn mark_second_factor(&self, token_hash: &str, now: Millis) -> Result<bool, StoreError> {
-        Ok(sqlx::query("UPDATE sessions SET second_factor_at = $1 WHERE token_hash = $2")
-            .bind(now)
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-            > 0)
+    pub async fn mark_second_factor(
+        &self,
+        token_hash: &str,
+        now: Millis,
+    ) -> Result<bool, StoreError> {
+        Ok(
+            sqlx::query("UPDATE sessions SET second_factor_at = $1 WHERE token_hash = $2")
+                .bind(now)
+                .bind(token_hash)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                > 0,
+        )
     }
 
     /// The session and its account, if the account is still active.
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>, StoreError> {
-        Ok(sqlx::query_as::<_, SessionRow>(
-            concat!(
+        Ok(sqlx::query_as::<_, SessionRow>(concat!(
             "SELECT s.account_id, s.created_at, s.last_seen_at, s.must_change_password,
                     a.username, a.email, a.first_name, a.surname, a.account_type,
                     a.password_breached_at, s.user_agent, s.client_address,
@@ -379,8 +384,7 @@ impl Store {
             has_second_factor!(),
             " FROM sessions s JOIN accounts a ON a.id = s.account_id
               WHERE s.token_hash = $1 AND a.status = 'active'"
-        ),
-        )
+        ))
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await?)

@@ -300,7 +300,7 @@ pub(super) async fn open_confirmation(
     Ok(())
 }
 
-async fn queue_mail(
+pub(super) async fn queue_mail(
     tx: &mut Transaction<'_, Any>,
     account_id: i64,
     mail: &QueuedMail<'_>,

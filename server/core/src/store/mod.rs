@@ -43,8 +43,8 @@ mod resets;
 mod retention;
 pub(crate) mod rows;
 mod search;
-mod second_factor;
 mod search_index;
+mod second_factor;
 mod staff;
 
 pub use access::{HeldDetail, RequestProbe};
@@ -61,8 +61,8 @@ pub use login_names::{CompletedNames, NameClash};
 pub use my_account::SessionListing;
 pub use outbox::{ClaimedMessage, DeliveryRecord, DevMailboxMessage, QueuedNotice};
 pub use passkeys::{NewCeremony, PasskeyRow, TakenCeremony};
-pub use second_factor::{OpenEnrolment, RecoveryCodeRow, TotpRow};
 pub use resets::{QueuedReset, ResetIssue, ResetIssued, ResetRecipient};
+pub use second_factor::{OpenEnrolment, RecoveryCodeRow, TotpRow};
 pub use staff::{AuditRecord, EmailChange, StaffChange, StaffTarget};
 
 use sqlx::any::{install_default_drivers, AnyConnectOptions, AnyPoolOptions};

@@ -127,15 +127,15 @@ impl Store {
 
     /// Uses a recovery code up; false when another request used it first.
     pub async fn use_recovery_code(&self, id: i64, now: Millis) -> Result<bool, StoreError> {
-        Ok(sqlx::query(
-            "UPDATE recovery_codes SET used_at = $2 WHERE id = $1 AND used_at IS NULL",
+        Ok(
+            sqlx::query("UPDATE recovery_codes SET used_at = $2 WHERE id = $1 AND used_at IS NULL")
+                .bind(id)
+                .bind(now)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                > 0,
         )
-        .bind(id)
-        .bind(now)
-        .execute(&self.pool)
-        .await?
-        .rows_affected()
-            > 0)
     }
 
     pub async fn unused_recovery_codes(&self, account_id: i64) -> Result<i64, StoreError> {

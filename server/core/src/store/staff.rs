@@ -205,6 +205,73 @@ impl StaffChange {
         .await?)
     }
 
+    /// How many enabled support accounts there are besides this one, with
+    /// their rows locked until the change commits (PostgreSQL): two staff
+    /// disabling each other at once cannot leave none.
+    pub async fn other_enabled_support_accounts(&mut self) -> Result<i64, StoreError> {
+        let ids: Vec<i64> = sqlx::query_scalar(&format!(
+            "SELECT id FROM accounts
+              WHERE account_type = 'support' AND status = 'active' AND id <> $1{lock}",
+            lock = match self.backend {
+                Backend::Sqlite => "",
+                Backend::Postgres => " FOR UPDATE",
+            }
+        ))
+        .bind(self.account_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        Ok(ids.len() as i64)
+    }
+
+    /// Takes away every second factor the account has (passkeys, the
+    /// authenticator app, recovery codes) and ends its sessions; answers
+    /// how many passkeys and whether there was an app.
+    pub async fn remove_second_factors(&mut self) -> Result<(u64, bool), StoreError> {
+        let passkeys = sqlx::query("DELETE FROM passkeys WHERE account_id = $1")
+            .bind(self.account_id)
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected();
+        let app = sqlx::query("DELETE FROM totp_factors WHERE account_id = $1")
+            .bind(self.account_id)
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected()
+            > 0;
+        sqlx::query("DELETE FROM recovery_codes WHERE account_id = $1")
+            .bind(self.account_id)
+            .execute(&mut *self.tx)
+            .await?;
+        self.end_sessions().await?;
+        Ok((passkeys, app))
+    }
+
+    /// A new enrolment link for the account (the older ones stop working),
+    /// by this change's actor, and its email to `mail.recipient`.
+    pub async fn issue_enrolment(
+        &mut self,
+        token_hash: &str,
+        expires_at: Millis,
+        mail: &super::QueuedMail<'_>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM support_enrolments WHERE account_id = $1 AND used_at IS NULL")
+            .bind(self.account_id)
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO support_enrolments (token_hash, account_id, created_by, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(self.account_id)
+        .bind(self.actor_id)
+        .bind(self.now)
+        .bind(expires_at)
+        .execute(&mut *self.tx)
+        .await?;
+        super::email_confirmation::queue_mail(&mut self.tx, self.account_id, mail, self.now).await
+    }
+
     pub async fn withdraw_pending_reset(&mut self) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM pending_resets WHERE account_id = $1")
             .bind(self.account_id)

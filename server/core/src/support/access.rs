@@ -43,9 +43,7 @@ pub async fn require_support(
     match user.second_step() {
         SecondStep::Done => {}
         SecondStep::Needed => return Err(SupportError::SecondStepNeeded),
-        SecondStep::EnrolFirst | SecondStep::NotNeeded => {
-            return Err(SupportError::EnrolFirst)
-        }
+        SecondStep::EnrolFirst | SecondStep::NotNeeded => return Err(SupportError::EnrolFirst),
     }
     Ok(SupportUser {
         account_id: user.account_id,

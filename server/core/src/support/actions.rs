@@ -19,14 +19,17 @@ use super::{
     SupportUser,
 };
 use crate::access::MAX_NOTE_CHARS;
+use crate::auth::sessions::{new_token, token_hash};
 use crate::clock::Millis;
+use crate::mail::address_mail::{AddressMail, AddressMailKind};
 use crate::mail::notices::{mask_address, NoticeData, NoticeKind};
 use crate::reset::{new_reset_password, RESET_SUBJECT};
 use crate::rules::lookalike::{resemblance, Resemblance};
 use crate::rules::{AccountType, Email};
+use crate::second_factor::ENROLMENT_VALID_MS;
 use crate::store::{
-    AuditRecord, EmailChange, NameClash, QueuedReset, ResetRecipient, StaffChange, StaffTarget,
-    StoreError,
+    AuditRecord, EmailChange, NameClash, QueuedMail, QueuedReset, ResetRecipient, StaffChange,
+    StaffTarget, StoreError,
 };
 use crate::Services;
 
@@ -58,7 +61,7 @@ pub(crate) async fn perform_for_request(
     step: Option<RequestStepRecord<'_>>,
 ) -> Result<(), SupportError> {
     if account_id == by.account_id {
-        return Err(SupportError::SupportAccount);
+        return Err(SupportError::OwnAccount);
     }
     let prepared = prepare(services, action).await?;
     let now = services.clock.now();
@@ -68,8 +71,30 @@ pub(crate) async fn perform_for_request(
         .await
         .map_err(|error| unavailable(action, error))?
         .ok_or(SupportError::NotFound)?;
-    if AccountType::parse(&target.account_type).is_none_or(AccountType::is_support) {
-        return Err(SupportError::SupportAccount);
+    let target_type = AccountType::parse(&target.account_type).ok_or_else(|| {
+        unavailable(
+            action,
+            format!("unknown account type {:?}", target.account_type),
+        )
+    })?;
+    match (target_type.is_support(), action) {
+        // Staff restore each other's access, but a support account's
+        // email and passkeys are its owner's: changing them from the
+        // console would be a way to take a colleague's account over.
+        (true, SupportAction::ChangeEmail { .. } | SupportAction::RemovePasskey { .. }) => {
+            return Err(SupportError::SupportAccount)
+        }
+        (false, SupportAction::ResetSecondFactor) => return Err(SupportError::NotSupportAccount),
+        (true, SupportAction::Disable) => {
+            let others = change
+                .other_enabled_support_accounts()
+                .await
+                .map_err(|error| unavailable(action, error))?;
+            if others == 0 {
+                return Err(SupportError::LastSupportUser);
+            }
+        }
+        _ => {}
     }
     // Decided on the row this transaction holds: a colleague's action a
     // moment ago is seen, and nothing is done that does not apply.
@@ -106,6 +131,7 @@ pub(crate) async fn perform_for_request(
             }
         }
         Prepared::Unlock => unlock(&mut change, &target, &told).await,
+        Prepared::ResetSecondFactor => reset_second_factor(&mut change, &target, &told).await,
         Prepared::RemovePasskey(passkey) => {
             match remove_passkey(&mut change, &target, passkey, &told).await {
                 Ok(Some(audit)) => Ok(audit),
@@ -164,6 +190,7 @@ enum Prepared {
     Unlock,
     SetStatus(AccountStatus),
     RemovePasskey(i64),
+    ResetSecondFactor,
 }
 
 async fn prepare(services: &Services, action: &SupportAction) -> Result<Prepared, SupportError> {
@@ -206,6 +233,7 @@ async fn prepare(services: &Services, action: &SupportAction) -> Result<Prepared
         SupportAction::Disable => Prepared::SetStatus(AccountStatus::Disabled),
         SupportAction::Enable => Prepared::SetStatus(AccountStatus::Active),
         SupportAction::RemovePasskey { passkey, .. } => Prepared::RemovePasskey(*passkey),
+        SupportAction::ResetSecondFactor => Prepared::ResetSecondFactor,
     })
 }
 
@@ -289,6 +317,45 @@ async fn unlock(
             "locked_at": target.locked_at,
         }),
         json!({ "failed_logins": 0, "throttled_until": null, "locked_at": null }),
+    ))
+}
+
+/// A support user's device lost: every second factor is taken away, their
+/// sessions end, and a new enrolment link goes to their address. Until
+/// they use it, their password opens nothing in the console.
+async fn reset_second_factor(
+    change: &mut StaffChange,
+    target: &StaffTarget,
+    told: &Told,
+) -> Result<Audit, StoreError> {
+    let (passkeys, app) = change.remove_second_factors().await?;
+    let link = new_token();
+    let expires_at = told.at + ENROLMENT_VALID_MS;
+    let mail = AddressMail {
+        first_name: target.first_name.clone(),
+        at: told.at,
+        address: target.email.clone(),
+        expires_at: Some(expires_at),
+        browser: None,
+        client_address: None,
+    };
+    let kind = AddressMailKind::SupportEnrolment;
+    change
+        .issue_enrolment(
+            &token_hash(&link),
+            expires_at,
+            &QueuedMail {
+                kind: kind.as_str(),
+                recipient: &target.email,
+                subject: kind.subject(),
+                data: mail.to_json(),
+                secret: Some(&link),
+            },
+        )
+        .await?;
+    Ok(Audit::new(
+        json!({ "passkeys": passkeys, "authenticator_app": app }),
+        json!({ "passkeys": 0, "authenticator_app": false, "enrolment_link_sent_to": target.email }),
     ))
 }
 

@@ -11,8 +11,8 @@ pub use applies::{refusal_for, AccountState};
 pub use crate::rules::search::{search_terms, SearchQuery};
 pub use types::{
     AccountDetail, AccountStatus, AccountSummary, AddressResemblance, AuditEntry, Delivery,
-    FeedEvent, PastEmail, PossibleDuplicate, SearchResults, SecurityState, SupportAction,
-    SupportError, SupportField,
+    FeedEvent, NewStaff, NewStaffForm, PastEmail, PossibleDuplicate, SearchResults, SecurityState,
+    SupportAction, SupportError, SupportField,
 };
 
 #[cfg(feature = "server")]
@@ -23,6 +23,8 @@ mod account;
 mod actions;
 #[cfg(feature = "server")]
 mod search;
+#[cfg(feature = "server")]
+mod staff;
 
 #[cfg(feature = "server")]
 pub use access::{require_support, SupportUser};
@@ -34,3 +36,5 @@ pub use actions::perform;
 pub(crate) use actions::{perform_for_request, RequestStepRecord};
 #[cfg(feature = "server")]
 pub use search::search;
+#[cfg(feature = "server")]
+pub use staff::create_staff;

@@ -204,6 +204,9 @@ pub enum SupportAction {
     /// Refuse logins and end every session.
     Disable,
     Enable,
+    /// A support account's second factors taken away (a lost device): its
+    /// sessions end, and a new enrolment link is emailed to it.
+    ResetSecondFactor,
     /// Remove one of the account's passkeys (lost or stolen device).
     RemovePasskey {
         passkey: i64,
@@ -224,8 +227,27 @@ impl SupportAction {
             SupportAction::Disable => "disable",
             SupportAction::Enable => "enable",
             SupportAction::RemovePasskey { .. } => "remove_passkey",
+            SupportAction::ResetSecondFactor => "reset_second_factor",
         }
     }
+}
+
+/// What "Add a support user" sends. No password: the new support user
+/// gets their own by email.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NewStaffForm {
+    pub first_name: String,
+    pub surname: String,
+    pub email: String,
+    pub username: String,
+}
+
+/// A support user made from the console.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewStaff {
+    pub account_id: i64,
+    pub username: String,
 }
 
 /// How a new email address resembles one the account has had.
@@ -289,8 +311,27 @@ pub enum SupportError {
         known: String,
         resembles: AddressResemblance,
     },
-    #[error("Support accounts are managed from the server's command line, not the console.")]
+    /// An action the console does not do to support accounts: their email
+    /// and passkeys are their owner's (a colleague resets the second step).
+    #[error(
+        "A support account's email and passkeys are its owner's to change. For a support user \
+         you can send a reset email, unlock, disable or enable the account, or reset its second \
+         step."
+    )]
     SupportAccount,
+    /// Only support accounts have a second step to reset.
+    #[error("Only support accounts have a second step to reset.")]
+    NotSupportAccount,
+    /// Staff do not act on their own account from the console.
+    #[error("You cannot do this to your own account. Ask another support user.")]
+    OwnAccount,
+    /// The new support user's details break a registration rule, or the
+    /// name or address is taken.
+    #[error("{message}")]
+    InvalidStaff { message: String },
+    /// Disabling would leave no enabled support account.
+    #[error("This is the last enabled support account: enable or create another one first.")]
+    LastSupportUser,
     #[error("The account is disabled. Enable it first.")]
     AccountDisabled,
     #[error("The login is not locked or delayed, so there is nothing to unlock.")]
@@ -338,9 +379,9 @@ impl Refusal for SupportError {
     fn kind(&self) -> RefusalKind {
         match self {
             SupportError::NotLoggedIn => RefusalKind::NotLoggedIn,
-            SupportError::Forbidden
-            | SupportError::SecondStepNeeded
-            | SupportError::EnrolFirst => RefusalKind::Forbidden,
+            SupportError::Forbidden | SupportError::SecondStepNeeded | SupportError::EnrolFirst => {
+                RefusalKind::Forbidden
+            }
             SupportError::NotFound => RefusalKind::NotFound,
             SupportError::Unavailable => RefusalKind::Unavailable,
             SupportError::Busy { .. } => RefusalKind::Busy,
@@ -350,6 +391,10 @@ impl Refusal for SupportError {
             | SupportError::SameEmail
             | SupportError::LooksLikeKnownAddress { .. }
             | SupportError::SupportAccount
+            | SupportError::NotSupportAccount
+            | SupportError::OwnAccount
+            | SupportError::LastSupportUser
+            | SupportError::InvalidStaff { .. }
             | SupportError::PasskeyGone
             | SupportError::AccountDisabled
             | SupportError::NotLocked
