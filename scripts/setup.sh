@@ -87,9 +87,10 @@ source "$here/env.sh"  # again: step 1 may have made the Debian toolchain usable
 command -v cargo >/dev/null || die "no cargo on PATH"
 
 # 2. Helper programs: Chromium for the browser tests, PostgreSQL for the
-#    PostgreSQL suites, nginx for the test behind a real reverse proxy.
+#    PostgreSQL suites, nginx for the test behind a real reverse proxy;
+#    OpenSSL's headers for webauthn-rs (passkeys), found by pkg-config.
 #    (wasm-opt comes with the npm packages, step 5.)
-apt_install chromium postgresql nginx
+apt_install chromium postgresql nginx libssl-dev pkg-config
 
 # 3. cargo-leptos. Built with no_downloads everywhere: it then takes
 #    wasm-bindgen and wasm-opt from PATH, which works on both kinds of machine.
