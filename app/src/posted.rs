@@ -44,11 +44,12 @@ pub struct Posted {
 }
 
 impl Posted {
-    /// Whether a field's value may be kept: never a password, nor a
-    /// link's token (the page has it in its address already).
+    /// Whether a field's value may be kept: never a password or a
+    /// second-step code, nor a link's token (the page has it in its
+    /// address already).
     pub fn keeps(name: &str) -> bool {
         let name = name.to_ascii_lowercase();
-        !name.contains("password") && !name.contains("token")
+        !name.contains("password") && !name.contains("token") && !name.contains("code")
     }
 
     fn value(&self, name: &str) -> Option<&str> {

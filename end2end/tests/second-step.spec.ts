@@ -87,8 +87,16 @@ test("an authenticator app is set up from the shown key, and recovery codes work
   test.setTimeout(120_000);
   const username = `ravi.${run}`;
   const link = enrolmentLink(createSupportUser(username, PASSWORD));
-  await passwordLogIn(page, username);
+  // The link opened from the email, before logging in: the page asks for
+  // the login, then carries on where it is.
   await hydrated(page, `/support/enrol?link=${link}`);
+  await page.getByRole("main").getByRole("button", { name: "Log in" }).click();
+  const dialog = page.getByRole("dialog", { name: "Log in" });
+  await dialog.getByLabel("Username or email").fill(username);
+  await dialog.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await dialog.getByRole("button", { name: "Log in", exact: true }).click();
+  await expect(dialog).toBeHidden();
+  expect(new URL(page.url()).pathname).toBe("/support/enrol");
   await page.getByRole("button", { name: "Set up an authenticator app" }).click();
   await expect(page.getByRole("img", { name: "QR code of your authenticator key" })).toBeVisible();
   const secret = (await page.locator("#app-secret").innerText()).replace(/ /g, "");

@@ -1,7 +1,7 @@
 //! The "Log in" dialog.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_location, use_navigate};
 
 use super::{DialogKind, Dialogs, Modal};
 use threshold_core::auth::CurrentUser;
@@ -11,6 +11,9 @@ use crate::auth::{Auth, Login};
 use crate::errors::{login_messages, login_wait_message, LoginMessages, LoginWait};
 use crate::field::{ErrorSummary, Field, FormProgress, ShowPassword, SummaryItem};
 use crate::posted::answered_without_script;
+
+/// The page a support user's enrolment link opens (support::second_step).
+const ENROL_PATH: &str = "/support/enrol";
 
 #[component]
 pub fn LoginDialog() -> impl IntoView {
@@ -73,10 +76,14 @@ pub fn LoginDialog() -> impl IntoView {
     // reset password, straight on to choosing a new one), let the header
     // know, and start clean next time.
     let navigate = use_navigate();
+    let location = use_location();
     let logged_in = Callback::new(move |user: CurrentUser| {
         auth.changed();
         if user.must_change_password {
             dialogs.open(DialogKind::ChoosePassword);
+        } else if location.pathname.get_untracked() == ENROL_PATH {
+            // Logged in to use an enrolment link: the page goes on with it.
+            dialogs.close();
         } else {
             dialogs.close_onward();
             auth.arrived.set(true);

@@ -112,6 +112,8 @@ async fn passkey_again() -> Result<(), Option<String>> {
 pub fn SecondStepPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let give = ServerAction::<GiveSecondStep>::new();
+    // Posted without JavaScript: a wrong code shows as the page arrives.
+    crate::posted::answered_without_script(give);
     let pending = give.pending();
     let by_passkey = Action::new_local(|_: &()| passkey_again());
     let passkey_pending = by_passkey.pending();
