@@ -467,6 +467,7 @@ async fn the_export_holds_every_part_and_no_hash_or_secret() {
         "registration_numbers",
         "email_history",
         "sessions",
+        "passkeys",
         "events",
         "emails_sent",
         "support_actions",

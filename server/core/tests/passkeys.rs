@@ -12,7 +12,7 @@ use support::TestDb;
 use threshold_core::{
     auth::{login, passkey_login, start_passkey_login, LoginError, LoginForm, PasskeyLoginForm},
     my_account::{
-        add_passkey, my_account, remove_passkey, start_adding_passkey, AddPasskeyForm,
+        add_passkey, export, my_account, remove_passkey, start_adding_passkey, AddPasskeyForm,
         MyAccountError, RemovePasskeyForm,
     },
     reset::{request_reset, ResetForm, ResetRequester},
@@ -76,6 +76,10 @@ async fn a_passkey_added_from_a_session_logs_in_without_a_name_and_is_listed() {
     let (id, token, mut passkey) = with_passkey(&db, "ada@example.org", "dr.okafor").await;
     let account = my_account(&db.services, &token).await.unwrap();
     assert_eq!(account.passkeys.len(), 1);
+    // The export names it, without the stored credential.
+    let exported = serde_json::to_value(export(&db.services, &token).await.unwrap()).unwrap();
+    assert_eq!(exported["passkeys"][0]["name"], "Laptop");
+    assert!(!exported.to_string().contains("cred_id"));
     assert_eq!(account.passkeys[0].name, "Laptop");
     assert_eq!(account.passkeys[0].last_used_at, None);
     assert_eq!(

@@ -20,6 +20,7 @@ pub struct AccountExport {
     pub registration_numbers: Vec<RegistrationNumber>,
     pub email_history: Vec<PastEmail>,
     pub sessions: Vec<OpenSession>,
+    pub passkeys: Vec<ExportedPasskey>,
     pub events: Vec<Event>,
     pub emails_sent: Vec<EmailSent>,
     pub support_actions: Vec<SupportAction>,
@@ -44,6 +45,16 @@ pub struct PastEmail {
     pub changed_at: String,
     /// "you" or "support".
     pub changed_by: &'static str,
+}
+
+/// A passkey as its owner knows it (the public key itself means nothing
+/// to a person and is left out).
+#[derive(Debug, Serialize)]
+pub struct ExportedPasskey {
+    pub name: String,
+    pub added_at: String,
+    pub last_used_at: Option<String>,
+    pub synced: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -130,6 +141,16 @@ pub async fn export(services: &Services, token: &str) -> Result<AccountExport, M
             .map_err(failed("listing sessions"))?
             .into_iter()
             .map(|session| open_session(session, &owner.token_hash))
+            .collect(),
+        passkeys: super::passkeys::passkeys_of(services, id)
+            .await?
+            .into_iter()
+            .map(|passkey| ExportedPasskey {
+                name: passkey.name,
+                added_at: at(passkey.created_at),
+                last_used_at: passkey.last_used_at.map(at),
+                synced: passkey.synced,
+            })
             .collect(),
         events: store
             .all_events_of(id)
