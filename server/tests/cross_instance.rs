@@ -12,7 +12,8 @@ mod database;
 use std::time::Duration;
 
 use common::{
-    client, create_support_user, enrol_app, register, server_command, ServerProcess, PASSWORD,
+    client, create_support_user, enrol_app, log_in, register, server_command, ServerProcess,
+    PASSWORD,
 };
 use reqwest::{Client, StatusCode};
 
@@ -71,16 +72,6 @@ async fn two_instances_share_sessions_throttling_and_the_live_feed() {
         let body = response.text().await.unwrap();
         assert!(body.contains("\"Throttled\""), "{body}");
     }
-}
-
-async fn log_in(server: &ServerProcess, client: &Client, name: &str, password: &str) -> StatusCode {
-    client
-        .post(server.url("/api/login"))
-        .form(&[("form[identifier]", name), ("form[password]", password)])
-        .send()
-        .await
-        .unwrap()
-        .status()
 }
 
 async fn current_user(server: &ServerProcess, client: &Client) -> String {

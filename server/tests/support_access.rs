@@ -10,7 +10,8 @@ mod common;
 mod database;
 
 use common::{
-    client, create_support_user, enrol_app, register, server_command, ServerProcess, PASSWORD,
+    client, create_support_user, enrol_app, log_in, register, server_command, ServerProcess,
+    PASSWORD,
 };
 use reqwest::StatusCode;
 
@@ -42,16 +43,10 @@ async fn every_support_endpoint_answers_only_support_users() {
     let admin = client();
     register(&server, &admin, "practice_admin", "admin").await;
     let support = client();
-    let login = support
-        .post(server.url("/api/login"))
-        .form(&[
-            ("form[identifier]", "sam.support"),
-            ("form[password]", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(login.status(), StatusCode::OK);
+    assert_eq!(
+        log_in(&server, &support, "sam.support", PASSWORD).await,
+        StatusCode::OK
+    );
     // Before enrolling, the password alone opens nothing.
     let before = support
         .post(server.url("/api/support_search"))
@@ -64,16 +59,10 @@ async fn every_support_endpoint_answers_only_support_users() {
     enrol_app(&server, &support, &String::from_utf8_lossy(&created.stdout)).await;
     // Another session of the same support user, with only the password.
     let password_only = client();
-    let login = password_only
-        .post(server.url("/api/login"))
-        .form(&[
-            ("form[identifier]", "sam.support"),
-            ("form[password]", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(login.status(), StatusCode::OK);
+    assert_eq!(
+        log_in(&server, &password_only, "sam.support", PASSWORD).await,
+        StatusCode::OK
+    );
 
     // Someone who cannot get in asks for help: access request 1.
     let asked = anonymous

@@ -11,7 +11,7 @@ mod choose_password;
 mod email_suggestion;
 mod login;
 mod modal;
-mod passkey_login;
+pub(crate) mod passkey_login;
 pub(crate) mod password_rules;
 pub mod register;
 mod reset;

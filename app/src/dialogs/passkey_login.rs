@@ -14,7 +14,9 @@ use crate::passkey::{self, AutofillRequest, PasskeyClientError};
 /// One passkey login, from challenge to session. `Err(None)` when there
 /// is nothing to say (the person cancelled the prompt; the autofill offer
 /// could not be made), `Err(Some(words))` for a refusal.
-async fn log_in(autofill: Option<&AutofillRequest>) -> Result<CurrentUser, Option<String>> {
+pub(crate) async fn log_in(
+    autofill: Option<&AutofillRequest>,
+) -> Result<CurrentUser, Option<String>> {
     let ceremony = start_passkey_login()
         .await
         .map_err(|error| autofill.is_none().then(|| error.to_string()))?;

@@ -88,24 +88,6 @@ mod server {
     }
 }
 
-/// Passkey login again, for a session that has only the password: the new
-/// session has proved the second factor.
-async fn passkey_again() -> Result<(), Option<String>> {
-    let ceremony = crate::auth::start_passkey_login()
-        .await
-        .map_err(|error| Some(error.to_string()))?;
-    let credential = passkey::assert(&ceremony.options, None)
-        .await
-        .map_err(|error| error.message().map(str::to_owned))?;
-    crate::auth::passkey_login(threshold_core::auth::PasskeyLoginForm {
-        ceremony: ceremony.ceremony,
-        credential,
-    })
-    .await
-    .map(|_| ())
-    .map_err(|error| Some(error.to_string()))
-}
-
 /// "Second step": what a support session with only its password sees
 /// instead of the console.
 #[component]
@@ -115,7 +97,12 @@ pub fn SecondStepPage() -> impl IntoView {
     // Posted without JavaScript: a wrong code shows as the page arrives.
     crate::posted::answered_without_script(give);
     let pending = give.pending();
-    let by_passkey = Action::new_local(|_: &()| passkey_again());
+    // A passkey login again: the new session has proved the second factor.
+    let by_passkey = Action::new_local(|_: &()| async {
+        crate::dialogs::passkey_login::log_in(None)
+            .await
+            .map(|_| ())
+    });
     let passkey_pending = by_passkey.pending();
     Effect::new(move |_| {
         if matches!(give.value().get(), Some(Ok(())))

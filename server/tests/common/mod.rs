@@ -239,3 +239,20 @@ pub async fn enrol_app(server: &ServerProcess, client: &Client, cli_stdout: &str
     assert_eq!(confirmed.status(), StatusCode::OK, "confirming the app");
     secret
 }
+
+/// Logs `client` in with a password through the login server function;
+/// answers the status.
+pub async fn log_in(
+    server: &ServerProcess,
+    client: &Client,
+    name: &str,
+    password: &str,
+) -> StatusCode {
+    client
+        .post(server.url("/api/login"))
+        .form(&[("form[identifier]", name), ("form[password]", password)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
